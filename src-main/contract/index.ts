@@ -1,0 +1,273 @@
+/**
+ * The contract between the renderer and the service: types only, shared by both sides and by
+ * all three front doors (Electron IPC, HTTP + WebSocket, CLI). Every method returns a Promise;
+ * events arrive through `on(name, listener)`. Typed arrays cross the boundary as typed arrays
+ * (structured clone in Electron, a binary-aware codec over WebSocket).
+ */
+import type { FrameEncoding } from '../data/frame';
+
+export type { FrameEncoding, ClassInfo } from '../data/frame';
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+export interface BackendStatus {
+  name: BackendName;
+  /** Why this one: which ones were tried and why they were refused. */
+  reason: string;
+}
+
+export interface SourceInfo {
+  kind: 'procedural' | 'npy' | 'occ3d' | 'lidar' | 'folder';
+  /** The file or folder, or `procedural:<seed>` for the embedded scene. */
+  path: string;
+  name: string;
+  length: number;
+  channels: number;
+  height: number;
+  width: number;
+  channelNames: string[];
+  encoding: FrameEncoding;
+  timestampsUs?: number[];
+  attribution?: string;
+}
+
+export interface FrameData {
+  index: number;
+  channels: number;
+  height: number;
+  width: number;
+  /** `[C, H, W]` float32. */
+  data: Float32Array;
+  /** Class id per cell of the top-down view (classes encoding only), `[H, W]`. */
+  labels?: Uint8Array;
+  timestampUs?: number;
+  meta: Record<string, unknown>;
+}
+
+export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq';
+
+export interface QuantizerConfig {
+  kind: QuantizerKind;
+  /** Codebook size K (vq, rvq, gvq per group); implied by levels for fsq and by dim for lfq/bsq. */
+  codebookSize?: number;
+  /** FSQ levels, e.g. [8, 5, 5, 5]. */
+  levels?: number[];
+  /** Residual depth (rvq) or number of groups (gvq). */
+  depth?: number;
+  beta?: number;
+  ema?: boolean;
+  emaDecay?: number;
+  kmeansInit?: boolean;
+  deadCodeThreshold?: number;
+  reseed?: 'random' | 'largest-error' | 'off';
+  entropyWeight?: number;
+  cosine?: boolean;
+}
+
+export interface ModelConfig {
+  inChannels: number;
+  hidden: number;
+  latentDim: number;
+  /** Down/up-sampling stages: 2 → 4×, 3 → 8×. */
+  stages: number;
+}
+
+export interface TrainConfig {
+  model: ModelConfig;
+  quantizer: QuantizerConfig;
+  learningRate: number;
+  steps: number;
+  batchSize: number;
+  /** Random crop size for training, or 0 for whole frames. */
+  crop: number;
+  seed: number;
+  checkpointEvery: number;
+}
+
+export interface TrainMetrics {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  reconLoss: number;
+  /** Quantizer loss parts: codebook, commitment, entropy… */
+  quantLoss: Record<string, number>;
+  perplexity: number;
+  utilization: number;
+  deadCodes: number;
+  bitsPerToken: number;
+  compressionRatio: number;
+  miou?: number;
+  iou?: number;
+  msPerStep: number;
+  etaSeconds: number;
+}
+
+export type TrainState = 'idle' | 'running' | 'paused' | 'stopping' | 'done' | 'error';
+
+export interface TrainProgress {
+  state: TrainState;
+  metrics?: TrainMetrics;
+  /** Usage count per code over the sliding window, for the live histogram. */
+  usage?: Float32Array;
+  message?: string;
+}
+
+export interface CheckpointInfo {
+  path: string;
+  step: number;
+  config: TrainConfig;
+  sizeBytes: number;
+  codebookSize: number;
+  depth: number;
+  tokenGrid: [number, number];
+}
+
+export interface TokenFrame {
+  index: number;
+  /** `[h, w, depth]` int32 code ids. */
+  indices: Int32Array;
+  h: number;
+  w: number;
+  depth: number;
+  /** Squared quantization error per latent cell, `[h, w]`. */
+  quantError: Float32Array;
+}
+
+export interface DecodedFrame {
+  index: number;
+  /** Reconstruction `[C, H, W]` (class probabilities folded to one-hot argmax for class frames). */
+  data: Float32Array;
+  labels?: Uint8Array;
+  /** Per-cell error: wrong class (0/1) or squared error, `[H, W]`. */
+  error: Float32Array;
+  metrics: { mse?: number; psnr?: number; iou?: number; miou?: number };
+}
+
+export interface CodebookView {
+  /** `[K, D]` (for residual/grouped: the selected level's codebook). */
+  codes: Float32Array;
+  size: number;
+  dim: number;
+  /** Occurrences of each code over the whole encoded sequence. */
+  usage: Float32Array;
+  dead: number[];
+  /** For implicit codebooks (fsq/lfq/bsq): only the codes actually used are listed, with their ids. */
+  ids?: Int32Array;
+}
+
+export interface Projection {
+  method: 'pca' | 'umap';
+  /** `[K, 3]` coordinates, same order as CodebookView.codes. */
+  points: Float32Array;
+}
+
+export interface CodeOccurrence {
+  frame: number;
+  row: number;
+  col: number;
+}
+
+export interface PredictionInfo {
+  source: string;
+  rollouts: number;
+  frames: number;
+  horizon: number;
+}
+
+export interface PredictionFrame {
+  index: number;
+  rollout: number;
+  tokens: TokenFrame;
+  decoded: DecodedFrame;
+  /** `[h, w]` 1 where the predicted code differs from the truth's. */
+  disagreement: Uint8Array;
+  tokenAccuracy: number;
+}
+
+export interface JobProgress {
+  job: string;
+  done: number;
+  total: number;
+  message?: string;
+}
+
+export interface ServiceEvents {
+  status: AppStatus;
+  trainProgress: TrainProgress;
+  jobProgress: JobProgress;
+  error: { message: string };
+}
+
+export interface AppStatus {
+  backend: BackendStatus | null;
+  source: SourceInfo | null;
+  checkpoint: CheckpointInfo | null;
+  step: number;
+}
+
+/** The whole surface. Electron's preload, the WebSocket client and the CLI all speak exactly this. */
+export interface TokenScopeService {
+  getStatus(): Promise<AppStatus>;
+  openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<SourceInfo>;
+  openPath(path: string): Promise<SourceInfo>;
+  getFrame(index: number): Promise<FrameData>;
+
+  startTraining(config: Partial<TrainConfig>): Promise<void>;
+  pauseTraining(): Promise<void>;
+  resumeTraining(): Promise<void>;
+  stopTraining(): Promise<void>;
+  defaultTrainConfig(): Promise<TrainConfig>;
+
+  saveCheckpoint(path?: string): Promise<CheckpointInfo>;
+  openCheckpoint(path: string): Promise<CheckpointInfo>;
+  /** safetensors + config.json (+ codebook.npy, tokens.npy) into a folder. */
+  exportCheckpoint(dir: string): Promise<string[]>;
+
+  getTokens(index: number): Promise<TokenFrame>;
+  getDecoded(index: number): Promise<DecodedFrame>;
+  getCodebook(level?: number): Promise<CodebookView>;
+  projectCodebook(method: 'pca' | 'umap', level?: number): Promise<Projection>;
+  codeOccurrences(code: number, level?: number): Promise<CodeOccurrence[]>;
+  /** Decoder output for a small grid filled with one code. */
+  codePrototype(code: number): Promise<DecodedFrame>;
+
+  importPredictions(path: string): Promise<PredictionInfo>;
+  trainBaselinePredictor(opts?: { steps?: number; context?: number }): Promise<PredictionInfo>;
+  getPrediction(index: number, rollout?: number): Promise<PredictionFrame>;
+  /** Token accuracy per steps-ahead, per rollout and their mean. */
+  predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }>;
+}
+
+export type ServiceMethod = keyof TokenScopeService;
+
+/** The whitelist: every method a front door may forward. Kept in sync with the interface by a type check. */
+export const SERVICE_METHODS = [
+  'getStatus',
+  'openProcedural',
+  'openPath',
+  'getFrame',
+  'startTraining',
+  'pauseTraining',
+  'resumeTraining',
+  'stopTraining',
+  'defaultTrainConfig',
+  'saveCheckpoint',
+  'openCheckpoint',
+  'exportCheckpoint',
+  'getTokens',
+  'getDecoded',
+  'getCodebook',
+  'projectCodebook',
+  'codeOccurrences',
+  'codePrototype',
+  'importPredictions',
+  'trainBaselinePredictor',
+  'getPrediction',
+  'predictionHorizonAccuracy',
+] as const satisfies readonly ServiceMethod[];
+
+type Missing = Exclude<ServiceMethod, (typeof SERVICE_METHODS)[number]>;
+// Fails to compile when a method is added to the interface but not to the whitelist.
+export const _allMethodsListed: Missing extends never ? true : Missing = true;
+
+export const SERVICE_EVENTS = ['status', 'trainProgress', 'jobProgress', 'error'] as const satisfies readonly (keyof ServiceEvents)[];

@@ -1,0 +1,64 @@
+/**
+ * The unit every layer above `data/` works with: one BEV frame as a float32 `[C, H, W]` tensor
+ * with named channels. Class frames are one-hot over `numClasses`, repeated for each of `groups`
+ * height levels (channel = group * numClasses + class), so a top-down semantic map is the case
+ * `groups = 1` and OccWorld's height-folded occupancy is `groups = 16`; the tokenizer's decoder
+ * then predicts class logits per group and trains with a per-cell cross-entropy.
+ */
+
+/** One semantic class as shown to the user. */
+export interface ClassInfo {
+  id: number;
+  name: string;
+  /** sRGB colour, 0..255 each. */
+  rgb: [number, number, number];
+}
+
+export type FrameEncoding =
+  | { kind: 'continuous' }
+  | {
+      kind: 'classes';
+      numClasses: number;
+      /** Height levels folded into channels; 1 for a top-down map. */
+      groups: number;
+      palette: ClassInfo[];
+      /** The "free / empty" class, excluded from mIoU as Occ3D does. */
+      freeClass?: number;
+    };
+
+/** Ego pose in a global frame: translation in metres, rotation as a quaternion w, x, y, z. */
+export interface EgoPose {
+  translation: [number, number, number];
+  rotationWxyz: [number, number, number, number];
+}
+
+export interface BevFrame {
+  /** Row-major `[C, H, W]`. */
+  data: Float32Array;
+  channels: number;
+  height: number;
+  width: number;
+  channelNames: string[];
+  encoding: FrameEncoding;
+  /** Position of the frame in its sequence. */
+  index: number;
+  timestampUs?: number;
+  egoPose?: EgoPose;
+  /** Free-form facts about where the frame came from (file, point layout, points out of range…). */
+  meta: Record<string, unknown>;
+}
+
+/** An ordered list of frames that loads lazily. */
+export interface FrameSequence {
+  name: string;
+  length: number;
+  channels: number;
+  height: number;
+  width: number;
+  channelNames: string[];
+  encoding: FrameEncoding;
+  timestampsUs?: number[];
+  /** Shown wherever the data is shown (nuScenes' licence asks for it). */
+  attribution?: string;
+  getFrame(index: number): Promise<BevFrame>;
+}

@@ -1,0 +1,52 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * The one interface every quantizer implements (vector-quantize-pytorch's layout):
+ * latents arrive channel-last and flattened to `[N, D]`; `indices` is int32 `[N]`, or
+ * `[N, depth]` for residual / grouped quantizers.
+ */
+export interface QuantizerStats {
+  /** Codes used in this batch (not the sliding window: that lives in `metrics/`). */
+  usedCodes: number;
+  /** Mean squared distance between the latent and its code, before the straight-through. */
+  quantError: number;
+}
+
+export interface QuantizeResult {
+  /** Same shape as the input; gradients pass straight through to the input in training. */
+  quantized: tf.Tensor2D;
+  indices: tf.Tensor;
+  /** The quantizer's own loss (codebook + β·commitment, entropy terms…), a scalar. */
+  loss: tf.Scalar;
+  /** Per-part losses for the curves, each a scalar tensor. */
+  lossParts: Record<string, tf.Scalar>;
+}
+
+export interface QuantizeOptions {
+  training: boolean;
+}
+
+export interface Quantizer {
+  readonly kind: QuantizerKind;
+  /** Latent dimension D the quantizer expects. */
+  readonly dim: number;
+  /** Number of distinct ids per index position (per level for residual, per group for grouped). */
+  readonly codebookSize: number;
+  /** Index positions per latent vector: 1, or the residual depth, or the number of groups. */
+  readonly depth: number;
+  quantize(z: tf.Tensor2D, opts: QuantizeOptions): QuantizeResult;
+  /** Codes for int32 indices `[N]` or `[N, depth]`, as `[N, D]`. */
+  indicesToCodes(indices: tf.Tensor): tf.Tensor2D;
+  /** Variables the optimiser trains (an EMA codebook is not among them). */
+  trainableVariables(): tf.Variable[];
+  /** State updated outside the optimiser after a step (EMA, dead-code reseeding); may be a no-op. */
+  afterStep?(z: tf.Tensor2D, indices: tf.Tensor): void;
+  /** All persistent state under PyTorch's names (`embedding.weight`, `cluster_size`, `embed_avg`…). */
+  state(): Record<string, tf.Tensor>;
+  loadState(state: Record<string, tf.Tensor>): void;
+  /** The explicit codebook `[K, D]` when there is one (per level/group: `[depth, K, D]`). */
+  codebook(): tf.Tensor | null;
+  dispose(): void;
+}
+
+export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq';
