@@ -1,0 +1,179 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Variable } from '@tensorflow/tfjs-core';
+import type { TrainConfig } from '../../contract';
+import { encodeNpy } from '../../data/npy';
+import { writeFileAtomic } from '../../util/atomic-write';
+import { buildExportConfig, parseExportConfig, type ExportConfigJson, type InputDescription } from './export-config';
+import { disposeSnapshot, loadCheckpoint } from './checkpoint';
+import { checkNetParams, referenceLayers, shapesOf } from './layers';
+import { readSafetensors, encodeSafetensors } from './safetensors';
+import { disposeStateDict, safeFileToStateDict, stateDictToSafe, type StateDict } from './tensor-io';
+
+/**
+ * Export for PyTorch and import back: `model.safetensors` (PyTorch names and layouts),
+ * `config.json` (how to rebuild it) and `codebook.npy`, in a folder. Every byte is computed
+ * before the first file is written and each file is written atomically, so a failed export
+ * leaves whatever the folder held before intact.
+ */
+
+/** What export needs from a tokenizer (engine/tokenizer.ts's Tokenizer satisfies it). */
+export interface ExportableTokenizer {
+  /**
+   * Every parameter and buffer under PyTorch's names and layouts. The tensors returned are
+   * read, not kept: the ones that are not the tokenizer's own variables are disposed after.
+   */
+  stateDict(): StateDict;
+  /** Decoder output channels when they differ from the input's. */
+  readonly outChannels?: number;
+}
+
+export interface ExportResult {
+  dir: string;
+  /** Absolute paths of the files written. */
+  files: string[];
+  config: ExportConfigJson;
+}
+
+/**
+ * The explicit codebook as an array: [K, D] for vq; [depth, K, D] for rvq (levels) and gvq
+ * (groups), stacked from their per-level state entries. null for implicit codebooks.
+ */
+async function codebookArray(train: TrainConfig, sd: StateDict): Promise<{ data: Float32Array; shape: number[] } | null> {
+  const kind = train.quantizer.kind;
+  const read = async (name: string) => {
+    const t = sd[name];
+    if (!t) throw new Error(`export: state dict lacks ${name}, the ${kind} codebook`);
+    return { data: (await t.data()) as Float32Array, shape: t.shape.slice() };
+  };
+  if (kind === 'vq') return read('quantizer.embedding.weight');
+  if (kind === 'rvq' || kind === 'gvq') {
+    const depth = train.quantizer.depth ?? 1;
+    const prefix = kind === 'rvq' ? 'quantizer.layers' : 'quantizer.groups';
+    const parts = [];
+    for (let i = 0; i < depth; i++) parts.push(await read(`${prefix}.${i}.embedding.weight`));
+    const [k, d] = parts[0]!.shape as [number, number];
+    const data = new Float32Array(depth * k * d);
+    parts.forEach((p, i) => data.set(p.data, i * k * d));
+    return { data, shape: [depth, k, d] };
+  }
+  return null;
+}
+
+function disposeUnowned(sd: StateDict): void {
+  // Variables are the tokenizer's own; anything else was made for us (transposed layouts).
+  for (const t of Object.values(sd)) if (!(t instanceof Variable) && !t.isDisposed) t.dispose();
+}
+
+export async function exportForPyTorch(
+  tokenizer: ExportableTokenizer,
+  config: TrainConfig,
+  dir: string,
+  input?: InputDescription,
+): Promise<ExportResult> {
+  const sd = tokenizer.stateDict();
+  let weights: Uint8Array;
+  let codebook: Uint8Array | null = null;
+  let cfg: ExportConfigJson;
+  try {
+    const outChannels = tokenizer.outChannels ?? config.model.inChannels;
+    const problems = checkNetParams(shapesOf(sd), referenceLayers(config.model, outChannels));
+    if (problems.length) throw new Error(`export: the tokenizer does not match its config: ${problems.join('; ')}`);
+    const cb = await codebookArray(config, sd);
+    if (cb) codebook = encodeNpy(cb.data, cb.shape);
+    cfg = buildExportConfig(config, input, { outChannels, codebookFile: cb ? 'codebook.npy' : null });
+    weights = encodeSafetensors(await stateDictToSafe(sd), { format: 'pt', producer: 'tokenscope' });
+  } finally {
+    disposeUnowned(sd);
+  }
+  const files: string[] = [];
+  const put = async (name: string, bytes: Uint8Array | string) => {
+    const file = path.join(dir, name);
+    await writeFileAtomic(file, bytes);
+    files.push(file);
+  };
+  await fs.mkdir(dir, { recursive: true });
+  await put('model.safetensors', weights);
+  if (codebook) await put('codebook.npy', codebook);
+  // config.json last: a folder with a config.json describes weights that are already whole.
+  await put('config.json', JSON.stringify(cfg, null, 2) + '\n');
+  return { dir, files, config: cfg };
+}
+
+/** Exports a native checkpoint file (the CLI's `export`): no Tokenizer needed, only its weights. */
+export async function exportCheckpointFile(checkpoint: string, dir: string, input?: InputDescription): Promise<ExportResult> {
+  const snap = await loadCheckpoint(checkpoint);
+  try {
+    const weights = snap.weights;
+    const holder: ExportableTokenizer = { stateDict: () => weights, ...(snap.outChannels ? { outChannels: snap.outChannels } : {}) };
+    return await exportForPyTorch(holder, snap.config, dir, input ?? snap.input);
+  } finally {
+    disposeSnapshot(snap);
+  }
+}
+
+/**
+ * A token dataset for a world model's training: int32 `.npy` of shape `[T, h, w]`, or
+ * `[T, h, w, depth]` for residual / grouped quantizers.
+ */
+export async function writeTokenDataset(file: string, tokens: Int32Array, shape: readonly number[]): Promise<void> {
+  if (shape.length !== 3 && shape.length !== 4) {
+    throw new Error(`${file}: token dataset shape must be [T, h, w] or [T, h, w, depth], got [${shape.join(', ')}]`);
+  }
+  if (!shape.every((d) => Number.isSafeInteger(d) && d > 0)) throw new Error(`${file}: token dataset shape [${shape.join(', ')}] has a non-positive size`);
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n !== tokens.length) throw new Error(`${file}: token dataset shape [${shape.join(', ')}] holds ${n} ids but ${tokens.length} were given`);
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i]! < 0) throw new Error(`${file}: token id ${tokens[i]} at position ${i} is negative`);
+  }
+  await writeFileAtomic(file, encodeNpy(tokens, [...shape]));
+}
+
+export interface ImportResult {
+  /** Settings to build the Tokenizer with (training fields from the export, or defaults). */
+  config: TrainConfig;
+  /** Decoder output channels. */
+  outChannels: number;
+  /** The frames the model was made for, when the export says. */
+  input: InputDescription | null;
+  json: ExportConfigJson;
+  /** PyTorch names and layouts, for Tokenizer.loadStateDict; the caller disposes it. */
+  stateDict: StateDict;
+}
+
+/** Reads an export folder written by TokenScope or by `save_tokenscope` in PyTorch. */
+export async function importFromPyTorch(dir: string): Promise<ImportResult> {
+  const cfgFile = path.join(dir, 'config.json');
+  let text: string;
+  try {
+    text = await fs.readFile(cfgFile, 'utf8');
+  } catch (err) {
+    throw new Error(`${cfgFile}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${cfgFile}: not valid JSON (${(err as Error).message})`);
+  }
+  const { json, train, outChannels } = parseExportConfig(raw, cfgFile);
+  const weightsFile = path.join(dir, typeof json.weights === 'string' ? json.weights : 'model.safetensors');
+  const file = await readSafetensors(weightsFile);
+  const shapes: Record<string, number[]> = {};
+  for (const [k, t] of Object.entries(file.tensors)) shapes[k] = t.shape;
+  const problems = checkNetParams(shapes, referenceLayers(train.model, outChannels));
+  if (problems.length) throw new Error(`${weightsFile}: does not match ${cfgFile}: ${problems.join('; ')}`);
+  const stateDict = safeFileToStateDict(file, weightsFile);
+  const input: InputDescription | null = json.input
+    ? {
+        height: json.input.height,
+        width: json.input.width,
+        channelNames: json.input.channel_names,
+        encoding: json.input.encoding,
+        ...(json.input.normalization ? { normalization: json.input.normalization } : {}),
+      }
+    : null;
+  return { config: train, outChannels, input, json, stateDict };
+}
+
+export { disposeStateDict };
