@@ -48,6 +48,8 @@ export interface BevFrame {
   meta: Record<string, unknown>;
 }
 
+export type SourceKind = 'procedural' | 'npy' | 'occ3d' | 'lidar' | 'folder';
+
 /** An ordered list of frames that loads lazily. */
 export interface FrameSequence {
   name: string;
@@ -60,5 +62,11 @@ export interface FrameSequence {
   timestampsUs?: number[];
   /** Shown wherever the data is shown (nuScenes' licence asks for it). */
   attribution?: string;
+  /** What the reader found the source to be (set by openPath and the readers). */
+  kind?: SourceKind;
+  /** The file or folder it was read from. */
+  sourcePath?: string;
+  /** Ego poses per frame, when the source has them. */
+  egoPoses?: EgoPose[];
   getFrame(index: number): Promise<BevFrame>;
 }
