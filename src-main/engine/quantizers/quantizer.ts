@@ -39,14 +39,40 @@ export interface Quantizer {
   indicesToCodes(indices: tf.Tensor): tf.Tensor2D;
   /** Variables the optimiser trains (an EMA codebook is not among them). */
   trainableVariables(): tf.Variable[];
-  /** State updated outside the optimiser after a step (EMA, dead-code reseeding); may be a no-op. */
+  /**
+   * State updated outside the optimiser after a step (EMA counts and codebook, dead-code
+   * reseeding), from the step's latents and indices; absent where there is none (fsq/lfq/bsq).
+   */
   afterStep?(z: tf.Tensor2D, indices: tf.Tensor): void;
-  /** All persistent state under PyTorch's names (`embedding.weight`, `cluster_size`, `embed_avg`…). */
+  /**
+   * All persistent state under PyTorch's names: vq `embedding.weight` [K, D], `cluster_size` [K],
+   * `embed_avg` [K, D]; rvq `layers.{i}.…`, gvq `groups.{g}.…` of the same; lfq/bsq `mask` [D]
+   * int32 (the reference's persistent bit-mask buffer); fsq none. The tensors are the live
+   * variables, owned by the quantizer: read or copy them, never dispose them.
+   */
   state(): Record<string, tf.Tensor>;
+  /** Copies values in (shapes checked, one clear error naming the entry); the caller keeps its tensors. */
   loadState(state: Record<string, tf.Tensor>): void;
-  /** The explicit codebook `[K, D]` when there is one (per level/group: `[depth, K, D]`). */
+  /**
+   * A new tensor the caller disposes: the explicit codebook `[K, D]` (per level/group:
+   * `[depth, K, D]`), or null for implicit codebooks (fsq/lfq/bsq: use `indicesToCodes`).
+   */
   codebook(): tf.Tensor | null;
   dispose(): void;
 }
 
 export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq';
+
+/**
+ * State outside `state()` that an exact resume needs (a reseeding Rng's position, the pool of
+ * recent latents, whether k-means has run). Optional: quantizers without such state omit it.
+ */
+export interface QuantizerResumeState {
+  json: Record<string, unknown>;
+  arrays: Record<string, { data: Float32Array | Int32Array; shape: number[] }>;
+}
+
+export interface ResumableQuantizer {
+  resumeState(): QuantizerResumeState;
+  restoreResumeState(s: QuantizerResumeState): void;
+}

@@ -1,0 +1,403 @@
+/**
+ * Vector quantization (VQ-VAE), with the options of vector-quantize-pytorch's VectorQuantize:
+ * an EMA codebook with Laplace smoothing, k-means initialisation from the first batch,
+ * dead-code reseeding, a soft-assignment entropy regulariser and a cosine-similarity codebook.
+ *
+ * Losses: codebook loss ‖sg(z) − q‖² (only without EMA, where the codebook is trained by the
+ * optimiser) + β·commitment ‖z − sg(q)‖²; the output passes gradients straight through to z
+ * (or through the rotation trick). The EMA codebook, its counts and dead-code reseeding change
+ * in `afterStep`, outside the optimiser, with the batch's latents and indices.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../../util/rng';
+import {
+  entropy,
+  gatherRows,
+  l2normalize,
+  mse,
+  oneHotFloat,
+  rotateTo,
+  squaredDistances,
+  stopGradient,
+  straightThrough,
+  sumRowsByCode,
+} from './ops';
+import type { QuantizeOptions, QuantizeResult, Quantizer, QuantizerResumeState, ResumableQuantizer } from './quantizer';
+
+export type ReseedMode = 'random' | 'largest-error' | 'off';
+
+export interface VqOptions {
+  dim: number;
+  codebookSize: number;
+  /** Commitment weight β (the reference's `commitment_weight`). Default 0.25. */
+  beta?: number;
+  /** EMA codebook instead of a trained one. Default false. */
+  ema?: boolean;
+  /** EMA decay of counts and sums. Default 0.99. */
+  decay?: number;
+  /** Laplace smoothing ε. Default 1e-5. */
+  eps?: number;
+  /** k-means on the first training batch replaces the initial codebook. Default false. */
+  kmeansInit?: boolean;
+  kmeansIters?: number;
+  /** Codes whose EMA count falls below this are reseeded; 0 turns reseeding off. Default 0. */
+  deadCodeThreshold?: number;
+  /** Where reseeded codes come from. Default 'random' (recent latents). */
+  reseed?: ReseedMode;
+  /** How many recent latent rows are kept to reseed from. Default 4096. */
+  recentLatents?: number;
+  /** Weight of the soft-assignment entropy regulariser (per-sample − codebook entropy). Default 0. */
+  entropyWeight?: number;
+  /** Temperature of the soft assignment softmax(−d²/T). Default 1. */
+  entropyTemperature?: number;
+  /** Cosine-similarity codebook: latents and codes on the unit sphere. Default false. */
+  cosine?: boolean;
+  /** Rotation trick instead of the plain straight-through estimator (gradient only). Default false. */
+  rotationTrick?: boolean;
+  seed?: number;
+}
+
+type Required_ = Required<VqOptions>;
+
+export interface VqCodesResult {
+  /** The selected codes `[N, D]`; gradient reaches the codebook only (not the input). */
+  codes: tf.Tensor2D;
+  /** The input as compared with the codes (l2-normalised for the cosine codebook). */
+  input: tf.Tensor2D;
+  indices: tf.Tensor1D;
+  loss: tf.Scalar;
+  lossParts: Record<string, tf.Scalar>;
+}
+
+export class VectorQuantizer implements Quantizer, ResumableQuantizer {
+  readonly kind = 'vq' as const;
+  readonly dim: number;
+  readonly codebookSize: number;
+  readonly depth = 1;
+  readonly options: Readonly<Required_>;
+
+  private readonly embedding: tf.Variable;
+  private readonly clusterSize: tf.Variable;
+  private readonly embedAvg: tf.Variable;
+  private initted: boolean;
+  private recent: tf.Tensor2D | null = null;
+  private readonly rng: Rng;
+
+  constructor(opts: VqOptions) {
+    const o: Required_ = {
+      beta: 0.25,
+      ema: false,
+      decay: 0.99,
+      eps: 1e-5,
+      kmeansInit: false,
+      kmeansIters: 10,
+      deadCodeThreshold: 0,
+      reseed: 'random',
+      recentLatents: 4096,
+      entropyWeight: 0,
+      entropyTemperature: 1,
+      cosine: false,
+      rotationTrick: false,
+      seed: 0,
+      ...opts,
+    };
+    if (!Number.isInteger(o.dim) || o.dim < 1) throw new Error(`vq: dim must be a positive integer, got ${o.dim}`);
+    if (!Number.isInteger(o.codebookSize) || o.codebookSize < 2) {
+      throw new Error(`vq: codebookSize must be an integer ≥ 2, got ${o.codebookSize}`);
+    }
+    if (!(o.decay > 0 && o.decay < 1)) throw new Error(`vq: decay must lie in (0, 1), got ${o.decay}`);
+    this.options = o;
+    this.dim = o.dim;
+    this.codebookSize = o.codebookSize;
+    this.rng = new Rng(o.seed);
+
+    // The classic VQ-VAE init, uniform in ±1/K (nn.Embedding-style), drawn from the seeded Rng
+    // so the same seed gives the same codebook on every backend.
+    const K = o.codebookSize;
+    const init = new Float32Array(K * o.dim);
+    for (let i = 0; i < init.length; i++) init[i] = this.rng.range(-1 / K, 1 / K);
+    const initCodes = tf.tidy(() => {
+      const t = tf.tensor2d(init, [K, o.dim]);
+      return o.cosine ? l2normalize(t) : t;
+    });
+    this.embedding = tf.variable(initCodes, !o.ema);
+    // tf.variable shares the initial tensor's data but does not take ownership of the tensor.
+    const initCounts = o.ema ? tf.ones([K]) : tf.zeros([K]);
+    this.clusterSize = tf.variable(initCounts, false);
+    this.embedAvg = tf.variable(initCodes, false);
+    initCodes.dispose();
+    initCounts.dispose();
+    this.initted = !o.kmeansInit;
+  }
+
+  /** The codebook as used for lookup (normalised rows for a trained cosine codebook). */
+  private table(): tf.Tensor2D {
+    const e = this.embedding as unknown as tf.Tensor2D;
+    return this.options.cosine && !this.options.ema ? l2normalize(e) : e;
+  }
+
+  /**
+   * Nearest codes with losses, without the straight-through step (residual VQ builds on this).
+   * Runs k-means first on the first training batch when asked. Call inside a tf.tidy.
+   */
+  lookup(z: tf.Tensor2D, opts: QuantizeOptions): VqCodesResult {
+    this.checkInput(z);
+    if (opts.training && !this.initted) this.kmeansInitialise(z);
+    const o = this.options;
+    const x = o.cosine ? l2normalize(z) : z;
+    const cb = this.table();
+    const dist = squaredDistances(x, cb);
+    const indices = tf.argMin(dist, 1) as tf.Tensor1D;
+    const codes = gatherRows(cb, indices);
+    const commitment = mse(x, stopGradient(codes));
+    const lossParts: Record<string, tf.Scalar> = { commitment };
+    let loss = tf.mul(commitment, o.beta) as tf.Scalar;
+    if (!o.ema) {
+      const codebookLoss = mse(stopGradient(x), codes);
+      lossParts.codebook = codebookLoss;
+      loss = tf.add(loss, codebookLoss) as tf.Scalar;
+    }
+    if (o.entropyWeight > 0 && opts.training) {
+      // Confident per-sample assignments (low entropy) over an evenly used codebook (high).
+      const p = tf.softmax(tf.div(tf.neg(dist), o.entropyTemperature));
+      const perSample = tf.mean(entropy(p));
+      const codebookEntropy = entropy(tf.mean(p, 0));
+      const ent = tf.sub(perSample, codebookEntropy) as tf.Scalar;
+      lossParts.entropy = ent;
+      loss = tf.add(loss, tf.mul(ent, o.entropyWeight)) as tf.Scalar;
+    }
+    return { codes, input: x, indices, loss, lossParts };
+  }
+
+  quantize(z: tf.Tensor2D, opts: QuantizeOptions): QuantizeResult {
+    this.checkInput(z);
+    if (opts.training && !this.initted) this.kmeansInitialise(z);
+    return tf.tidy(() => {
+      const r = this.lookup(z, opts);
+      const quantized = !opts.training
+        ? r.codes
+        : this.options.rotationTrick
+          ? rotateTo(r.input, r.codes)
+          : straightThrough(r.input, r.codes);
+      return { quantized, indices: r.indices, loss: r.loss, lossParts: r.lossParts };
+    });
+  }
+
+  indicesToCodes(indices: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() => {
+      const idx = tf.reshape(tf.cast(indices, 'int32'), [-1]) as tf.Tensor1D;
+      return tf.gather(this.table(), idx) as tf.Tensor2D;
+    });
+  }
+
+  trainableVariables(): tf.Variable[] {
+    return this.options.ema ? [] : [this.embedding];
+  }
+
+  /**
+   * After the optimiser's step: EMA counts (kept in both modes, for dead-code detection), the
+   * EMA codebook update of the fixtures' rule, then dead-code reseeding. Tensor ops only, no
+   * reads back to JS, so it never stalls a GPU backend.
+   */
+  afterStep(z: tf.Tensor2D, indices: tf.Tensor): void {
+    this.checkInput(z);
+    const o = this.options;
+    const K = this.codebookSize;
+    tf.tidy(() => {
+      const x = o.cosine ? l2normalize(z) : z;
+      const idx = tf.reshape(tf.cast(indices, 'int32'), [-1]) as tf.Tensor1D;
+      const oneHot = oneHotFloat(idx, K); // [N, K]
+      const counts = tf.sum(oneHot, 0);
+      const w = 1 - o.decay;
+      // lerp(old, new, w) = old + w·(new − old), as torch's lerp_ for w < 0.5.
+      const cs = tf.add(this.clusterSize, tf.mul(tf.sub(counts, this.clusterSize), w));
+      this.clusterSize.assign(cs);
+      if (o.ema) {
+        const embedSum = sumRowsByCode(oneHot, x); // [K, D]
+        const ea = tf.add(this.embedAvg, tf.mul(tf.sub(embedSum, this.embedAvg), w));
+        this.embedAvg.assign(ea);
+        const total = tf.sum(cs);
+        const smoothed = tf.mul(tf.div(tf.add(cs, o.eps), tf.add(total, K * o.eps)), total);
+        let embed = tf.div(ea, tf.reshape(smoothed, [K, 1])) as tf.Tensor2D;
+        if (o.cosine) embed = l2normalize(embed);
+        this.embedding.assign(embed);
+      }
+      if (o.deadCodeThreshold > 0 && o.reseed !== 'off') {
+        if (o.reseed === 'random') this.remember(x);
+        this.reseedDeadCodes(x);
+      }
+    });
+  }
+
+  /** Keeps the last `recentLatents` rows of latents to reseed from. */
+  private remember(x: tf.Tensor2D): void {
+    const max = this.options.recentLatents;
+    const next = tf.tidy(() => {
+      const all = this.recent ? tf.concat([this.recent, x], 0) : x.clone();
+      const n = all.shape[0];
+      return n > max ? tf.slice(all, [n - max, 0], [max, -1]) : all;
+    });
+    this.recent?.dispose();
+    this.recent = tf.keep(next);
+  }
+
+  /**
+   * Codes whose EMA count is below the threshold take a new value: a random recent latent, or
+   * the batch's latents with the largest quantization error (largest first). Their count is
+   * reset to the threshold and their EMA sum to value × threshold, as the reference does.
+   */
+  private reseedDeadCodes(x: tf.Tensor2D): void {
+    const o = this.options;
+    const K = this.codebookSize;
+    tf.tidy(() => {
+      const dead = tf.less(this.clusterSize, o.deadCodeThreshold); // [K] bool
+      let candidates: tf.Tensor2D;
+      if (o.reseed === 'random') {
+        const pool = this.recent ?? x;
+        const n = pool.shape[0];
+        const picks = new Int32Array(K);
+        for (let i = 0; i < K; i++) picks[i] = this.rng.int(n);
+        candidates = tf.gather(pool, tf.tensor1d(picks, 'int32')) as tf.Tensor2D;
+      } else {
+        const err = tf.min(squaredDistances(x, this.table()), 1); // [N]
+        const k = Math.min(K, x.shape[0]);
+        const worst = tf.topk(err, k).indices; // [k], largest error first
+        // The j-th dead code (in code order) takes the j-th worst latent (wrapping around).
+        const rank = tf.mod(tf.sub(tf.cumsum(tf.cast(dead, 'int32')), 1), k);
+        const rankClamped = tf.cast(tf.maximum(rank, 0), 'int32') as tf.Tensor1D;
+        candidates = tf.gather(x, tf.gather(worst, rankClamped)) as tf.Tensor2D;
+      }
+      if (o.cosine) candidates = l2normalize(candidates);
+      const deadRows = tf.tile(tf.reshape(dead, [K, 1]), [1, this.dim]);
+      this.embedding.assign(tf.where(deadRows, candidates, this.embedding as tf.Tensor));
+      this.embedAvg.assign(tf.where(deadRows, tf.mul(candidates, o.deadCodeThreshold), this.embedAvg));
+      this.clusterSize.assign(tf.where(dead, tf.fill([K], o.deadCodeThreshold), this.clusterSize));
+    });
+  }
+
+  /**
+   * k-means (10 Lloyd iterations) on the batch, seeded with distinct random rows, as the
+   * reference's `kmeans`: empty clusters keep their previous mean; counts become the cluster sizes.
+   */
+  private kmeansInitialise(z: tf.Tensor2D): void {
+    const o = this.options;
+    const K = this.codebookSize;
+    tf.tidy(() => {
+      const samples = stopGradient(o.cosine ? l2normalize(z) : z);
+      const n = samples.shape[0];
+      const picks = n >= K ? this.permutation(n).slice(0, K) : Int32Array.from({ length: K }, () => this.rng.int(n));
+      let means = tf.gather(samples, tf.tensor1d(picks, 'int32')) as tf.Tensor2D;
+      let bins: tf.Tensor1D = tf.zeros([K]);
+      for (let it = 0; it < o.kmeansIters; it++) {
+        const [nextMeans, nextBins] = tf.tidy(() => {
+          const buckets = tf.argMin(squaredDistances(samples, means), 1) as tf.Tensor1D;
+          const oneHot = oneHotFloat(buckets, K);
+          const b = tf.sum(oneHot, 0) as tf.Tensor1D;
+          const sums = sumRowsByCode(oneHot, samples);
+          let m = tf.div(sums, tf.reshape(tf.maximum(b, 1), [K, 1])) as tf.Tensor2D;
+          if (o.cosine) m = l2normalize(m);
+          const empty = tf.tile(tf.reshape(tf.equal(b, 0), [K, 1]), [1, this.dim]);
+          return [tf.where(empty, means, m) as tf.Tensor2D, b] as const;
+        });
+        means.dispose();
+        bins.dispose();
+        means = nextMeans;
+        bins = nextBins;
+      }
+      this.embedding.assign(means);
+      this.embedAvg.assign(tf.mul(means, tf.reshape(bins, [K, 1])));
+      this.clusterSize.assign(bins);
+    });
+    this.initted = true;
+  }
+
+  private permutation(n: number): Int32Array {
+    const p = Int32Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.rng.int(i + 1);
+      const t = p[i]!;
+      p[i] = p[j]!;
+      p[j] = t;
+    }
+    return p;
+  }
+
+  private checkInput(z: tf.Tensor): void {
+    if (z.rank !== 2 || z.shape[1] !== this.dim) {
+      throw new Error(`vq: expected latents [N, ${this.dim}], got [${z.shape.join(', ')}]`);
+    }
+  }
+
+  /** PyTorch names: `embedding.weight` [K, D], `cluster_size` [K], `embed_avg` [K, D], `initted` [1]. */
+  state(): Record<string, tf.Tensor> {
+    return {
+      'embedding.weight': this.embedding,
+      cluster_size: this.clusterSize,
+      embed_avg: this.embedAvg,
+    };
+  }
+
+  loadState(state: Record<string, tf.Tensor>): void {
+    const K = this.codebookSize;
+    const D = this.dim;
+    const expect: Record<string, number[]> = {
+      'embedding.weight': [K, D],
+      cluster_size: [K],
+      embed_avg: [K, D],
+    };
+    const embedding = state['embedding.weight'];
+    if (!embedding) throw new Error('vq: state lacks "embedding.weight"');
+    for (const [name, shape] of Object.entries(expect)) {
+      const t = state[name];
+      if (t && (t.rank !== shape.length || t.shape.some((s, i) => s !== shape[i]))) {
+        throw new Error(`vq: state "${name}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+      }
+    }
+    tf.tidy(() => {
+      this.embedding.assign(tf.cast(embedding, 'float32'));
+      const cs = state.cluster_size;
+      if (cs) this.clusterSize.assign(tf.cast(cs, 'float32'));
+      const ea = state.embed_avg;
+      if (ea) this.embedAvg.assign(tf.cast(ea, 'float32'));
+    });
+    // A loaded codebook is already initialised: k-means would overwrite a trained one.
+    this.initted = true;
+  }
+
+  codebook(): tf.Tensor2D {
+    return tf.tidy(() => this.table().clone());
+  }
+
+  /**
+   * The Rng position, whether k-means has run, and the recent-latents pool. Read synchronously
+   * (checkpoints are rare and the Node backends that train here all read synchronously).
+   */
+  resumeState(): QuantizerResumeState {
+    const arrays: QuantizerResumeState['arrays'] = {};
+    if (this.recent) arrays.recent = { data: this.recent.dataSync() as Float32Array, shape: [...this.recent.shape] };
+    return { json: { rng: this.rng.getState(), initted: this.initted }, arrays };
+  }
+
+  restoreResumeState(s: QuantizerResumeState): void {
+    const { rng, initted } = s.json;
+    if (typeof rng !== 'number' || typeof initted !== 'boolean') {
+      throw new Error('vq: resume state needs a numeric "rng" and a boolean "initted"');
+    }
+    const recent = s.arrays.recent;
+    if (recent && (recent.shape.length !== 2 || recent.shape[1] !== this.dim || !(recent.data instanceof Float32Array))) {
+      throw new Error(`vq: resume array "recent" must be float32 [M, ${this.dim}], got [${recent.shape.join(', ')}]`);
+    }
+    this.rng.setState(rng);
+    this.initted = initted;
+    this.recent?.dispose();
+    this.recent = recent ? tf.keep(tf.tensor2d(recent.data, recent.shape as [number, number])) : null;
+  }
+
+  dispose(): void {
+    this.embedding.dispose();
+    this.clusterSize.dispose();
+    this.embedAvg.dispose();
+    this.recent?.dispose();
+    this.recent = null;
+  }
+}
