@@ -231,8 +231,22 @@ export interface TokenScopeService {
   /** Decoder output for a small grid filled with one code. */
   codePrototype(code: number): Promise<DecodedFrame>;
 
-  importPredictions(path: string): Promise<PredictionInfo>;
-  trainBaselinePredictor(opts?: { steps?: number; context?: number }): Promise<PredictionInfo>;
+  /** Predicted frame j stands for sequence frame `offset + j` (default 0), or the one nearest `startTimestampUs`. */
+  importPredictions(path: string, opts?: { offset?: number; startTimestampUs?: number }): Promise<PredictionInfo>;
+  /**
+   * Trains the built-in next-frame predictor on the open sequence's tokens and rolls it out from
+   * frame `context` (`kind: 'copy'`: the copy-last-frame baseline instead).
+   */
+  trainBaselinePredictor(opts?: {
+    steps?: number;
+    context?: number;
+    kind?: 'transformer' | 'copy';
+    horizon?: number;
+    rollouts?: number;
+    temperature?: number;
+    topK?: number;
+    seed?: number;
+  }): Promise<PredictionInfo>;
   getPrediction(index: number, rollout?: number): Promise<PredictionFrame>;
   /** Token accuracy per steps-ahead, per rollout and their mean. */
   predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }>;
@@ -271,3 +285,13 @@ type Missing = Exclude<ServiceMethod, (typeof SERVICE_METHODS)[number]>;
 export const _allMethodsListed: Missing extends never ? true : Missing = true;
 
 export const SERVICE_EVENTS = ['status', 'trainProgress', 'jobProgress', 'error'] as const satisfies readonly (keyof ServiceEvents)[];
+
+export type ServiceListener<K extends keyof ServiceEvents> = (payload: ServiceEvents[K]) => void;
+
+/** How every front door delivers events: `on` returns the function that unsubscribes. */
+export interface ServiceEventSource {
+  on<K extends keyof ServiceEvents>(event: K, listener: ServiceListener<K>): () => void;
+}
+
+/** What the renderer holds, whatever the transport (Electron IPC or WebSocket). */
+export type TokenScopeClient = TokenScopeService & ServiceEventSource & { close(): void };

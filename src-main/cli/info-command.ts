@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { action } from './errors';
+import { formatBytes } from './open-workspace';
+
+/** `tokenscope info`: a checkpoint's (or export folder's) config, size and codebook health, without a backend. */
+export function registerInfo(program: Command): void {
+  program
+    .command('info')
+    .argument('<checkpoint>', 'checkpoint file or export folder')
+    .description("show a checkpoint's config, size and codebook health")
+    .option('--json', 'print as JSON')
+    .action(
+      action('info', async (target: string, o: { json?: boolean }) => {
+        const file = path.resolve(target);
+        const stat = await fs.stat(file).catch(() => null);
+        if (!stat) throw new Error(`${path.basename(file)}: no such checkpoint file or export folder`);
+        if (stat.isDirectory()) {
+          // The config alone says what the folder holds: no tensors, no backend needed.
+          const { parseExportConfig } = await import('../engine/checkpoint/export-config');
+          const cfgFile = path.join(file, 'config.json');
+          const text = await fs.readFile(cfgFile, 'utf8').catch(() => {
+            throw new Error(`${path.basename(file)}: not a checkpoint file nor an export folder (no config.json)`);
+          });
+          let raw: unknown;
+          try {
+            raw = JSON.parse(text);
+          } catch (err) {
+            throw new Error(`${cfgFile}: not valid JSON (${(err as Error).message})`);
+          }
+          const j = parseExportConfig(raw, cfgFile).json;
+          let size = 0;
+          for (const name of await fs.readdir(file)) size += (await fs.stat(path.join(file, name))).size;
+          if (o.json) {
+            process.stdout.write(JSON.stringify(j, null, 2) + '\n');
+            return;
+          }
+          const lines = [
+            `export      ${file}`,
+            `size        ${formatBytes(size)}`,
+            `model       in ${j.model.in_channels} → hidden ${j.model.hidden} → latent ${j.model.latent_dim}, ${j.model.stages} stages (${j.downsample}× down), output ${j.model.output}`,
+            `quantizer   ${j.quantizer.kind}${j.quantizer.levels ? ` levels [${j.quantizer.levels.join(', ')}]` : ''}, codebook ${j.quantizer.codebook_size}${j.quantizer.depth ? `, depth ${j.quantizer.depth}` : ''}, ${j.bits_per_token.toFixed(1)} bits/token`,
+            `token grid  ${j.token_grid ? j.token_grid.join(' × ') : 'unknown'}`,
+          ];
+          process.stdout.write(lines.join('\n') + '\n');
+          return;
+        }
+        const { checkpointInfo } = await import('../engine/checkpoint/checkpoint');
+        const d = await checkpointInfo(file);
+        if (o.json) {
+          process.stdout.write(JSON.stringify(d, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
+          return;
+        }
+        const c = d.config;
+        const q = c.quantizer;
+        const lines = [
+          `checkpoint  ${d.path}`,
+          `size        ${formatBytes(d.sizeBytes)}, saved ${d.savedAt}`,
+          `step        ${d.step} of ${c.steps} (${d.metricsRecorded} metric records, optimiser ${d.optimizer ?? 'none'})`,
+          `model       in ${c.model.inChannels} → hidden ${c.model.hidden} → latent ${c.model.latentDim}, ${c.model.stages} stages (${2 ** c.model.stages}× down)`,
+          `quantizer   ${q.kind}${q.levels ? ` levels [${q.levels.join(', ')}]` : ''}, codebook ${d.codebookSize}${d.depth > 1 ? `, depth ${d.depth}` : ''}`,
+          `token grid  ${d.tokenGrid.join(' × ')}`,
+          `training    lr ${c.learningRate}, batch ${c.batchSize}, crop ${c.crop || 'whole frames'}, seed ${c.seed}`,
+        ];
+        if (d.health) {
+          for (const h of d.health) {
+            lines.push(`${(d.health.length > 1 ? `codebook ${h.level}` : 'codebook').padEnd(12)}${h.used} of ${h.size} codes used, ${h.dead} dead (EMA count < ${h.threshold})`);
+          }
+        } else {
+          lines.push('codebook    implicit (no EMA counts to judge health)');
+        }
+        const m = d.lastMetrics;
+        if (m) {
+          lines.push(`last step   loss ${m.loss.toFixed(4)}, recon ${m.reconLoss.toFixed(4)}, perplexity ${m.perplexity.toFixed(1)}, utilization ${(m.utilization * 100).toFixed(1)}%${m.miou !== undefined ? `, mIoU ${m.miou.toFixed(3)}` : ''}`);
+        }
+        process.stdout.write(lines.join('\n') + '\n');
+      }),
+    );
+}

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import type { Workspace } from '../service/workspace';
+import { bannerLine } from './banner';
+import { intOption } from './options';
+import { VERSION } from './paths';
+
+/**
+ * What the CLI's commands share: where the data comes from (a path, else the procedural scene
+ * with its options) and a workspace with the backend banner printed on stderr.
+ */
+export interface DataOptions {
+  frames?: number;
+  size?: number;
+  sceneSeed?: number;
+}
+
+export function addDataOptions(cmd: Command): Command {
+  return cmd
+    .option('--frames <n>', 'procedural scene: number of frames (when no data is given)', intOption(1, 10_000))
+    .option('--size <n>', 'procedural scene: grid side in cells', intOption(16, 1024))
+    .option('--scene-seed <n>', 'procedural scene: seed', intOption(0));
+}
+
+export async function openWorkspace(data: string | undefined, opts: DataOptions, extra: { checkpointDir?: string } = {}): Promise<Workspace> {
+  // Loaded here so that `--help` doesn't wait for TensorFlow.js.
+  const { createWorkspace } = await import('../service/workspace');
+  const procedural: { seed?: number; frames?: number; size?: number } = {};
+  if (opts.sceneSeed !== undefined) procedural.seed = opts.sceneSeed;
+  if (opts.frames !== undefined) procedural.frames = opts.frames;
+  if (opts.size !== undefined) procedural.size = opts.size;
+  const ws = await createWorkspace({ allowNative: true, openDefault: !data, procedural, ...extra });
+  process.stderr.write(bannerLine((await ws.getStatus()).backend, VERSION) + '\n');
+  if (data) await ws.openPath(data);
+  return ws;
+}
+
+/** Shows the workspace's job progress (encoding a sequence…) as a progress bar on stderr. */
+export async function withJobProgress<T>(ws: Workspace, label: string, work: () => Promise<T>): Promise<T> {
+  const { ProgressBar } = await import('./progress-bar');
+  // One bar per job (encoding the data, then training a predictor…), each labelled with its job.
+  let bar: InstanceType<typeof ProgressBar> | null = null;
+  let job = '';
+  const off = ws.on('jobProgress', (p) => {
+    if (!bar || p.job !== job) {
+      job = p.job;
+      bar = new ProgressBar(p.job || label, p.total);
+    }
+    if (p.done >= p.total) bar.finish(p.done, p.message ?? '');
+    else bar.update(p.done, p.message ?? '');
+  });
+  try {
+    return await work();
+  } finally {
+    off();
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}

@@ -1,0 +1,127 @@
+import { Option } from 'commander';
+import type { Command } from 'commander';
+import * as path from 'node:path';
+import type { QuantizerKind, TrainConfig, TrainMetrics } from '../contract/index';
+import { action } from './errors';
+import { addDataOptions, formatBytes, openWorkspace } from './open-workspace';
+import type { DataOptions } from './open-workspace';
+import { floatOption, intListOption, intOption } from './options';
+import { ProgressBar } from './progress-bar';
+
+interface TrainOptions extends DataOptions {
+  steps: number;
+  quantizer?: QuantizerKind;
+  codebookSize?: number;
+  levels?: number[];
+  depth?: number;
+  hidden?: number;
+  latent?: number;
+  stages?: number;
+  lr?: number;
+  batch?: number;
+  crop?: number;
+  seed?: number;
+  checkpointEvery?: number;
+  resume?: string;
+  out?: string;
+  export?: string;
+  json?: boolean;
+}
+
+/** The partial config the options ask for (the workspace fills in and checks the rest). */
+export function configFromOptions(o: TrainOptions): Partial<TrainConfig> {
+  const cfg: Record<string, unknown> = { steps: o.steps };
+  const model: Record<string, number> = {};
+  if (o.hidden !== undefined) model.hidden = o.hidden;
+  if (o.latent !== undefined) model.latentDim = o.latent;
+  if (o.stages !== undefined) model.stages = o.stages;
+  if (Object.keys(model).length) cfg.model = model;
+  const q: Record<string, unknown> = {};
+  if (o.quantizer) q.kind = o.quantizer;
+  if (o.codebookSize !== undefined) q.codebookSize = o.codebookSize;
+  if (o.levels) q.levels = o.levels;
+  if (o.depth !== undefined) q.depth = o.depth;
+  if (Object.keys(q).length) cfg.quantizer = q;
+  if (o.lr !== undefined) cfg.learningRate = o.lr;
+  if (o.batch !== undefined) cfg.batchSize = o.batch;
+  if (o.crop !== undefined) cfg.crop = o.crop;
+  if (o.seed !== undefined) cfg.seed = o.seed;
+  if (o.checkpointEvery !== undefined) cfg.checkpointEvery = o.checkpointEvery;
+  return cfg as Partial<TrainConfig>;
+}
+
+export function metricsLine(m: TrainMetrics): string {
+  const parts = [
+    `loss ${m.loss.toFixed(4)}`,
+    `recon ${m.reconLoss.toFixed(4)}`,
+    `ppl ${m.perplexity.toFixed(1)}`,
+    `util ${(m.utilization * 100).toFixed(0)}%`,
+    `dead ${m.deadCodes}`,
+  ];
+  if (m.miou !== undefined && Number.isFinite(m.miou)) parts.push(`mIoU ${m.miou.toFixed(3)}`);
+  return parts.join('  ');
+}
+
+export function registerTrain(program: Command): void {
+  const cmd = program
+    .command('train')
+    .argument('[data]', 'data file or folder (default: the embedded procedural driving scene)')
+    .description('train a tokenizer and save a checkpoint')
+    .option('--steps <n>', 'training steps', intOption(1), 200)
+    .addOption(new Option('-q, --quantizer <kind>', 'quantizer').choices(['vq', 'fsq', 'lfq', 'bsq', 'rvq', 'gvq']))
+    .option('-K, --codebook-size <K>', 'codebook size (vq, rvq, gvq)', intOption(2, 65_536))
+    .option('--levels <list>', 'FSQ levels, e.g. 8,5,5,5', intListOption)
+    .option('--depth <n>', 'residual depth (rvq) or groups (gvq)', intOption(1, 16))
+    .option('--hidden <n>', 'encoder/decoder width', intOption(1, 1024))
+    .option('--latent <n>', 'latent (code) dimension', intOption(1, 1024))
+    .option('--stages <n>', 'down-sampling stages (2 → 4×, 3 → 8×)', intOption(1, 5))
+    .option('--lr <x>', 'learning rate', floatOption(1e-7, 1))
+    .option('--batch <n>', 'batch size', intOption(1, 1024))
+    .option('--crop <n>', 'random crop side (0 = whole frames)', intOption(0))
+    .option('--seed <n>', 'training seed', intOption(0))
+    .option('--checkpoint-every <n>', 'also save a checkpoint every n steps (next to --out)', intOption(0))
+    .option('--resume <checkpoint>', 'continue the run saved in this checkpoint (to --steps in total)')
+    .option('-o, --out <file>', 'checkpoint to write (default: tokenscope-checkpoints/tokenizer-step<N>.ckpt)')
+    .option('--export <dir>', 'also export for PyTorch into this folder')
+    .option('--json', 'print the final metrics as JSON on stdout');
+  addDataOptions(cmd).action(
+    action('train', async (data: string | undefined, o: TrainOptions) => {
+      const out = o.out ? path.resolve(o.out) : undefined;
+      const ws = await openWorkspace(data, o, { checkpointDir: out ? path.dirname(out) : undefined });
+      try {
+        if (o.resume) await ws.openCheckpoint(o.resume);
+        const bar = new ProgressBar('train', o.steps);
+        let last: TrainMetrics | undefined;
+        let failure: string | undefined;
+        ws.on('trainProgress', (p) => {
+          if (p.metrics) {
+            last = p.metrics;
+            bar.update(p.metrics.step, metricsLine(p.metrics));
+          }
+          if (p.state === 'error') failure = p.message;
+        });
+        await ws.startTraining(configFromOptions(o), { resume: !!o.resume });
+        // Ctrl-C ends the run after the current step; what was learned so far is still saved.
+        const interrupt = () => void ws.stopTraining().catch(() => undefined);
+        process.once('SIGINT', interrupt);
+        try {
+          await ws.waitForTraining();
+        } finally {
+          process.off('SIGINT', interrupt);
+        }
+        if (failure) throw new Error(`training failed: ${failure}`);
+        bar.finish(last?.step ?? 0, last ? metricsLine(last) : '');
+        const info = await ws.saveCheckpoint(out);
+        process.stderr.write(`saved ${info.path} (${formatBytes(info.sizeBytes)}, step ${info.step})\n`);
+        if (o.export) {
+          const files = await ws.exportCheckpoint(path.resolve(o.export));
+          process.stderr.write(`exported ${files.length} files to ${path.resolve(o.export)}\n`);
+        }
+        if (o.json) process.stdout.write(JSON.stringify({ checkpoint: info.path, step: info.step, metrics: last ?? null }) + '\n');
+        else if (last) process.stdout.write(`${info.path}\tstep ${last.step}\t${metricsLine(last)}\n`);
+      } finally {
+        await ws.dispose();
+      }
+    }),
+  );
+}

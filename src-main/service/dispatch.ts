@@ -1,0 +1,31 @@
+import { SERVICE_METHODS } from '../contract/index';
+import type { ServiceMethod, TokenScopeService } from '../contract/index';
+
+/**
+ * The one place a front door (WebSocket, Electron IPC) turns a method name that arrived from
+ * outside into a call on the service. Only names in the contract's whitelist get through:
+ * not `on`, not `constructor`, not a private helper of the implementation.
+ */
+const ALLOWED: ReadonlySet<string> = new Set(SERVICE_METHODS);
+
+export function isServiceMethod(name: unknown): name is ServiceMethod {
+  return typeof name === 'string' && ALLOWED.has(name);
+}
+
+export class UnknownMethodError extends Error {
+  constructor(name: unknown) {
+    super(`unknown method ${JSON.stringify(typeof name === 'string' ? name.slice(0, 80) : String(name))}`);
+    this.name = 'UnknownMethodError';
+  }
+}
+
+/** Longest argument list of any contract method; more is refused rather than passed on. */
+const MAX_PARAMS = 3;
+
+export async function dispatch(service: TokenScopeService, method: unknown, params: unknown): Promise<unknown> {
+  if (!isServiceMethod(method)) throw new UnknownMethodError(method);
+  if (!Array.isArray(params)) throw new Error(`${method}: parameters must be an array`);
+  if (params.length > MAX_PARAMS) throw new Error(`${method}: too many parameters (${params.length})`);
+  const fn = service[method] as (...args: unknown[]) => Promise<unknown>;
+  return await fn.apply(service, params);
+}

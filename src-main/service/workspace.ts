@@ -1,0 +1,742 @@
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import type {
+  AppStatus,
+  BackendStatus,
+  CheckpointInfo,
+  CodebookView,
+  CodeOccurrence,
+  DecodedFrame,
+  FrameData,
+  PredictionFrame,
+  PredictionInfo,
+  Projection,
+  ServiceEvents,
+  ServiceEventSource,
+  ServiceListener,
+  SourceInfo,
+  TokenFrame,
+  TokenScopeService,
+  TrainConfig,
+  TrainMetrics,
+  TrainProgress,
+  TrainState,
+} from '../contract/index';
+import type { FrameEncoding, FrameSequence } from '../data/frame';
+import { createProceduralSequence } from '../data/procedural-scene';
+import { openPath as openDataPath } from '../data/open-path';
+import { initBackend } from '../engine/backend/index';
+import { Tokenizer } from '../engine/tokenizer';
+import { checkpointInfo, disposeSnapshot, loadCheckpoint, saveCheckpoint as writeCheckpoint } from '../engine/checkpoint/checkpoint';
+import { disposeStateDict, exportForPyTorch, importFromPyTorch, writeTokenDataset } from '../engine/checkpoint/export';
+import { sameArchitecture } from '../engine/checkpoint/checkpoint';
+import { accuracyPerHorizon } from '../engine/predict/prediction-metrics';
+import { stepsAhead } from '../engine/predict/token-volume';
+import type { PredictionVolume } from '../engine/predict/token-volume';
+import { BASELINE_DEFAULTS, predictionFrame, readPredictionVolume, runBaseline, volumeOf } from './predictions';
+import type { BaselineOptions } from './predictions';
+import { EventHub } from './event-hub';
+import { Throttle } from './throttle';
+import { defaultTrainConfigFor, resolveTrainConfig } from './train-config';
+import { InProcessTraining, resumeSnapshot, snapshotToAdam, WorkerTraining } from './training-run';
+import type { ResumeState, TrainingListener, TrainingRun } from './training-run';
+import type { SourceSpec } from '../engine/train/source-spec';
+import { ArgumentError, NotAvailableError, ServiceStateError } from './errors';
+import { compareToInput } from './frame-compare';
+import { JobRunner } from './jobs';
+import { PromiseLru } from './lru';
+import type { ProgressFn } from './jobs';
+import { pcaProjection, umapProjection } from './projection';
+import { frameIds, occurrencesOf, tokenFrame } from './sequence-tokens';
+import type { SequenceTokens } from './sequence-tokens';
+import { describeSource, sourceKindOf, toFrameData } from './source-info';
+import { decodeIds, encodeSequenceInProcess } from './tokenizer-ops';
+import { codebookView } from './codebook-view';
+import { decodeTokenArray } from './token-array-decode';
+import { encodeInWorker } from './encode-in-worker';
+import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
+import type { TokenizerSession } from './tokenizer-session';
+import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
+
+/**
+ * The workspace: the one implementation of the contract, shared by the Electron window, the
+ * browser mode and the CLI. It holds the open sequence, the tokenizer (trained here or loaded
+ * from a checkpoint), the tokens of the sequence under that tokenizer (encoded once, then
+ * cached), the training job and the predictions, and reports every change as an event.
+ * Pure Node: no Electron.
+ */
+export interface WorkspaceOptions {
+  /** May native tfjs addons be loaded in this thread (false in Electron's main process). */
+  allowNative?: boolean;
+  /** Open the embedded procedural scene at start (default true), with these options. */
+  openDefault?: boolean;
+  procedural?: { seed?: number; frames?: number; size?: number };
+  /** Where `saveCheckpoint()` without a path writes (default `./tokenscope-checkpoints`). */
+  checkpointDir?: string;
+  /** Where whole-sequence encoding runs: the engine's inference worker (default) or this thread. */
+  encodeIn?: 'worker' | 'process';
+  /** Where training runs: a worker thread (default) or this thread (where workers cannot start). */
+  trainIn?: 'worker' | 'process';
+  /**
+   * The worker modules, where they are not next to the engine's sources (a bundled Electron
+   * main process points these at its built `train-worker.js` / `infer-worker.js`).
+   */
+  workerEntries?: { train?: URL; infer?: URL };
+}
+
+interface OpenSource {
+  id: number;
+  seq: FrameSequence;
+  info: SourceInfo;
+  /** How a worker thread opens the same data. */
+  spec: SourceSpec;
+}
+
+export const DEFAULT_PROCEDURAL = { seed: 7, frames: 32, size: 128 } as const;
+/** Latent cells per side of a code's prototype. */
+const PROTOTYPE_CELLS = 4;
+/** Token caches kept (one per sequence × tokenizer version). */
+const MAX_CACHED_SEQUENCES = 4;
+/** Frames and decoded frames kept: enough for a timeline's neighbourhood, a few MB each at 200×200. */
+const FRAME_CACHE = 16;
+
+export class Workspace implements TokenScopeService, ServiceEventSource {
+  private readonly hub = new EventHub();
+  private readonly jobs = new JobRunner((p) => this.hub.emit('jobProgress', p));
+  private backend: BackendStatus | null = null;
+  private source: OpenSource | null = null;
+  private nextSourceId = 1;
+  private session: TokenizerSession | null = null;
+  private nextVersion = 1;
+  private readonly tokenCache = new Map<string, Promise<SequenceTokens>>();
+  private readonly projections = new Map<string, Promise<Projection>>();
+  private readonly frames = new PromiseLru<FrameData>(FRAME_CACHE);
+  private readonly decoded = new PromiseLru<DecodedFrame>(FRAME_CACHE);
+  private readonly background = new Set<Promise<void>>();
+  private training: TrainingRun | null = null;
+  /** Predicted tokens of the open sequence (imported or from a baseline), for the shown tokenizer's codebook. */
+  private predictions: { volume: PredictionVolume; source: string; sourceId: number; tokenizer: Tokenizer } | null = null;
+  private lastMetrics: TrainMetrics | undefined;
+  /** Settles once a finished run's state has been kept with its tokenizer. */
+  private trainingSettled: Promise<void> = Promise.resolve();
+  // The status bar's step moves with training: a status event rides along with each (throttled) progress event.
+  private readonly trainEvents = new Throttle<TrainProgress>((p) => {
+    this.hub.emit('trainProgress', p);
+    if (p.state === 'running') this.emitStatus();
+  }, 250);
+
+  constructor(private readonly opts: WorkspaceOptions = {}) {}
+
+  on<K extends keyof ServiceEvents>(event: K, listener: ServiceListener<K>): () => void {
+    return this.hub.on(event, listener);
+  }
+
+  /** Picks the compute backend (once) and opens the default scene unless told not to. */
+  async init(): Promise<void> {
+    this.backend = await initBackend({ allowNative: this.opts.allowNative ?? false });
+    if (this.opts.openDefault ?? true) await this.openProcedural(this.opts.procedural);
+    this.emitStatus();
+  }
+
+  async dispose(): Promise<void> {
+    await this.settled();
+    await this.training?.stop();
+    this.training?.dispose();
+    this.training = null;
+    this.trainEvents.cancel();
+    disposeSession(this.session);
+    this.session = null;
+    this.source = null;
+    this.tokenCache.clear();
+    this.projections.clear();
+    this.frames.clear();
+    this.decoded.clear();
+  }
+
+  // ---- status -------------------------------------------------------------------------------
+
+  async getStatus(): Promise<AppStatus> {
+    return this.status();
+  }
+
+  private status(): AppStatus {
+    return {
+      backend: this.backend,
+      source: this.source?.info ?? null,
+      checkpoint: this.session?.info ?? null,
+      step: this.session?.step ?? 0,
+    };
+  }
+
+  private emitStatus(): void {
+    this.hub.emit('status', this.status());
+  }
+
+  // ---- data ---------------------------------------------------------------------------------
+
+  async openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<SourceInfo> {
+    const o = checkObject('openProcedural', opts);
+    const seed = checkOptionalInt('openProcedural', 'seed', o.seed, 0, 2 ** 31 - 1) ?? DEFAULT_PROCEDURAL.seed;
+    const frames = checkOptionalInt('openProcedural', 'frames', o.frames, 1, 10_000) ?? DEFAULT_PROCEDURAL.frames;
+    const size = checkOptionalInt('openProcedural', 'size', o.size, 16, 1024) ?? DEFAULT_PROCEDURAL.size;
+    const seq = createProceduralSequence({ seed, frames, size });
+    return this.setSource(seq, describeSource(seq, 'procedural', `procedural:${seed}`), { kind: 'procedural', options: { seed, frames, size } });
+  }
+
+  async openPath(p: string): Promise<SourceInfo> {
+    const file = path.resolve(checkPath('openPath', p));
+    const stat = await fs.stat(file).catch(() => null);
+    if (!stat) throw new ServiceStateError(`${path.basename(file)}: no such file or folder`);
+    const seq = await openDataPath(file);
+    if (seq.length < 1) throw new ServiceStateError(`${path.basename(file)}: holds no frames`);
+    return this.setSource(seq, describeSource(seq, sourceKindOf(file, stat.isDirectory(), seq), file), { kind: 'path', path: file });
+  }
+
+  private setSource(seq: FrameSequence, info: SourceInfo, spec: SourceSpec): SourceInfo {
+    this.source = { id: this.nextSourceId++, seq, info, spec };
+    this.predictions = null;
+    this.frames.clear();
+    this.decoded.clear();
+    this.emitStatus();
+    return info;
+  }
+
+  private requireSource(method: string): OpenSource {
+    if (!this.source) throw new ServiceStateError(`${method}: no data is open (open a file, a folder or the procedural scene)`);
+    return this.source;
+  }
+
+  async getFrame(index: number): Promise<FrameData> {
+    const src = this.requireSource('getFrame');
+    const i = checkIndex('getFrame', index, src.seq.length);
+    const frame = await this.frameData(src, i);
+    this.prefetch(() => [i + 1, i - 1].filter((j) => j >= 0 && j < src.seq.length && this.source === src).map((j) => this.frameData(src, j)));
+    return frame;
+  }
+
+  private frameData(src: OpenSource, i: number): Promise<FrameData> {
+    return this.frames.get(`${src.id}:${i}`, async () => toFrameData(await src.seq.getFrame(i)));
+  }
+
+  /** Runs `start` after the current request has been answered, tracked so that `settled()` can wait for it. */
+  private prefetch(start: () => Promise<unknown>[]): void {
+    const p = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        void Promise.all(start().map((w) => w.catch(() => undefined))).then(() => resolve());
+      }),
+    );
+    this.background.add(p);
+    void p.then(() => this.background.delete(p));
+  }
+
+  // ---- training -----------------------------------------------------------------------------
+
+  async defaultTrainConfig(): Promise<TrainConfig> {
+    return defaultTrainConfigFor(this.source?.seq ?? null);
+  }
+
+  private trainingActive(): boolean {
+    const st = this.training?.state;
+    return st === 'idle' || st === 'running' || st === 'paused' || st === 'stopping';
+  }
+
+  /**
+   * Starts training a new tokenizer on the open data; it becomes the shown tokenizer at once.
+   * `resume` (not in the contract's form; the CLI uses it) continues the shown tokenizer's run
+   * from its checkpoint instead: same weights, optimiser state and step.
+   */
+  async startTraining(config: Partial<TrainConfig>, opts?: { resume?: boolean }): Promise<void> {
+    if (this.trainingActive()) throw new ServiceStateError('startTraining: training is already running (stop it first)');
+    const src = this.requireSource('startTraining');
+    const resume = checkObject('startTraining', opts).resume === true;
+    const prev = this.session;
+    const base = resume && prev ? prev.config : defaultTrainConfigFor(src.seq);
+    const cfg = resolveTrainConfig(config, base, src.seq);
+    let tokenizer: Tokenizer;
+    let resumeState: ResumeState | undefined;
+    if (resume) {
+      if (!prev?.optimizer) throw new ServiceStateError('startTraining: nothing to resume (open a checkpoint saved during training)');
+      if (!sameArchitecture(prev.config, cfg)) throw new ServiceStateError('startTraining: cannot resume with a different model or quantizer');
+      if (cfg.steps <= prev.step) throw new ServiceStateError(`startTraining: the checkpoint is at step ${prev.step}; ask for more steps than that`);
+      requireCompatible('startTraining', prev, src.seq);
+      tokenizer = prev.tokenizer;
+      resumeState = { optimizer: snapshotToAdam(prev.optimizer), step: prev.step, history: prev.metrics };
+    } else {
+      // Same config and seed as the worker's: the same initial weights, before the first sync.
+      tokenizer = new Tokenizer(cfg, src.seq.encoding);
+    }
+    this.training?.dispose();
+    this.lastMetrics = undefined;
+    const session = this.setSession({
+      tokenizer,
+      config: cfg,
+      encoding: src.seq.encoding,
+      step: resume && prev ? prev.step : 0,
+      metrics: resume && prev ? prev.metrics : [],
+      info: null,
+      optimizer: resume && prev ? prev.optimizer : null,
+    });
+    let run: TrainingRun | null = null;
+    const listener: TrainingListener = {
+      progress: (p) => {
+        if (run !== this.training) return;
+        if (p.metrics) {
+          session.step = p.metrics.step;
+          this.lastMetrics = p.metrics;
+        }
+        if (p.state === 'running') this.trainEvents.push(p);
+        else this.trainEvents.flush(p);
+      },
+      state: (state, message) => {
+        if (run) this.onTrainingState(run, state, message);
+      },
+      weightsChanged: (step) => {
+        if (this.session !== session) return;
+        session.step = Math.max(session.step, step);
+        this.bumpVersion();
+      },
+      checkpoint: async () => {
+        await this.saveCheckpoint().catch((err) => this.hub.emit('error', { message: `autosave failed: ${(err as Error).message}` }));
+      },
+    };
+    if ((this.opts.trainIn ?? 'worker') === 'worker') {
+      const snap = resumeState ? await resumeSnapshot(tokenizer, cfg, resumeState) : undefined;
+      run = new WorkerTraining(tokenizer, cfg, src.spec, listener, snap, this.opts.workerEntries?.train);
+    } else {
+      run = new InProcessTraining(tokenizer, cfg, src.seq, listener, resumeState);
+    }
+    this.training = run;
+  }
+
+  private onTrainingState(run: TrainingRun, state: TrainState, message?: string): void {
+    if (run !== this.training) return;
+    const s = this.session;
+    const p: TrainProgress = { state };
+    if (this.lastMetrics) p.metrics = this.lastMetrics;
+    if (message) p.message = message;
+    if (state === 'done' && s && s.tokenizer === run.tokenizer) {
+      // Keep the run's optimiser state and history with the tokenizer, so that saving it later can resume.
+      this.trainingSettled = run.sync().then(
+        (synced) => {
+          for (const w of s.optimizer?.weights ?? []) if (!w.tensor.isDisposed) w.tensor.dispose();
+          s.optimizer = synced.optimizer;
+          s.metrics = synced.history;
+          s.step = synced.step;
+          this.trainEvents.flush(p);
+          this.emitStatus();
+        },
+        (err) => {
+          this.hub.emit('error', { message: `training finished but its state could not be kept: ${(err as Error).message}` });
+          this.trainEvents.flush(p);
+        },
+      );
+      return;
+    }
+    this.trainEvents.flush(p);
+    if (state === 'error') this.hub.emit('error', { message: `training failed: ${message ?? 'unknown error'}` });
+    this.emitStatus();
+  }
+
+  /** New weights under the same tokenizer: caches of its tokens are stale. */
+  private bumpVersion(): void {
+    if (!this.session) return;
+    this.session.version = this.nextVersion++;
+    this.tokenCache.clear();
+    this.projections.clear();
+    this.decoded.clear();
+  }
+
+  private requireRun(method: string): TrainingRun {
+    if (!this.training || !this.trainingActive()) throw new ServiceStateError(`${method}: no training is running`);
+    return this.training;
+  }
+
+  async pauseTraining(): Promise<void> {
+    this.requireRun('pauseTraining').pause();
+  }
+
+  async resumeTraining(): Promise<void> {
+    this.requireRun('resumeTraining').resume();
+  }
+
+  async stopTraining(): Promise<void> {
+    await this.requireRun('stopTraining').stop();
+  }
+
+  /** Resolves when the current training run ends (for the CLI); rejects if it failed. */
+  async waitForTraining(): Promise<void> {
+    const run = this.training;
+    if (!run) return;
+    await run.finished;
+    // The 'done' handler keeps the run's optimiser state asynchronously: wait for it.
+    await this.trainingSettled;
+  }
+
+  // ---- tokenizer sessions -------------------------------------------------------------------
+
+  private requireSession(method: string): TokenizerSession {
+    if (!this.session) throw new ServiceStateError(`${method}: no tokenizer yet (train one or open a checkpoint)`);
+    return this.session;
+  }
+
+  /** Makes `next` the shown tokenizer, dropping the old one and every cache of its tokens. */
+  private setSession(next: Omit<TokenizerSession, 'version'>): TokenizerSession {
+    const old = this.session;
+    this.session = { ...next, version: this.nextVersion++ };
+    if (old && old.tokenizer !== next.tokenizer) {
+      disposeSession(old);
+      this.predictions = null; // their ids index the old codebook
+    }
+    this.tokenCache.clear();
+    this.projections.clear();
+    this.decoded.clear();
+    this.emitStatus();
+    return this.session;
+  }
+
+  /** The encoding a loaded tokenizer decodes to: its own record, else the open data's when the channels match. */
+  private encodingFor(recorded: FrameEncoding | undefined, inChannels: number): FrameEncoding {
+    if (recorded) return recorded;
+    const seq = this.source?.seq;
+    if (seq && seq.channels === inChannels) return seq.encoding;
+    return { kind: 'continuous' };
+  }
+
+  // ---- checkpoints --------------------------------------------------------------------------
+
+  async saveCheckpoint(target?: string): Promise<CheckpointInfo> {
+    const s = this.requireSession('saveCheckpoint');
+    const file =
+      target !== undefined && target !== null
+        ? path.resolve(checkPath('saveCheckpoint', target))
+        : path.resolve(this.opts.checkpointDir ?? 'tokenscope-checkpoints', `tokenizer-step${s.step}.ckpt`);
+    // While a run is going, bring the weights up to it; its optimiser holds the state a resume needs.
+    const running = this.training && this.trainingActive() && this.training.tokenizer === s.tokenizer ? this.training : null;
+    const synced = running ? await running.sync() : null;
+    const optimizer = synced ? synced.optimizer : s.optimizer;
+    const weights = s.tokenizer.stateDict();
+    try {
+      const snapshot = {
+        config: s.config,
+        step: synced ? synced.step : s.step,
+        weights,
+        optimizer,
+        metrics: synced ? synced.history : s.metrics,
+        ...(this.source && !incompatibility(s, this.source.seq) ? { input: inputDescription(this.source.seq) } : {}),
+      };
+      const { sizeBytes } = await writeCheckpoint(file, snapshot);
+      const grid = this.tokenGridFor(s);
+      s.info = describeCheckpoint(file, { ...s, step: snapshot.step }, sizeBytes, grid);
+    } finally {
+      disposeStateDict(weights);
+      if (synced) for (const w of synced.optimizer.weights) w.tensor.dispose();
+    }
+    this.emitStatus();
+    return s.info;
+  }
+
+  private tokenGridFor(s: TokenizerSession): [number, number] {
+    const seq = this.source?.seq;
+    if (seq && !incompatibility(s, seq)) return s.tokenizer.tokenGrid(seq.height, seq.width);
+    return s.info?.tokenGrid ?? [0, 0];
+  }
+
+  async openCheckpoint(p: string): Promise<CheckpointInfo> {
+    const file = path.resolve(checkPath('openCheckpoint', p));
+    if (this.trainingActive()) throw new ServiceStateError('openCheckpoint: training is running (stop it first)');
+    const stat = await fs.stat(file).catch(() => null);
+    if (!stat) throw new ServiceStateError(`${path.basename(file)}: no such checkpoint file or export folder`);
+    if (stat.isDirectory()) return this.openExport(file);
+
+    const snapshot = await loadCheckpoint(file);
+    let tokenizer: Tokenizer | null = null;
+    try {
+      const encoding = this.encodingFor(snapshot.input?.encoding, snapshot.config.model.inChannels);
+      tokenizer = new Tokenizer(snapshot.config, encoding);
+      tokenizer.loadStateDict(snapshot.weights, path.basename(file));
+      const details = await checkpointInfo(file);
+      const info: CheckpointInfo = {
+        path: file,
+        step: details.step,
+        config: details.config,
+        sizeBytes: details.sizeBytes,
+        codebookSize: details.codebookSize,
+        depth: details.depth,
+        tokenGrid: details.tokenGrid,
+      };
+      const optimizer = snapshot.optimizer;
+      snapshot.optimizer = null; // now owned by the session
+      this.setSession({ tokenizer, config: snapshot.config, encoding, step: snapshot.step, metrics: snapshot.metrics, info, optimizer });
+      tokenizer = null;
+      return info;
+    } finally {
+      tokenizer?.dispose();
+      disposeSnapshot(snapshot);
+    }
+  }
+
+  /** An export folder (config.json + model.safetensors), from TokenScope or from PyTorch. */
+  private async openExport(dir: string): Promise<CheckpointInfo> {
+    const imported = await importFromPyTorch(dir);
+    let tokenizer: Tokenizer | null = null;
+    try {
+      const encoding = this.encodingFor(imported.input?.encoding, imported.config.model.inChannels);
+      tokenizer = new Tokenizer(imported.config, encoding);
+      tokenizer.loadStateDict(imported.stateDict, path.basename(dir));
+      let sizeBytes = 0;
+      for (const name of await fs.readdir(dir)) sizeBytes += (await fs.stat(path.join(dir, name))).size;
+      const f = 2 ** imported.config.model.stages;
+      const grid: [number, number] = imported.input ? [imported.input.height / f, imported.input.width / f] : [0, 0];
+      const info = describeCheckpoint(dir, { config: imported.config, step: 0, tokenizer }, sizeBytes, grid);
+      this.setSession({ tokenizer, config: imported.config, encoding, step: 0, metrics: [], info, optimizer: null });
+      tokenizer = null;
+      return info;
+    } finally {
+      tokenizer?.dispose();
+      disposeStateDict(imported.stateDict);
+    }
+  }
+
+  async exportCheckpoint(dir: string): Promise<string[]> {
+    const out = path.resolve(checkPath('exportCheckpoint', dir));
+    const s = this.requireSession('exportCheckpoint');
+    const src = this.source && !incompatibility(s, this.source.seq) ? this.source : null;
+    const result = await exportForPyTorch(s.tokenizer, s.config, out, src ? inputDescription(src.seq) : undefined);
+    const files = [...result.files];
+    if (src) {
+      // The token dataset of the open sequence, for the world model's own training.
+      const tokens = await this.sequenceTokens('exportCheckpoint');
+      const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
+      const file = path.join(out, 'tokens.npy');
+      await writeTokenDataset(file, tokens.indices, shape);
+      files.push(file);
+    }
+    return files;
+  }
+
+  // ---- tokens -------------------------------------------------------------------------------
+
+  /** The open sequence's tokens under the current tokenizer: encoded once (a job with progress), then cached. */
+  private sequenceTokens(method: string): Promise<SequenceTokens> {
+    const src = this.requireSource(method);
+    const s = this.requireSession(method);
+    requireCompatible(method, s, src.seq);
+    const key = `${src.id}:${s.version}`;
+    let entry = this.tokenCache.get(key);
+    if (!entry) {
+      const inWorker = (this.opts.encodeIn ?? 'worker') === 'worker';
+      entry = this.jobs.run(`encode:${key}`, `encode ${src.info.name}`, (progress) =>
+        inWorker
+          ? encodeInWorker(s.tokenizer, src.spec, progress, this.opts.workerEntries?.infer)
+          : encodeSequenceInProcess(s.tokenizer, src.seq, progress),
+      );
+      entry.catch(() => this.tokenCache.delete(key));
+      this.tokenCache.set(key, entry);
+      while (this.tokenCache.size > MAX_CACHED_SEQUENCES) this.tokenCache.delete(this.tokenCache.keys().next().value!);
+    }
+    return entry;
+  }
+
+  /** The whole open sequence's tokens (for the CLI's `encode`; not part of the contract). */
+  async encodeAll(): Promise<SequenceTokens> {
+    return this.sequenceTokens('encode');
+  }
+
+  /**
+   * Decodes a token array `[T, h, w]` or `[T, h, w, depth]` with the shown tokenizer (for the
+   * CLI's `decode`). Class frames come back as class maps `[T, groups, H, W]` (uint8), continuous
+   * ones as values `[T, C, H, W]` (float32).
+   */
+  async decodeTokenArray(
+    ids: Int32Array,
+    shape: number[],
+    progress: ProgressFn = () => undefined,
+  ): Promise<{ data: Float32Array | Uint8Array; shape: number[] }> {
+    const s = this.requireSession('decode');
+    return decodeTokenArray(s.tokenizer, s.encoding, ids, shape, progress);
+  }
+
+  async getTokens(index: number): Promise<TokenFrame> {
+    const src = this.requireSource('getTokens');
+    const i = checkIndex('getTokens', index, src.seq.length);
+    return tokenFrame(await this.sequenceTokens('getTokens'), i);
+  }
+
+  async getDecoded(index: number): Promise<DecodedFrame> {
+    const src = this.requireSource('getDecoded');
+    const i = checkIndex('getDecoded', index, src.seq.length);
+    const s = this.requireSession('getDecoded');
+    const result = await this.decodedFrame(src, s, i);
+    // The timeline moves one frame at a time: decode the neighbours while the user looks at this one.
+    this.prefetch(() =>
+      [i + 1, i - 1]
+        .filter((j) => j >= 0 && j < src.seq.length && this.source === src && this.session === s)
+        .map((j) => this.decodedFrame(src, s, j)),
+    );
+    return result;
+  }
+
+  /** Resolves when background work (prefetching neighbours) has finished: for tests and clean shutdown. */
+  async settled(): Promise<void> {
+    while (this.background.size) await Promise.all([...this.background]);
+  }
+
+  private decodedFrame(src: OpenSource, s: TokenizerSession, i: number): Promise<DecodedFrame> {
+    return this.decoded.get(`${src.id}:${s.version}:${i}`, async () => {
+      const tokens = await this.sequenceTokens('getDecoded');
+      const [recon, frame] = await Promise.all([decodeIds(s.tokenizer, frameIds(tokens, i), tokens.h, tokens.w), src.seq.getFrame(i)]);
+      return compareToInput(i, recon, frame.data, src.seq, src.seq.encoding);
+    });
+  }
+
+  private checkLevel(method: string, s: TokenizerSession, level: unknown): number {
+    return checkOptionalInt(method, 'level', level, 0, s.tokenizer.quantizer.depth - 1) ?? 0;
+  }
+
+  async getCodebook(level?: number): Promise<CodebookView> {
+    const s = this.requireSession('getCodebook');
+    const lv = this.checkLevel('getCodebook', s, level);
+    return codebookView(s.tokenizer, await this.sequenceTokens('getCodebook'), lv);
+  }
+
+  async projectCodebook(method: 'pca' | 'umap', level?: number): Promise<Projection> {
+    if (method !== 'pca' && method !== 'umap') throw new ArgumentError('projectCodebook', `method must be "pca" or "umap", got ${JSON.stringify(method)}`);
+    const s = this.requireSession('projectCodebook');
+    const lv = this.checkLevel('projectCodebook', s, level);
+    const key = `${s.version}:${this.source?.id ?? 0}:${lv}:${method}`;
+    let p = this.projections.get(key);
+    if (!p) {
+      p = (async () => {
+        const view = await this.getCodebook(lv);
+        const points =
+          method === 'pca'
+            ? pcaProjection(view.codes, view.size, view.dim)
+            : await this.jobs.run(`umap:${key}`, 'UMAP of the codebook', (progress) => umapProjection(view.codes, view.size, view.dim, s.config.seed, progress));
+        return { method, points };
+      })();
+      p.catch(() => this.projections.delete(key));
+      this.projections.set(key, p);
+    }
+    return p;
+  }
+
+  async codeOccurrences(code: number, level?: number): Promise<CodeOccurrence[]> {
+    const s = this.requireSession('codeOccurrences');
+    const lv = this.checkLevel('codeOccurrences', s, level);
+    const c = checkIndex('codeOccurrences', code, s.tokenizer.quantizer.codebookSize, 'code');
+    return occurrencesOf(await this.sequenceTokens('codeOccurrences'), c, lv);
+  }
+
+  async codePrototype(code: number): Promise<DecodedFrame> {
+    const s = this.requireSession('codePrototype');
+    const c = checkIndex('codePrototype', code, s.tokenizer.quantizer.codebookSize, 'code');
+    const n = PROTOTYPE_CELLS;
+    const depth = s.tokenizer.quantizer.depth;
+    // Every cell (and, for residual / grouped quantizers, every level) holds the code.
+    const ids = new Int32Array(n * n * depth).fill(c);
+    const recon = await decodeIds(s.tokenizer, ids, n, n);
+    const f = s.tokenizer.arch.factor;
+    const channels = recon.length / (n * f * n * f);
+    return compareToInput(-1, recon, null, { channels, height: n * f, width: n * f }, s.encoding);
+  }
+
+  // ---- predictions --------------------------------------------------------------------------
+
+  private predictionInfo(volume: PredictionVolume, source: string): PredictionInfo {
+    return { source, rollouts: volume.rollouts, frames: volume.frames, horizon: stepsAhead(volume, volume.frames - 1) };
+  }
+
+  /**
+   * Reads a world model's predicted tokens (`.npy` `[T, h, w]`, `[T, h, w, depth]` or with a
+   * leading rollout axis). Predicted frame j stands for sequence frame `offset + j` (default 0,
+   * or the frame nearest `startTimestampUs`) and is scored as j + 1 steps ahead.
+   */
+  async importPredictions(p: string, opts?: { offset?: number; startTimestampUs?: number }): Promise<PredictionInfo> {
+    const file = path.resolve(checkPath('importPredictions', p));
+    const o = checkObject('importPredictions', opts);
+    const src = this.requireSource('importPredictions');
+    const s = this.requireSession('importPredictions');
+    requireCompatible('importPredictions', s, src.seq);
+    const [h, w] = s.tokenizer.tokenGrid(src.seq.height, src.seq.width);
+    const q = s.tokenizer.quantizer;
+    const align: { offset?: number; startTimestampUs?: number } = {};
+    const offset = checkOptionalInt('importPredictions', 'offset', o.offset, 0, src.seq.length - 1);
+    if (offset !== undefined) align.offset = offset;
+    if (typeof o.startTimestampUs === 'number') align.startTimestampUs = o.startTimestampUs;
+    const expect = { codebookSize: q.codebookSize, h, w, depth: q.depth, frames: src.seq.length, ...(src.seq.timestampsUs ? { timestampsUs: src.seq.timestampsUs } : {}) };
+    const volume = await readPredictionVolume(file, expect, align);
+    this.predictions = { volume, source: file, sourceId: src.id, tokenizer: s.tokenizer };
+    return this.predictionInfo(volume, file);
+  }
+
+  /**
+   * Trains the built-in next-frame predictor on the open sequence's tokens and rolls it out from
+   * frame `context` to the end (or `horizon` frames); `kind: 'copy'` gives copy-last-frame instead.
+   */
+  async trainBaselinePredictor(opts?: BaselineOptions): Promise<PredictionInfo> {
+    const o = checkObject('trainBaselinePredictor', opts) as BaselineOptions;
+    const m = 'trainBaselinePredictor';
+    const checked: BaselineOptions = {
+      kind: o.kind === 'copy' ? 'copy' : 'transformer',
+      steps: checkOptionalInt(m, 'steps', o.steps, 0, 1_000_000) ?? BASELINE_DEFAULTS.steps,
+      context: checkOptionalInt(m, 'context', o.context, 1, 16) ?? BASELINE_DEFAULTS.context,
+      rollouts: checkOptionalInt(m, 'rollouts', o.rollouts, 1, 64) ?? BASELINE_DEFAULTS.rollouts,
+      batchSize: checkOptionalInt(m, 'batchSize', o.batchSize, 1, 256) ?? BASELINE_DEFAULTS.batchSize,
+      seed: checkOptionalInt(m, 'seed', o.seed, 0, 2 ** 31 - 1) ?? BASELINE_DEFAULTS.seed,
+      temperature: typeof o.temperature === 'number' && o.temperature >= 0 ? o.temperature : BASELINE_DEFAULTS.temperature,
+      topK: checkOptionalInt(m, 'topK', o.topK, 1, 65_536) ?? BASELINE_DEFAULTS.topK,
+      learningRate: typeof o.learningRate === 'number' && o.learningRate > 0 ? o.learningRate : BASELINE_DEFAULTS.learningRate,
+    };
+    const horizon = checkOptionalInt(m, 'horizon', o.horizon, 1, 100_000);
+    if (horizon !== undefined) checked.horizon = horizon;
+    const src = this.requireSource(m);
+    const s = this.requireSession(m);
+    const tokens = await this.sequenceTokens(m);
+    const label = checked.kind === 'copy' ? 'copy-last-frame baseline' : `next-frame predictor (${checked.steps} steps, context ${checked.context})`;
+    const volume = await this.jobs.run(`baseline:${src.id}:${s.version}`, label, (progress) => runBaseline(tokens, checked, progress));
+    const source = `baseline: ${label}`;
+    this.predictions = { volume, source, sourceId: src.id, tokenizer: s.tokenizer };
+    return this.predictionInfo(volume, source);
+  }
+
+  private requirePredictions(method: string): PredictionVolume {
+    const p = this.predictions;
+    if (!p || p.sourceId !== this.source?.id || p.tokenizer !== this.session?.tokenizer) {
+      throw new ServiceStateError(`${method}: no predictions for this sequence and tokenizer (import a predictions file or train the baseline predictor)`);
+    }
+    return p.volume;
+  }
+
+  async getPrediction(index: number, rollout?: number): Promise<PredictionFrame> {
+    const m = 'getPrediction';
+    const pv = this.requirePredictions(m);
+    const src = this.requireSource(m);
+    const s = this.requireSession(m);
+    const i = checkIndex(m, index, src.seq.length);
+    const j = i - pv.startFrame;
+    if (j < 0 || j >= pv.frames) {
+      throw new ArgumentError(m, `frame ${i} has no prediction (the predictions cover frames ${pv.startFrame}..${pv.startFrame + pv.frames - 1})`);
+    }
+    const r = checkOptionalInt(m, 'rollout', rollout, 0, pv.rollouts - 1) ?? 0;
+    const tokens = await this.sequenceTokens(m);
+    const frame = await src.seq.getFrame(i);
+    return predictionFrame(pv, i, r, frameIds(tokens, i), s.tokenizer, frame.data, src.seq, src.seq.encoding);
+  }
+
+  async predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }> {
+    const pv = this.requirePredictions('predictionHorizonAccuracy');
+    const tokens = await this.sequenceTokens('predictionHorizonAccuracy');
+    return accuracyPerHorizon(pv, volumeOf(tokens));
+  }
+
+  /** The current predictions (for the CLI's `predict`, which writes them out). */
+  currentPredictions(): PredictionVolume {
+    return this.requirePredictions('predict');
+  }
+}
+
+export async function createWorkspace(opts: WorkspaceOptions = {}): Promise<Workspace> {
+  const ws = new Workspace(opts);
+  await ws.init();
+  return ws;
+}
