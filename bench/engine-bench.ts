@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainConfig } from '../src-main/contract';
+import { Tokenizer } from '../src-main/engine/tokenizer';
+import { VectorQuantizer } from '../src-main/engine/quantizers/vq';
+import { Trainer } from '../src-main/engine/train/trainer';
+import { toPlain, type PlainTensor } from '../src-main/engine/train/snapshot';
+import { InferencePool } from '../src-main/engine/infer/inference-pool';
+import { Rng } from '../src-main/util/rng';
+
+/**
+ * The reference step of issue 2: batch 8 of 64×64×16 frames, VQ with K = 512, D = 32, the
+ * reference architecture (hidden 64, 2 stages → 16×16 tokens). Times training steps and
+ * encoding on the active backend. The PyTorch twin is bench/torch_ref.py (same shapes).
+ */
+export interface EngineBenchOptions {
+  batch: number;
+  size: number;
+  channels: number;
+  hidden: number;
+  latent: number;
+  codebook: number;
+  stages: number;
+  steps: number;
+  warmup: number;
+  encodeFrames: number;
+  encodeBatch: number;
+}
+
+export const REFERENCE: EngineBenchOptions = {
+  batch: 8,
+  size: 64,
+  channels: 16,
+  hidden: 64,
+  latent: 32,
+  codebook: 512,
+  stages: 2,
+  steps: 8,
+  warmup: 2,
+  encodeFrames: 128,
+  encodeBatch: 16,
+};
+
+export interface EngineBenchResult {
+  backend: string;
+  stepMs: number;
+  /** One thread (tokenizer.encode in this process). */
+  encodeFps: number;
+  /** Whole-sequence encoding as the product does it: an InferencePool, one worker per core. */
+  poolEncodeFps: number;
+  poolWorkers: number;
+}
+
+export async function runEngineBench(o: EngineBenchOptions = REFERENCE): Promise<EngineBenchResult> {
+  const cfg: TrainConfig = {
+    model: { inChannels: o.channels, hidden: o.hidden, latentDim: o.latent, stages: o.stages },
+    quantizer: { kind: 'vq', codebookSize: o.codebook },
+    learningRate: 1e-3,
+    steps: o.steps + o.warmup,
+    batchSize: o.batch,
+    crop: 0,
+    seed: 0,
+    checkpointEvery: 0,
+  };
+  const quantizer = new VectorQuantizer({ dim: o.latent, codebookSize: o.codebook, seed: 0 });
+  const tokenizer = new Tokenizer(cfg, { kind: 'continuous' }, quantizer);
+  const trainer = new Trainer(tokenizer, cfg);
+  const rng = new Rng(1);
+  const data = new Float32Array(o.batch * o.channels * o.size * o.size).map(() => rng.next());
+  const batch = { data, shape: [o.batch, o.channels, o.size, o.size] as [number, number, number, number], frames: [] };
+
+  for (let i = 0; i < o.warmup; i++) await trainer.trainStep(batch);
+  let t0 = performance.now();
+  for (let i = 0; i < o.steps; i++) await trainer.trainStep(batch);
+  const stepMs = (performance.now() - t0) / o.steps;
+
+  const frames = new Float32Array(o.encodeFrames * o.channels * o.size * o.size).map(() => rng.next());
+  const per = o.channels * o.size * o.size;
+  const encodeBatch = async (start: number) => {
+    const n = Math.min(o.encodeBatch, o.encodeFrames - start);
+    const x = tf.tensor4d(frames.subarray(start * per, (start + n) * per), [n, o.channels, o.size, o.size]);
+    const r = tokenizer.encode(x);
+    await r.indices.data();
+    tf.dispose([x, r.indices, r.quantError]);
+  };
+  await encodeBatch(0);
+  t0 = performance.now();
+  for (let s = 0; s < o.encodeFrames; s += o.encodeBatch) await encodeBatch(s);
+  const encodeFps = o.encodeFrames / ((performance.now() - t0) / 1000);
+
+  // The product's path: a pool of inference workers, each encoding a slice of the sequence.
+  const sd = tokenizer.stateDict();
+  const weights: Record<string, PlainTensor> = {};
+  for (const [k, t] of Object.entries(sd)) weights[k] = await toPlain(t);
+  tf.dispose(Object.values(sd));
+  trainer.dispose();
+  tokenizer.dispose();
+  const pool = await InferencePool.create({ config: cfg, encoding: { kind: 'continuous' }, weights, backend: { prefer: [tf.getBackend() as 'wasm'] } });
+  try {
+    const source = {
+      kind: 'frames' as const,
+      name: 'bench',
+      channels: o.channels,
+      height: o.size,
+      width: o.size,
+      channelNames: Array.from({ length: o.channels }, (_, i) => `c${i}`),
+      encoding: { kind: 'continuous' as const },
+      frames: Array.from({ length: o.encodeFrames }, (_, i) => frames.slice(i * per, (i + 1) * per)),
+    };
+    await pool.encode(source, o.encodeFrames, { batchSize: o.encodeBatch }); // warm-up (workers compile their kernels)
+    t0 = performance.now();
+    await pool.encode(source, o.encodeFrames, { batchSize: o.encodeBatch });
+    const poolEncodeFps = o.encodeFrames / ((performance.now() - t0) / 1000);
+    return { backend: tf.getBackend(), stepMs, encodeFps, poolEncodeFps, poolWorkers: pool.workers.length };
+  } finally {
+    await pool.dispose();
+  }
+}

@@ -1,0 +1,3 @@
+export { initBackend, activeBackend, type InitBackendOptions } from './init-backend';
+export { registerWasmTrainingKernels } from './wasm-kernels';
+export { probeTraining } from './probe';

@@ -1,0 +1,123 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName, BackendStatus } from '../../contract';
+import './gradients';
+import { probeTraining } from './probe';
+import { registerWasmTrainingKernels, WASM_EXTRA_KERNELS } from './wasm-kernels';
+import { wasmBinaryDir } from './wasm-path';
+
+/**
+ * Picks the compute backend: tfjs-node-gpu (CUDA) → tfjs-node → wasm (SIMD) → pure-JS cpu.
+ * Native addons are imported lazily and only where allowed (never on Electron's main thread:
+ * the memory cage), and used only if a conv forward + backward probe succeeds on them. The
+ * returned `reason` lists what was tried and why each refused one was refused.
+ */
+export interface InitBackendOptions {
+  /** Backends to try, in order (default: the full order above). */
+  prefer?: BackendName[];
+  /** May native tfjs-node(-gpu) be loaded here (false on the Electron main thread). */
+  allowNative?: boolean;
+}
+
+const DEFAULT_ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+let current: BackendStatus | null = null;
+let lastKey = '';
+let last: Promise<BackendStatus> | null = null;
+
+/** The backend chosen by the last initBackend, or null before one. */
+export function activeBackend(): BackendStatus | null {
+  return current;
+}
+
+export function initBackend(opts: InitBackendOptions = {}): Promise<BackendStatus> {
+  const order = opts.prefer?.length ? opts.prefer : DEFAULT_ORDER;
+  const allowNative = opts.allowNative ?? false;
+  // The backend is process-wide state: the same request gets the same (possibly pending) answer.
+  const key = `${order.join(',')}|${allowNative}`;
+  if (last && key === lastKey) return last;
+  lastKey = key;
+  last = choose(order, allowNative);
+  last.catch(() => {
+    last = null;
+  });
+  return last;
+}
+
+async function choose(order: BackendName[], allowNative: boolean): Promise<BackendStatus> {
+  const refused: string[] = [];
+  for (const name of order) {
+    const why = await tryBackend(name, allowNative);
+    if (why === null) {
+      current = { name, reason: describe(name, refused) };
+      return current;
+    }
+    refused.push(`${name}: ${why}`);
+  }
+  throw new Error(`no usable TensorFlow.js backend (${refused.join('; ')})`);
+}
+
+function describe(name: BackendName, refused: string[]): string {
+  let detail = '';
+  if (name === 'wasm') {
+    const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
+    const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+    detail = `wasm (SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}; added kernels: ${WASM_EXTRA_KERNELS.join(', ')})`;
+  } else if (name === 'cpu') {
+    detail = 'pure-JS cpu (slow: last resort)';
+  } else {
+    detail = name === 'tensorflow-gpu' ? 'native TensorFlow with CUDA' : 'native TensorFlow (CPU)';
+  }
+  return refused.length ? `${detail}; refused: ${refused.join('; ')}` : detail;
+}
+
+/** Returns null when `name` is now the active backend, else the reason it cannot be. */
+async function tryBackend(name: BackendName, allowNative: boolean): Promise<string | null> {
+  try {
+    switch (name) {
+      case 'tensorflow-gpu':
+      case 'tensorflow': {
+        if (!allowNative) return 'native addons are not loaded on this thread (allowNative is false)';
+        const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+        try {
+          // A variable specifier keeps bundlers and tsc from resolving the optional package.
+          await import(/* @vite-ignore */ pkg);
+        } catch (err) {
+          return `${pkg} is not installed or failed to load (${firstLine(err)})`;
+        }
+        if (!(await tf.setBackend('tensorflow'))) return `${pkg} loaded but its backend did not initialise`;
+        if (name === 'tensorflow-gpu' && !(await nativeHasGpu())) return 'libtensorflow found no CUDA device';
+        break;
+      }
+      case 'webgpu':
+        return 'WebGPU is only available inside Electron\'s renderer, not in Node';
+      case 'wasm': {
+        const wasm = await import('@tensorflow/tfjs-backend-wasm');
+        wasm.setWasmPaths(wasmBinaryDir());
+        if (!(await tf.setBackend('wasm'))) return 'the wasm backend did not initialise';
+        registerWasmTrainingKernels();
+        break;
+      }
+      case 'cpu': {
+        await import('@tensorflow/tfjs-backend-cpu');
+        if (!(await tf.setBackend('cpu'))) return 'the cpu backend did not initialise';
+        break;
+      }
+    }
+    await tf.ready();
+    const probe = await probeTraining();
+    return probe;
+  } catch (err) {
+    return firstLine(err);
+  }
+}
+
+/** tfjs-node-gpu registers the same 'tensorflow' backend as tfjs-node; ask it whether a GPU is there. */
+async function nativeHasGpu(): Promise<boolean> {
+  const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
+  return backend.isUsingGpuDevice === true;
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0]!.slice(0, 200);
+}

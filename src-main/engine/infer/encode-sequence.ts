@@ -1,0 +1,108 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { FrameSequence } from '../../data/frame';
+import { toFrameSpace } from '../model/losses';
+import type { Tokenizer } from '../tokenizer';
+
+/**
+ * Whole-sequence inference in batches: frames → token grids, token grids → frames. Plain typed
+ * arrays in and out (what crosses threads and goes into .npy token datasets).
+ */
+export interface TokenSet {
+  /** int32 `[T, h, w]`, or `[T, h, w, depth]` when depth > 1, row-major. */
+  tokens: Int32Array;
+  /** Squared quantization error `[T, h, w]`. */
+  quantError: Float32Array;
+  frames: number;
+  h: number;
+  w: number;
+  depth: number;
+}
+
+export interface BatchOptions {
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+  /** Checked between batches; an aborted run throws. */
+  signal?: AbortSignal;
+  /** Encode only frames [start, end) of the sequence (default: all); the result holds end − start frames. */
+  range?: [number, number];
+}
+
+export async function encodeSequence(tokenizer: Tokenizer, seq: FrameSequence, opts: BatchOptions = {}): Promise<TokenSet> {
+  const B = Math.max(1, opts.batchSize ?? 8);
+  const [first, end] = opts.range ?? [0, seq.length];
+  if (!(Number.isInteger(first) && Number.isInteger(end) && first >= 0 && end <= seq.length && first <= end)) {
+    throw new Error(`encode: frame range [${first}, ${end}) is not within 0..${seq.length} of "${seq.name}"`);
+  }
+  const T = end - first;
+  const { channels: C, height: H, width: W } = seq;
+  const [h, w] = tokenizer.tokenGrid(H, W);
+  tokenizer.checkFrames({ rank: 4, shape: [1, C, H, W] } as unknown as tf.Tensor);
+  const depth = tokenizer.quantizer.depth;
+  const tokens = new Int32Array(T * h * w * depth);
+  const quantError = new Float32Array(T * h * w);
+  const per = C * H * W;
+  for (let start = 0; start < T; start += B) {
+    if (opts.signal?.aborted) throw new Error(`encoding of "${seq.name}" was cancelled`);
+    const n = Math.min(B, T - start);
+    const buf = new Float32Array(n * per);
+    for (let i = 0; i < n; i++) {
+      const f = await seq.getFrame(first + start + i);
+      if (f.data.length !== per) throw new Error(`"${seq.name}" frame ${first + start + i} has ${f.data.length} values, expected ${per}`);
+      buf.set(f.data, i * per);
+    }
+    const x = tf.tensor4d(buf, [n, C, H, W]);
+    const r = tokenizer.encode(x);
+    try {
+      const [ids, err] = await Promise.all([r.indices.data<'int32'>(), r.quantError.data<'float32'>()]);
+      tokens.set(ids, start * h * w * depth);
+      quantError.set(err, start * h * w);
+    } finally {
+      tf.dispose([x, r.indices, r.quantError]);
+    }
+    opts.onProgress?.(start + n, T);
+  }
+  return { tokens, quantError, frames: T, h, w, depth };
+}
+
+/**
+ * Token grids → frames `[C, H, W]` each, in frame space (class frames as per-group class
+ * probabilities, continuous frames as decoded).
+ */
+export async function decodeTokens(
+  tokenizer: Tokenizer,
+  set: Pick<TokenSet, 'tokens' | 'frames' | 'h' | 'w' | 'depth'>,
+  opts: BatchOptions = {},
+): Promise<Float32Array[]> {
+  const B = Math.max(1, opts.batchSize ?? 8);
+  const { frames: T, h, w, depth } = set;
+  if (depth !== tokenizer.quantizer.depth) throw new Error(`decode: tokens have depth ${depth}, the quantizer ${tokenizer.quantizer.depth}`);
+  if (set.tokens.length !== T * h * w * depth) {
+    throw new Error(`decode: ${set.tokens.length} token ids do not fill [${T}, ${h}, ${w}${depth > 1 ? `, ${depth}` : ''}]`);
+  }
+  const K = tokenizer.quantizer.codebookSize;
+  for (let i = 0; i < set.tokens.length; i++) {
+    const id = set.tokens[i]!;
+    if (id < 0 || id >= K) throw new Error(`decode: token id ${id} at position ${i} is outside 0..${K - 1}`);
+  }
+  const out: Float32Array[] = [];
+  const per = h * w * depth;
+  for (let start = 0; start < T; start += B) {
+    if (opts.signal?.aborted) throw new Error('decoding was cancelled');
+    const n = Math.min(B, T - start);
+    const ids = tf.tensor(set.tokens.subarray(start * per, (start + n) * per), depth > 1 ? [n, h, w, depth] : [n, h, w], 'int32');
+    const frames = tf.tidy(() => {
+      const o = tokenizer.decodeIndices(ids);
+      const nhwc = tf.transpose(o, [0, 2, 3, 1]) as tf.Tensor4D;
+      return tf.transpose(toFrameSpace(nhwc, tokenizer.encoding), [0, 3, 1, 2]);
+    });
+    try {
+      const data = await frames.data<'float32'>();
+      const size = data.length / n;
+      for (let i = 0; i < n; i++) out.push(data.slice(i * size, (i + 1) * size));
+    } finally {
+      tf.dispose([ids, frames]);
+    }
+    opts.onProgress?.(start + n, T);
+  }
+  return out;
+}

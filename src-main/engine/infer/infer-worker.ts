@@ -1,0 +1,75 @@
+/**
+ * The inference worker thread: holds one tokenizer (loaded from a state dict) and encodes or
+ * decodes whole sequences on request, reporting progress at most a few times a second.
+ */
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../backend/init-backend';
+import { Tokenizer } from '../tokenizer';
+import { fromPlain } from '../train/snapshot';
+import { openSource } from '../train/source-spec';
+import { decodeTokens, encodeSequence } from './encode-sequence';
+import type { FromInfer, ToInfer } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('infer-worker: must run in a worker thread');
+
+let tokenizer: Tokenizer | null = null;
+// One request at a time, in arrival order.
+let queue: Promise<void> = Promise.resolve();
+
+function post(msg: FromInfer, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(msg, transfer);
+}
+
+function throttled(id: number): (done: number, total: number) => void {
+  let last = -Infinity;
+  return (done, total) => {
+    const now = performance.now();
+    if (done < total && now - last < 250) return;
+    last = now;
+    post({ type: 'progress', id, done, total });
+  };
+}
+
+async function handle(msg: ToInfer): Promise<void> {
+  switch (msg.type) {
+    case 'load': {
+      const backend = await initBackend({ allowNative: true, ...msg.backend });
+      const next = new Tokenizer(msg.config, msg.encoding);
+      const sd: Record<string, tf.Tensor> = {};
+      try {
+        for (const [k, p] of Object.entries(msg.weights)) sd[k] = fromPlain(p, k);
+        next.loadStateDict(sd, 'weights');
+      } catch (err) {
+        next.dispose();
+        throw err;
+      } finally {
+        tf.dispose(Object.values(sd));
+      }
+      tokenizer?.dispose();
+      tokenizer = next;
+      post({ type: 'loaded', id: msg.id, backend });
+      break;
+    }
+    case 'encode': {
+      if (!tokenizer) throw new Error('infer-worker: no tokenizer loaded');
+      const seq = await openSource(msg.source);
+      const result = await encodeSequence(tokenizer, seq, { batchSize: msg.batchSize, range: msg.range, onProgress: throttled(msg.id) });
+      post({ type: 'encoded', id: msg.id, result }, [result.tokens.buffer as ArrayBuffer, result.quantError.buffer as ArrayBuffer]);
+      break;
+    }
+    case 'decode': {
+      if (!tokenizer) throw new Error('infer-worker: no tokenizer loaded');
+      const frames = await decodeTokens(tokenizer, msg.tokens, { batchSize: msg.batchSize, onProgress: throttled(msg.id) });
+      post({ type: 'decoded', id: msg.id, frames }, frames.map((f) => f.buffer as ArrayBuffer));
+      break;
+    }
+  }
+}
+
+port.on('message', (msg: ToInfer) => {
+  queue = queue.then(() =>
+    handle(msg).catch((err: unknown) => post({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) })),
+  );
+});
