@@ -352,22 +352,37 @@ class TokenScopeTokenizer(nn.Module):
         idx = idx.reshape(b, h, w, -1) if idx.dim() == 2 else idx.reshape(b, h, w)
         return zq, idx
 
-    def normalize(self, x: torch.Tensor) -> torch.Tensor:
-        """(x − mean) / std per channel when the export records normalisation statistics, else x.
-
-        TokenScope's model sees frames as given; apply this only if your frames are raw and the
-        export's ``input.normalization`` says the training data were normalised."""
+    def _normalization(self):
+        """The export's per-channel statistics (``input.normalization``, else ``train.normalization``), or None."""
         norm = (self.config.get("input") or {}).get("normalization")
-        if not norm:
-            return x
+        return norm or (self.config.get("train") or {}).get("normalization") or None
+
+    def _stats(self, x: torch.Tensor):
+        norm = self._normalization()
         mean = torch.tensor(norm["mean"], dtype=x.dtype, device=x.device)[None, :, None, None]
         std = torch.tensor(norm["std"], dtype=x.dtype, device=x.device)[None, :, None, None]
+        return mean, std
+
+    def normalize(self, x: torch.Tensor) -> torch.Tensor:
+        """Frames in frame units -> what the encoder sees: (x - mean) / std per channel when the
+        export records normalisation statistics, else x. ``encode`` and ``forward`` apply it."""
+        if not self._normalization():
+            return x
+        mean, std = self._stats(x)
         return (x - mean) / std
+
+    def denormalize(self, y: torch.Tensor) -> torch.Tensor:
+        """Decoder output -> frame units (y * std + mean), the inverse of ``normalize``;
+        ``decode_indices`` and ``forward`` apply it. Class logits are never normalised."""
+        if not self._normalization() or y.shape[1] != len(self._normalization()["std"]):
+            return y
+        mean, std = self._stats(y)
+        return y * std + mean
 
     @torch.no_grad()
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """[B, C, H, W] frames -> int64 token ids [B, h, w] ([B, h, w, depth] for rvq / gvq)."""
-        return self.quantize(self.encoder(x))[1]
+        """[B, C, H, W] frames (frame units) -> int64 token ids [B, h, w] ([B, h, w, depth] for rvq / gvq)."""
+        return self.quantize(self.encoder(self.normalize(x)))[1]
 
     @torch.no_grad()
     def indices_to_latents(self, idx: torch.Tensor) -> torch.Tensor:
@@ -380,12 +395,13 @@ class TokenScopeTokenizer(nn.Module):
 
     @torch.no_grad()
     def decode_indices(self, idx: torch.Tensor) -> torch.Tensor:
-        """Token ids -> decoder output [B, C_out, H, W] (class logits for class frames)."""
-        return self.decoder(self.indices_to_latents(idx.long()))
+        """Token ids -> decoder output [B, C_out, H, W]: frame units, or class logits for class frames."""
+        return self.denormalize(self.decoder(self.indices_to_latents(idx.long())))
 
     def forward(self, x: torch.Tensor):
-        zq, idx = self.quantize(self.encoder(x))
-        return self.decoder(zq), idx
+        """Frames -> (reconstruction in frame units, token ids), as TokenScope's tokenizer computes them."""
+        zq, idx = self.quantize(self.encoder(self.normalize(x)))
+        return self.denormalize(self.decoder(zq)), idx
 
 
 # --------------------------------------------------------------------------------------------

@@ -264,7 +264,11 @@ export class BevDataset {
   }
 }
 
-function copyCrop(f: BevFrame, row: number, col: number, ch: number, cw: number, out: Float32Array, b: number, layout: 'NCHW' | 'NHWC'): void {
+/**
+ * Copies the `ch × cw` crop at (row, col) of a `[C, H, W]` frame into sample `b` of a batch
+ * buffer, NCHW `[B, C, ch, cw]` or NHWC `[B, ch, cw, C]` (engine/train's BatchSampler uses it too).
+ */
+export function copyCrop(f: BevFrame, row: number, col: number, ch: number, cw: number, out: Float32Array, b: number, layout: 'NCHW' | 'NHWC'): void {
   const { channels: C, width: W, height: H } = f;
   const src = f.data;
   if (layout === 'NCHW') {

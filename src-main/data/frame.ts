@@ -50,8 +50,8 @@ export interface BevFrame {
 
 export type SourceKind = 'procedural' | 'npy' | 'occ3d' | 'lidar' | 'folder';
 
-/** An ordered list of frames that loads lazily. */
-export interface FrameSequence {
+/** What describes a sequence besides its frames (readers fill it; lazy sequences are built from it). */
+export interface SequenceHeader {
   name: string;
   length: number;
   channels: number;
@@ -68,5 +68,9 @@ export interface FrameSequence {
   sourcePath?: string;
   /** Ego poses per frame, when the source has them. */
   egoPoses?: EgoPose[];
+}
+
+/** An ordered list of frames that loads lazily. */
+export interface FrameSequence extends SequenceHeader {
   getFrame(index: number): Promise<BevFrame>;
 }

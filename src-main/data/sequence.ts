@@ -4,7 +4,7 @@
  * declared shape so a folder with one odd file fails with a message naming that file.
  */
 import { DataError } from './errors';
-import type { BevFrame, EgoPose, FrameEncoding, FrameSequence, SourceKind } from './frame';
+import type { BevFrame, FrameSequence, SequenceHeader } from './frame';
 import { LruCache } from './lru-cache';
 
 export interface CacheOptions {
@@ -14,19 +14,7 @@ export interface CacheOptions {
   cacheBytes?: number;
 }
 
-export interface LazySequenceSpec extends CacheOptions {
-  name: string;
-  length: number;
-  channels: number;
-  height: number;
-  width: number;
-  channelNames: string[];
-  encoding: FrameEncoding;
-  timestampsUs?: number[];
-  egoPoses?: EgoPose[];
-  attribution?: string;
-  kind?: SourceKind;
-  sourcePath?: string;
+export interface LazySequenceSpec extends CacheOptions, SequenceHeader {
   /** Loads frame `index` (0-based); its `index` field is set by the sequence. */
   load(index: number): Promise<BevFrame>;
   /** Names frame `index`'s file in errors. */

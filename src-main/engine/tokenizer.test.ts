@@ -170,3 +170,27 @@ describe('Tokenizer.encode fast path (plain VQ)', () => {
     a.dispose();
   });
 });
+
+describe('Quantizer.nearestCodes (the optional inference shortcut the Tokenizer uses)', () => {
+  it('plain VQ offers it, cosine VQ declines (null), FSQ has none: the Tokenizer falls back to quantize()', async () => {
+    await initBackend({ prefer: ['wasm'] });
+    const plain = new Tokenizer(cfg(), continuous);
+    const cosine = new Tokenizer(cfg({}, { kind: 'vq', codebookSize: 16, cosine: true }), continuous);
+    const fsq = new Tokenizer(cfg({}, { kind: 'fsq', levels: [3, 3, 3, 3] }), continuous);
+    const z = tf.randomNormal([5, 4], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const r = tf.tidy(() => {
+      const n = plain.quantizer.nearestCodes?.(z);
+      expect(n).toBeTruthy();
+      expect(cosine.quantizer.nearestCodes?.(z)).toBeNull();
+      expect(fsq.quantizer.nearestCodes).toBeUndefined();
+      return [n!.indices, n!.error];
+    });
+    expect(r[0]!.shape).toEqual([5]);
+    expect(r[0]!.dtype).toBe('int32');
+    const x = tf.randomUniform([1, 3, 8, 8], -1, 1, 'float32', 3);
+    const e = cosine.encode(x);
+    expect(e.indices.shape).toEqual([1, 2, 2]);
+    tf.dispose([z, x, e.indices, e.quantError, ...r]);
+    [plain, cosine, fsq].forEach((t) => t.dispose());
+  });
+});

@@ -5,9 +5,9 @@ import { Rng } from '../util/rng';
 import { architecture, type Architecture } from './model/architecture';
 import { ConvNet } from './model/conv-net';
 import { reconstructionLoss, toFrameSpace } from './model/losses';
+import { denormalizeNhwc, normalizeNhwc, validateNormalization } from './model/normalization';
 import { createQuantizer } from './quantizers/create-quantizer';
 import type { Quantizer } from './quantizers/quantizer';
-import { VectorQuantizer } from './quantizers/vq';
 
 /**
  * The tokenizer: encoder → quantizer → decoder. Frames cross its API as NCHW `[B, C, H, W]`
@@ -59,6 +59,10 @@ export class Tokenizer {
           `${encoding.numClasses * encoding.groups} channels, but the model has inChannels = ${cfg.model.inChannels}`,
       );
     }
+    if (cfg.normalization !== undefined) {
+      validateNormalization(cfg.normalization, cfg.model.inChannels, 'tokenizer');
+      if (encoding.kind === 'classes') throw new Error('tokenizer: normalization applies to continuous frames, not class frames');
+    }
     // Encoder and decoder draw from one seeded stream in a fixed order: same seed, same weights.
     const rng = new Rng(cfg.seed);
     this.encoder = new ConvNet('encoder.net', this.arch.encoder, rng);
@@ -78,10 +82,14 @@ export class Tokenizer {
     return [...this.encoder.variables(), ...this.decoder.variables(), ...this.quantizer.trainableVariables()];
   }
 
-  /** Checks a `[B, C, H, W]` batch and returns it channel-last. Call inside a tidy. */
+  /**
+   * Checks a `[B, C, H, W]` batch in frame units and returns it channel-last, normalised with
+   * the config's statistics when it has them: what the encoder sees. Call inside a tidy.
+   */
   toNhwc(x: tf.Tensor): tf.Tensor4D {
     this.checkFrames(x);
-    return tf.transpose(x as tf.Tensor4D, [0, 2, 3, 1]);
+    const nhwc = tf.transpose(x as tf.Tensor4D, [0, 2, 3, 1]);
+    return this.cfg.normalization ? normalizeNhwc(nhwc, this.cfg.normalization) : nhwc;
   }
 
   checkFrames(x: tf.Tensor): void {
@@ -108,7 +116,7 @@ export class Tokenizer {
       const z4 = this.latents(this.toNhwc(x));
       const [b, h, w, d] = z4.shape;
       const z = tf.reshape(z4, [b * h * w, d]) as tf.Tensor2D;
-      const fast = this.nearestCodes(z);
+      const fast = this.quantizer.nearestCodes?.(z);
       if (fast) return { indices: tf.reshape(fast.indices, [b, h, w]), quantError: tf.reshape(fast.error, [b, h, w]) as tf.Tensor3D };
       const q = this.quantizer.quantize(z, { training: false });
       const err = tf.reshape(tf.sum(tf.squaredDifference(z, q.quantized), -1), [b, h, w]) as tf.Tensor3D;
@@ -119,22 +127,9 @@ export class Tokenizer {
   }
 
   /**
-   * Inference fast path for a plain (Euclidean) VQ codebook: the nearest code and its squared
-   * distance straight from one matrix product, score = ‖c‖² − 2·z·c, index = argmin, error =
-   * min + ‖z‖² — no code gather, no losses (the generic quantize() builds both; this makes
-   * whole-sequence encoding ~25% faster). Null for every other quantizer. Inside a tidy.
+   * Token ids `[B, h, w(, depth)]` → decoder output `[B, C, H, W]`: frame units for continuous
+   * frames (the input normalisation undone), class logits for class frames.
    */
-  private nearestCodes(z: tf.Tensor2D): { indices: tf.Tensor1D; error: tf.Tensor1D } | null {
-    const q = this.quantizer;
-    if (!(q instanceof VectorQuantizer) || q.options.cosine) return null;
-    const cb = q.codebook();
-    const c2 = tf.sum(tf.square(cb), 1);
-    const score = tf.sub(c2, tf.matMul(z, tf.transpose(tf.mul(cb, 2))));
-    const error = tf.relu(tf.add(tf.min(score, 1), tf.sum(tf.square(z), 1))) as tf.Tensor1D;
-    return { indices: tf.cast(tf.argMin(score, 1), 'int32') as tf.Tensor1D, error };
-  }
-
-  /** Token ids `[B, h, w(, depth)]` → decoder output `[B, C, H, W]` (class logits for class frames). */
   decodeIndices(indices: tf.Tensor): tf.Tensor4D {
     this.assertAlive();
     const depth = this.quantizer.depth;
@@ -149,7 +144,8 @@ export class Tokenizer {
       const flat = tf.reshape(tf.cast(indices, 'int32'), depth === 1 ? [b * h * w] : [b * h * w, depth]);
       const codes = this.quantizer.indicesToCodes(flat);
       const q = tf.reshape(codes, [b, h, w, this.cfg.model.latentDim]) as tf.Tensor4D;
-      return tf.transpose(this.decoder.forward(q), [0, 3, 1, 2]);
+      const out = this.decoder.forward(q);
+      return tf.transpose(this.cfg.normalization ? denormalizeNhwc(out, this.cfg.normalization) : out, [0, 3, 1, 2]);
     });
   }
 
@@ -165,8 +161,9 @@ export class Tokenizer {
   }
 
   /**
-   * The training forward pass on NHWC frames: encoder, quantizer (training mode: straight-through,
-   * its own loss), decoder, reconstruction loss. Call inside a gradient scope / tidy.
+   * The training forward pass on NHWC frames as `toNhwc` gives them (normalised): encoder,
+   * quantizer (training mode: straight-through, its own loss), decoder, reconstruction loss in
+   * normalised units. Call inside a gradient scope / tidy.
    */
   forwardTrain(xNhwc: tf.Tensor4D): ForwardResult {
     const z4 = this.latents(xNhwc);
@@ -204,17 +201,8 @@ export class Tokenizer {
     const extra = Object.keys(sd).filter((k) => !k.startsWith('quantizer.') && !(k in netShapes));
     if (extra.length) throw new Error(`${source}: ${extra.slice(0, 5).join(', ')} are not part of the configured model`);
     // Check both nets (throws on the first problem) before the first assignment.
-    const check = (net: ConvNet) => {
-      for (const [name, shape] of Object.entries(net.torchShapes())) {
-        const t = sd[name];
-        if (!t) throw new Error(`${source}: ${name} is missing (expected [${shape.join(', ')}])`);
-        if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-          throw new Error(`${source}: ${name} is [${t.shape.join(', ')}] but the model needs [${shape.join(', ')}]`);
-        }
-      }
-    };
-    check(this.encoder);
-    check(this.decoder);
+    this.encoder.checkStateDict(sd, source);
+    this.decoder.checkStateDict(sd, source);
     const q: Record<string, tf.Tensor> = {};
     for (const [k, t] of Object.entries(sd)) if (k.startsWith('quantizer.')) q[k.slice('quantizer.'.length)] = t;
     this.quantizer.loadState(q);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendStatus } from '../../contract';
 import './gradients';
+import { summarizeError } from './error-summary';
 import { probeTraining } from './probe';
 import { registerWasmTrainingKernels, WASM_EXTRA_KERNELS } from './wasm-kernels';
 import { wasmBinaryDir } from './wasm-path';
@@ -82,7 +83,7 @@ async function tryBackend(name: BackendName, allowNative: boolean): Promise<stri
           // A variable specifier keeps bundlers and tsc from resolving the optional package.
           await import(/* @vite-ignore */ pkg);
         } catch (err) {
-          return `${pkg} is not installed or failed to load (${firstLine(err)})`;
+          return `${pkg} is not installed or failed to load (${summarizeError(err)})`;
         }
         if (!(await tf.setBackend('tensorflow'))) return `${pkg} loaded but its backend did not initialise`;
         if (name === 'tensorflow-gpu' && !(await nativeHasGpu())) return 'libtensorflow found no CUDA device';
@@ -105,9 +106,9 @@ async function tryBackend(name: BackendName, allowNative: boolean): Promise<stri
     }
     await tf.ready();
     const probe = await probeTraining();
-    return probe;
+    return probe === null ? null : summarizeError(probe);
   } catch (err) {
-    return firstLine(err);
+    return summarizeError(err);
   }
 }
 
@@ -115,9 +116,4 @@ async function tryBackend(name: BackendName, allowNative: boolean): Promise<stri
 async function nativeHasGpu(): Promise<boolean> {
   const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
   return backend.isUsingGpuDevice === true;
-}
-
-function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0]!.slice(0, 200);
 }

@@ -12,11 +12,15 @@ const dispose = (backend: tf.KernelBackend, ...infos: tf.TensorInfo[]) => {
   for (const i of infos) backend.disposeData(i.dataId);
 };
 
-interface FilterAttrs {
+/** The attributes both convolution gradients share. */
+interface ConvGradAttrs {
   strides: [number, number] | number;
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+interface FilterAttrs extends ConvGradAttrs {
   filterShape: [number, number, number, number];
 }
 
@@ -85,11 +89,7 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: tf
   return out;
 }
 
-interface InputAttrs {
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface InputAttrs extends ConvGradAttrs {
   inputShape: [number, number, number, number];
 }
 

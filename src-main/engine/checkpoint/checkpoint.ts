@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointInfo, TrainConfig, TrainMetrics } from '../../contract';
 import { writeFileAtomic } from '../../util/atomic-write';
+import { validateNormalization } from '../model/normalization';
 import { quantizerShape, type InputDescription } from './export-config';
 import { parseWithNonFinite, stringifyWithNonFinite } from './json-numbers';
 import { checkNetParams, referenceLayers } from './layers';
@@ -224,6 +225,13 @@ async function parseCheckpointFile(file: string): Promise<ParsedCheckpoint> {
     throw new CheckpointError(file, 'corrupt checkpoint: state lacks step or config');
   }
   if (!Array.isArray(state.metrics)) throw new CheckpointError(file, 'corrupt checkpoint: metric history is not a list');
+  if (state.config.normalization !== undefined) {
+    try {
+      validateNormalization(state.config.normalization, state.config.model.inChannels, 'config');
+    } catch (err) {
+      throw new CheckpointError(file, `corrupt checkpoint: ${(err as Error).message}`);
+    }
+  }
   const tensors = decodeSafetensors(bytes, file).tensors;
   const shapes: Record<string, number[]> = {};
   for (const [k, t] of Object.entries(tensors)) if (k.startsWith('model.')) shapes[k.slice(6)] = t.shape;

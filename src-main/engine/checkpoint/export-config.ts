@@ -1,4 +1,5 @@
 import type { FrameEncoding, QuantizerConfig, QuantizerKind, TrainConfig } from '../../contract';
+import { validateNormalization } from '../model/normalization';
 import { referenceLayers, sameLayers, type LayerSpec } from './layers';
 
 /**
@@ -37,7 +38,10 @@ export interface ExportedInput {
   channels: number;
   channel_names: string[];
   encoding: FrameEncoding;
-  /** Per-channel statistics applied before the encoder ((x − mean) / std), or null. */
+  /**
+   * Per-channel statistics the model works in, or null: the encoder sees (x − mean) / std and
+   * the decoder's output is x · std + mean in frame units (the PyTorch module does both).
+   */
   normalization: { mean: number[]; std: number[] } | null;
 }
 
@@ -150,7 +154,7 @@ export function buildExportConfig(
           channels: m.inChannels,
           channel_names: [...input.channelNames],
           encoding: input.encoding,
-          normalization: input.normalization ?? null,
+          normalization: train.normalization ?? input.normalization ?? null,
         }
       : null,
     token_grid: input ? [Math.floor(input.height / f), Math.floor(input.width / f)] : null,
@@ -212,7 +216,11 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
   const shape = quantizerShape(quantizer, model.latentDim);
   need(q.dim === undefined || q.dim === shape.dim, source, `quantizer.dim ${String(q.dim)} does not match the ${shape.dim} the ${q.kind} quantizer implies`);
 
-  const prior = c.train ?? FALLBACK_TRAINING;
+  const prior: Partial<TrainConfig> & typeof FALLBACK_TRAINING = c.train ?? FALLBACK_TRAINING;
+  // The stats the weights were trained with: config.json's input says so for PyTorch readers;
+  // TokenScope's own train block is the fallback for exports without an input description.
+  const normalization = c.input?.normalization ?? prior.normalization ?? undefined;
+  if (normalization !== undefined) validateNormalization(normalization, model.inChannels, `${source}: input`);
   const train: TrainConfig = {
     learningRate: prior.learningRate,
     steps: prior.steps,
@@ -222,6 +230,7 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
     checkpointEvery: prior.checkpointEvery,
     model,
     quantizer,
+    ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
   };
   return { json: c as ExportConfigJson, train, outChannels: m.out_channels };
 }

@@ -1,11 +1,11 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../../contract';
+import { architecture, torchWeightShape, type ConvLayer } from '../model/architecture';
 
 /**
- * The reference architecture (DESIGN.md) written out layer by layer, in PyTorch's terms: what
- * config.json describes, what the PyTorch module builds, and what a state dict must hold.
- * Encoder: [Conv2d(c, hidden, 4, 2, 1), ReLU] × stages, Conv2d(hidden, latent, 3, 1, 1).
- * Decoder: [ConvTranspose2d(c, hidden, 4, 2, 1), ReLU] × stages, ConvTranspose2d(hidden, out, 3, 1, 1).
+ * The reference architecture as PyTorch's `nn.Sequential` layer lists (ReLUs included): what
+ * config.json describes, what the PyTorch module builds, and what a state dict must hold. It is
+ * derived from the model's own description (model/architecture.ts), so the two cannot drift.
  */
 
 export type LayerSpec =
@@ -18,21 +18,19 @@ export interface NetLayers {
 }
 
 export function referenceLayers(model: ModelConfig, outChannels: number = model.inChannels): NetLayers {
-  const encoder: LayerSpec[] = [];
-  let c = model.inChannels;
-  for (let s = 0; s < model.stages; s++) {
-    encoder.push({ type: 'conv2d', in: c, out: model.hidden, kernel: 4, stride: 2, padding: 1 }, { type: 'relu' });
-    c = model.hidden;
+  const arch = architecture(model, outChannels);
+  return { encoder: sequential(arch.encoder), decoder: sequential(arch.decoder) };
+}
+
+/** A list of convolutions as the nn.Sequential that holds them: each followed by its ReLU, if any. */
+function sequential(layers: readonly ConvLayer[]): LayerSpec[] {
+  const out: LayerSpec[] = [];
+  for (const l of layers) {
+    if (l.index !== out.length) throw new Error(`architecture: layer index ${l.index} is not its nn.Sequential position ${out.length}`);
+    out.push({ type: l.type, in: l.in, out: l.out, kernel: l.kernel, stride: l.stride, padding: l.padding });
+    if (l.relu) out.push({ type: 'relu' });
   }
-  encoder.push({ type: 'conv2d', in: c, out: model.latentDim, kernel: 3, stride: 1, padding: 1 });
-  const decoder: LayerSpec[] = [];
-  c = model.latentDim;
-  for (let s = 0; s < model.stages; s++) {
-    decoder.push({ type: 'conv_transpose2d', in: c, out: model.hidden, kernel: 4, stride: 2, padding: 1 }, { type: 'relu' });
-    c = model.hidden;
-  }
-  decoder.push({ type: 'conv_transpose2d', in: c, out: outChannels, kernel: 3, stride: 1, padding: 1 });
-  return { encoder, decoder };
+  return out;
 }
 
 /** PyTorch parameter names and shapes of a layer list under `prefix` (e.g. `encoder.net`). */
@@ -40,8 +38,7 @@ export function expectedParams(prefix: string, layers: LayerSpec[]): Record<stri
   const out: Record<string, number[]> = {};
   layers.forEach((l, i) => {
     if (l.type === 'relu') return;
-    // Conv2d weights are [out, in, kh, kw]; ConvTranspose2d weights are [in, out, kh, kw].
-    out[`${prefix}.${i}.weight`] = l.type === 'conv2d' ? [l.out, l.in, l.kernel, l.kernel] : [l.in, l.out, l.kernel, l.kernel];
+    out[`${prefix}.${i}.weight`] = torchWeightShape(l);
     out[`${prefix}.${i}.bias`] = [l.out];
   });
   return out;

@@ -58,6 +58,8 @@ const KINDS: TrainConfig[] = [
   smallConfig({ kind: 'rvq', codebookSize: 8, depth: 3 }),
   smallConfig({ kind: 'gvq', codebookSize: 8, depth: 2 }),
   smallConfig({ kind: 'vq', codebookSize: 32 }, { inChannels: 5, hidden: 6, latentDim: 8, stages: 3 }),
+  // Input normalisation: PyTorch must normalise before its encoder and undo it after its decoder.
+  { ...smallConfig({ kind: 'vq', codebookSize: 16 }), normalization: { mean: [0.5, -1, 2], std: [2, 0.5, 3] } },
 ];
 
 const ENCODE_DECODE = String.raw`

@@ -1,8 +1,10 @@
 import type { ModelConfig } from '../../contract';
 
 /**
- * The reference architecture (DESIGN.md) as a list of layers in PyTorch's terms, so that the
- * index of each layer is its index in PyTorch's `nn.Sequential` (ReLUs count):
+ * The reference architecture (DESIGN.md), described once: the list of convolutions in PyTorch's
+ * terms, each with its index in PyTorch's `nn.Sequential` (ReLUs count). The model (ConvNet)
+ * builds from it, and the checkpoint/export code derives from it the nn.Sequential layer list
+ * of config.json and the parameter shapes a state dict must have (checkpoint/layers.ts):
  * Encoder: [Conv2d(c, hidden, 4, 2, 1), ReLU] × stages, Conv2d(hidden, latent, 3, 1, 1).
  * Decoder: [ConvTranspose2d(c, hidden, 4, 2, 1), ReLU] × stages, ConvTranspose2d(hidden, out, 3, 1, 1).
  */
@@ -57,4 +59,22 @@ export function architecture(m: ModelConfig, outChannels: number = m.inChannels)
   }
   decoder.push({ type: 'conv_transpose2d', index, in: c, out: outChannels, kernel: 3, stride: 1, padding: 1, relu: false });
   return { encoder, decoder, factor: 2 ** m.stages };
+}
+
+/**
+ * PyTorch's shape of a layer's weight: Conv2d `[out, in, kh, kw]`, ConvTranspose2d
+ * `[in, out, kh, kw]`. The bias is `[out]` for both.
+ */
+export function torchWeightShape(l: Pick<ConvLayer, 'type' | 'in' | 'out' | 'kernel'>): number[] {
+  return l.type === 'conv2d' ? [l.out, l.in, l.kernel, l.kernel] : [l.in, l.out, l.kernel, l.kernel];
+}
+
+/** PyTorch names and shapes of every parameter of `layers` under `prefix` (e.g. `encoder.net`). */
+export function torchParamShapes(prefix: string, layers: readonly ConvLayer[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const l of layers) {
+    out[`${prefix}.${l.index}.weight`] = torchWeightShape(l);
+    out[`${prefix}.${l.index}.bias`] = [l.out];
+  }
+  return out;
 }

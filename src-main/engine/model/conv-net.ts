@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../util/rng';
-import type { ConvLayer } from './architecture';
+import { torchParamShapes, type ConvLayer } from './architecture';
+import { variableFrom } from './variable-from';
 
 /**
  * A stack of (transposed) convolutions with ReLUs between them, holding its weights as
@@ -30,8 +31,8 @@ export class ConvNet {
       for (let i = 0; i < w.length; i++) w[i] = rng.range(-bound, bound);
       const b = new Float32Array(l.out);
       for (let i = 0; i < b.length; i++) b[i] = rng.range(-bound, bound);
-      this.weights.push(tf.variable(tf.tensor4d(w, shape), true));
-      this.biases.push(tf.variable(tf.tensor1d(b), true));
+      this.weights.push(variableFrom(tf.tensor4d(w, shape)));
+      this.biases.push(variableFrom(tf.tensor1d(b)));
     }
   }
 
@@ -77,19 +78,11 @@ export class ConvNet {
 
   /** The PyTorch shape of each parameter, for checks and error messages. */
   torchShapes(): Record<string, number[]> {
-    const out: Record<string, number[]> = {};
-    for (const l of this.layers) {
-      out[`${this.prefix}.${l.index}.weight`] = l.type === 'conv2d' ? [l.out, l.in, l.kernel, l.kernel] : [l.in, l.out, l.kernel, l.kernel];
-      out[`${this.prefix}.${l.index}.bias`] = [l.out];
-    }
-    return out;
+    return torchParamShapes(this.prefix, this.layers);
   }
 
-  /**
-   * Assigns parameters from PyTorch names/layouts. Every shape is checked first, so a mismatch
-   * throws before anything changes.
-   */
-  loadStateDict(sd: Record<string, tf.Tensor>, source = 'state dict'): void {
+  /** Throws one clear error, naming `source`, unless `sd` holds every parameter with its shape, float32. */
+  checkStateDict(sd: Record<string, tf.Tensor>, source = 'state dict'): void {
     const want = this.torchShapes();
     for (const [name, shape] of Object.entries(want)) {
       const t = sd[name];
@@ -99,6 +92,14 @@ export class ConvNet {
       }
       if (t.dtype !== 'float32') throw new Error(`${source}: ${name} is ${t.dtype}, expected float32`);
     }
+  }
+
+  /**
+   * Assigns parameters from PyTorch names/layouts. Every shape is checked first, so a mismatch
+   * throws before anything changes.
+   */
+  loadStateDict(sd: Record<string, tf.Tensor>, source = 'state dict'): void {
+    this.checkStateDict(sd, source);
     this.layers.forEach((l, i) => {
       tf.tidy(() => {
         // [3, 2, 0, 1] took tfjs to torch; its inverse is [2, 3, 1, 0].

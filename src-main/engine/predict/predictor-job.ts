@@ -1,10 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { Worker } from 'node:worker_threads';
 import type { BackendStatus } from '../../contract';
 import type { InitBackendOptions } from '../backend/init-backend';
-import { workerEntry } from '../train/worker-entry';
+import { WorkerJob } from '../jobs/worker-job';
 import type { PredictorConfig } from './predictor-config';
-import type { FromPredictorWorker, ToPredictorWorker } from './predictor-protocol';
+import type { FromPredictorWorker, PredictorStartMessage } from './predictor-protocol';
 import type { PredictorSnapshot } from './predictor-snapshot';
 import type { PredictorStepMetrics } from './predictor-trainer';
 import type { PredictorDoneReason, PredictorProgress, PredictorTrainOptions } from './predictor-training';
@@ -45,109 +44,64 @@ export interface PredictorJobEvents {
 
 export class PredictorTrainingJob extends EventEmitter<PredictorJobEvents> {
   readonly done: Promise<PredictorJobDone>;
-  private readonly worker: Worker;
-  private nextId = 1;
-  private readonly pending = new Map<number, (s: PredictorSnapshot) => void>();
-  private hookChain: Promise<void> = Promise.resolve();
+  private readonly job: WorkerJob<PredictorSnapshot, PredictorStepMetrics, OwnReply, PredictorJobDone>;
   private finalSnapshot: PredictorSnapshot | null = null;
-  private finished = false;
 
   constructor(private readonly opts: PredictorJobOptions) {
     super();
-    const entry = opts.entry ?? new URL('./predictor-worker.ts', import.meta.url);
-    const { url, execArgv } = workerEntry(entry);
-    this.worker = new Worker(url, { workerData: { entry: entry.href }, execArgv });
-    this.done = new Promise<PredictorJobDone>((resolve, reject) => {
-      const fail = (err: Error) => {
-        if (this.finished) return;
-        this.finished = true;
-        if (this.listenerCount('error')) this.emit('error', err);
-        void this.worker.terminate();
-        reject(err);
-      };
-      this.worker.on('message', (msg: FromPredictorWorker) => {
-        switch (msg.type) {
-          case 'started':
-            this.emit('started', { backend: msg.backend, step: msg.step, config: msg.config, parameters: msg.parameters });
-            break;
-          case 'progress':
-            this.emit('progress', msg.progress);
-            break;
-          case 'checkpoint': {
-            const info = { final: msg.final, id: msg.id };
-            if (msg.final) this.finalSnapshot = msg.snapshot;
-            this.emit('checkpoint', msg.snapshot, info);
-            if (msg.id !== undefined) {
-              this.pending.get(msg.id)?.(msg.snapshot);
-              this.pending.delete(msg.id);
-            }
-            const hook = this.opts.onCheckpoint;
-            if (hook) this.hookChain = this.hookChain.then(() => hook(msg.snapshot, info));
-            this.hookChain.catch(fail);
-            break;
-          }
-          case 'error':
-            fail(new Error(msg.message));
-            break;
-          case 'done':
-            this.hookChain.then(() => {
-              if (this.finished) return;
-              if (!this.finalSnapshot) return fail(new Error('predictor worker finished without a final snapshot'));
-              this.finished = true;
-              const d: PredictorJobDone = { reason: msg.reason, step: msg.step, metrics: msg.metrics, snapshot: this.finalSnapshot };
-              this.emit('done', d);
-              void this.worker.terminate();
-              resolve(d);
-            }, fail);
-            break;
-        }
-      });
-      this.worker.on('error', fail);
-      this.worker.on('exit', (code) => {
-        if (!this.finished) fail(new Error(`predictor worker exited unexpectedly (code ${code})`));
-      });
-    });
-    this.done.catch(() => undefined);
-    this.send({
+    const start: PredictorStartMessage = {
       type: 'start',
       volumes: opts.volumes,
       model: opts.model ?? {},
       options: opts.options ?? {},
       resume: opts.resume,
       backend: opts.backend,
+    };
+    this.job = new WorkerJob({
+      entry: opts.entry ?? new URL('./predictor-worker.ts', import.meta.url),
+      name: 'predictor worker',
+      start,
+      onCheckpoint: opts.onCheckpoint,
+      onSnapshot: (snapshot, info) => {
+        if (info.final) this.finalSnapshot = snapshot;
+        this.emit('checkpoint', snapshot, info);
+      },
+      onMessage: (msg) => {
+        if (msg.type === 'started') this.emit('started', { backend: msg.backend, step: msg.step, config: msg.config, parameters: msg.parameters });
+        else if (msg.type === 'progress') this.emit('progress', msg.progress);
+      },
+      finish: (msg) => {
+        if (!this.finalSnapshot) throw new Error('predictor worker finished without a final snapshot');
+        const d: PredictorJobDone = { reason: msg.reason, step: msg.step, metrics: msg.metrics, snapshot: this.finalSnapshot };
+        this.emit('done', d);
+        return d;
+      },
+      onError: (err) => void (this.listenerCount('error') && this.emit('error', err)),
     });
+    this.done = this.job.done;
   }
 
   pause(): void {
-    this.send({ type: 'pause' });
+    this.job.send({ type: 'pause' });
   }
 
   resume(): void {
-    this.send({ type: 'resume' });
+    this.job.send({ type: 'resume' });
   }
 
   /** Stops after the current step; resolves like `done` (after the final snapshot). */
   stop(): Promise<PredictorJobDone> {
-    this.send({ type: 'stop' });
+    this.job.send({ type: 'stop' });
     return this.done;
   }
 
   requestCheckpoint(): Promise<PredictorSnapshot> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.send({ type: 'checkpoint-requested', id });
-    });
+    return this.job.requestCheckpoint();
   }
 
-  async terminate(): Promise<void> {
-    if (!this.finished) {
-      this.finished = true;
-      await this.worker.terminate();
-    }
-  }
-
-  private send(msg: ToPredictorWorker): void {
-    if (!this.finished) this.worker.postMessage(msg);
+  terminate(): Promise<void> {
+    return this.job.terminate();
   }
 }
+
+type OwnReply = Exclude<FromPredictorWorker, { type: 'checkpoint' | 'error' | 'done' }>;

@@ -1,9 +1,10 @@
 import type { BackendStatus } from '../../contract';
 import type { InitBackendOptions } from '../backend/init-backend';
+import type { JobCommand, JobReply } from '../jobs/job-protocol';
 import type { PredictorConfig } from './predictor-config';
 import type { PredictorSnapshot } from './predictor-snapshot';
 import type { PredictorStepMetrics } from './predictor-trainer';
-import type { PredictorDoneReason, PredictorProgress, PredictorTrainOptions } from './predictor-training';
+import type { PredictorProgress, PredictorTrainOptions } from './predictor-training';
 import type { TokenVolume } from './token-volume';
 
 /** Messages between a PredictorTrainingJob and its worker thread (the tokenizer job's protocol, for the predictor). */
@@ -17,16 +18,9 @@ export interface PredictorStartMessage {
   backend?: InitBackendOptions;
 }
 
-export type ToPredictorWorker =
-  | PredictorStartMessage
-  | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'stop' }
-  | { type: 'checkpoint-requested'; id: number };
+export type ToPredictorWorker = PredictorStartMessage | JobCommand;
 
 export type FromPredictorWorker =
   | { type: 'started'; backend: BackendStatus; step: number; config: PredictorConfig; parameters: number }
   | { type: 'progress'; progress: PredictorProgress }
-  | { type: 'checkpoint'; snapshot: PredictorSnapshot; id?: number; final: boolean }
-  | { type: 'error'; message: string }
-  | { type: 'done'; reason: PredictorDoneReason; step: number; metrics?: PredictorStepMetrics };
+  | JobReply<PredictorSnapshot, PredictorStepMetrics>;

@@ -1,4 +1,5 @@
 import type { TrainState } from '../../contract';
+import { progressGate, RunControl } from '../jobs/run-control';
 import { NextFramePredictor } from './next-frame-model';
 import { NextFrameSampler } from './next-frame-sampler';
 import { resolvePredictorConfig, type PredictorConfig } from './predictor-config';
@@ -55,10 +56,7 @@ export class PredictorTrainingLoop {
   readonly model: NextFramePredictor;
   readonly trainer: PredictorTrainer;
   private readonly sampler: NextFrameSampler;
-  private state: TrainState = 'idle';
-  private stopRequested = false;
-  private wake: (() => void) | null = null;
-  private readonly checkpointRequests: number[] = [];
+  private readonly control = new RunControl();
 
   constructor(
     volumes: readonly TokenVolume[],
@@ -110,46 +108,37 @@ export class PredictorTrainingLoop {
   }
 
   get currentState(): TrainState {
-    return this.state;
+    return this.control.state;
   }
 
   pause(): void {
-    if (this.state === 'running') this.state = 'paused';
+    this.control.pause();
   }
 
   resume(): void {
-    if (this.state === 'paused') this.state = 'running';
-    this.wakeUp();
+    this.control.resume();
   }
 
   /** Stop after the current step (a final snapshot is still taken). */
   stop(): void {
-    this.stopRequested = true;
-    if (this.state === 'running' || this.state === 'paused') this.state = 'stopping';
-    this.wakeUp();
+    this.control.stop();
   }
 
   /** Ask for a snapshot between steps; `onCheckpoint` receives it with this id. */
   requestCheckpoint(id: number): void {
-    this.checkpointRequests.push(id);
-    this.wakeUp();
+    this.control.requestCheckpoint(id);
   }
 
   async run(hooks: PredictorTrainingHooks = {}): Promise<{ reason: PredictorDoneReason; step: number; metrics?: PredictorStepMetrics }> {
-    if (this.state !== 'idle') throw new Error('predictor training: this run was already started');
-    this.state = 'running';
+    if (this.control.state !== 'idle') throw new Error('predictor training: this run was already started');
     const total = this.options.steps;
-    const minGapMs = 1000 / Math.min(Math.max(this.options.progressHz ?? 4, 0.1), 4);
-    let last = -Infinity;
+    const gate = progressGate(this.options.progressHz ?? 4);
     let msAvg = 0;
     const progress = (force: boolean, message?: string) => {
-      if (!hooks.onProgress) return;
-      const now = performance.now();
-      if (!force && now - last < minGapMs) return;
-      last = now;
+      if (!hooks.onProgress || !gate(force)) return;
       const metrics = this.trainer.history.at(-1);
       hooks.onProgress({
-        state: this.state,
+        state: this.control.state,
         step: this.trainer.step,
         totalSteps: total,
         metrics,
@@ -167,31 +156,19 @@ export class PredictorTrainingLoop {
       await hooks.onCheckpoint(snap, { final, id });
     };
     try {
-      progress(true, 'started');
-      while (this.trainer.step < total && !this.stopRequested) {
-        while (this.checkpointRequests.length) await checkpoint(false, this.checkpointRequests.shift());
-        if ((this.state as TrainState) === 'paused') {
-          progress(true, 'paused');
-          await new Promise<void>((r) => (this.wake = r));
-          if ((this.state as TrainState) === 'running') progress(true, 'resumed');
-          continue;
-        }
-        const m = await this.trainer.trainStep(this.sampler.batch(this.options.batchSize));
-        msAvg = m.step === 1 || msAvg === 0 ? m.msPerStep : 0.9 * msAvg + 0.1 * m.msPerStep;
-        progress(false);
-        const every = this.options.checkpointEvery;
-        if (every > 0 && this.trainer.step % every === 0 && this.trainer.step < total) await checkpoint(false);
-        // Lets pause / stop / checkpoint requests in between steps.
-        await new Promise<void>((r) => setImmediate(r));
-      }
-      while (this.checkpointRequests.length) await checkpoint(false, this.checkpointRequests.shift());
-      const reason: PredictorDoneReason = this.stopRequested ? 'stopped' : 'completed';
-      await checkpoint(true);
-      this.state = 'done';
-      progress(true, reason);
+      const reason = await this.control.run({
+        totalSteps: total,
+        checkpointEvery: this.options.checkpointEvery,
+        step: () => this.trainer.step,
+        trainStep: async () => {
+          const m = await this.trainer.trainStep(this.sampler.batch(this.options.batchSize));
+          msAvg = m.step === 1 || msAvg === 0 ? m.msPerStep : 0.9 * msAvg + 0.1 * m.msPerStep;
+        },
+        checkpoint,
+        progress,
+      });
       return { reason, step: this.trainer.step, metrics: this.trainer.history.at(-1) };
     } catch (err) {
-      this.state = 'error';
       progress(true, err instanceof Error ? err.message : String(err));
       throw err;
     }
@@ -204,11 +181,5 @@ export class PredictorTrainingLoop {
 
   disposeModel(): void {
     this.model.dispose();
-  }
-
-  private wakeUp(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
   }
 }

@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../backend/init-backend';
+import { applyCommand } from '../jobs/job-protocol';
 import type { FromPredictorWorker, PredictorStartMessage, ToPredictorWorker } from './predictor-protocol';
 import type { PredictorSnapshot } from './predictor-snapshot';
 import { PredictorTrainingLoop } from './predictor-training';
@@ -25,10 +26,7 @@ function apply(msg: ToPredictorWorker): void {
     early.push(msg);
     return;
   }
-  if (msg.type === 'pause') loop.pause();
-  else if (msg.type === 'resume') loop.resume();
-  else if (msg.type === 'stop') loop.stop();
-  else if (msg.type === 'checkpoint-requested') loop.requestCheckpoint(msg.id);
+  if (msg.type !== 'start') applyCommand(loop, msg);
 }
 
 port.on('message', (msg: ToPredictorWorker) => {

@@ -26,6 +26,14 @@ export interface QuantizeOptions {
   training: boolean;
 }
 
+/** What an inference-only nearest-code search returns, one entry per latent row. */
+export interface NearestCodes {
+  /** int32 `[N]`. */
+  indices: tf.Tensor1D;
+  /** Squared distance between each latent and its code, `[N]` (what `quantize` would give). */
+  error: tf.Tensor1D;
+}
+
 export interface Quantizer {
   readonly kind: QuantizerKind;
   /** Latent dimension D the quantizer expects. */
@@ -35,6 +43,13 @@ export interface Quantizer {
   /** Index positions per latent vector: 1, or the residual depth, or the number of groups. */
   readonly depth: number;
   quantize(z: tf.Tensor2D, opts: QuantizeOptions): QuantizeResult;
+  /**
+   * Optional inference fast path for single-index quantizers: the nearest code and its squared
+   * distance, without gathering codes or building losses (whole-sequence encoding spends most
+   * of its time here). Null where the quantizer's current mode has no shortcut; callers then
+   * use `quantize(z, { training: false })`. Call inside a tf.tidy.
+   */
+  nearestCodes?(z: tf.Tensor2D): NearestCodes | null;
   /** Codes for int32 indices `[N]` or `[N, depth]`, as `[N, D]`. */
   indicesToCodes(indices: tf.Tensor): tf.Tensor2D;
   /** Variables the optimiser trains (an EMA codebook is not among them). */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { variableFrom } from '../model/variable-from';
 
 /**
  * Adam with PyTorch's update rule and defaults (β = 0.9, 0.999, ε = 1e-8, ε added after the
@@ -65,7 +66,7 @@ export class Adam {
   private moment(store: Map<string, tf.Variable>, name: string, like: tf.Tensor): tf.Variable {
     let t = store.get(name);
     if (!t) {
-      t = tf.variable(tf.zerosLike(like), false);
+      t = variableFrom(tf.zerosLike(like), false);
       store.set(name, t);
     }
     return t;
@@ -98,7 +99,7 @@ export class Adam {
       parsed.push([m[2] === 'exp_avg' ? this.m : this.v, name, t]);
     }
     this.disposeMoments();
-    for (const [store, name, t] of parsed) store.set(name, tf.variable(tf.cast(t, 'float32'), false));
+    for (const [store, name, t] of parsed) store.set(name, variableFrom(tf.cast(t, 'float32'), false));
     this.stepCount = state.step;
   }
 

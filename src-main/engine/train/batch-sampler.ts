@@ -1,3 +1,4 @@
+import { copyCrop } from '../../data/dataset';
 import type { FrameSequence } from '../../data/frame';
 import { Rng } from '../../util/rng';
 
@@ -6,6 +7,10 @@ import { Rng } from '../../util/rng';
  * `crop × crop` (or the whole frame when crop is 0). Batch t depends only on (seed, t), so the
  * same seed gives the same batches and a run resumed at step t draws what the uninterrupted
  * run would have. Returns `[B, C, h, w]` float32 plus the picked frame indices.
+ *
+ * Not data/dataset.ts's BevDataset: that one serves epochs (each frame once per epoch, in a
+ * shuffled order), which a run resumed at an arbitrary step could not reproduce without replaying
+ * the epoch; this one draws with replacement, one batch per step index. The crop copy is shared.
  */
 export interface Batch {
   data: Float32Array;
@@ -58,12 +63,7 @@ export class BatchSampler {
       if (f.channels !== C || f.height !== seq.height || f.width !== seq.width) {
         throw new Error(`batch sampler: frame ${fi} of "${seq.name}" is ${f.channels}×${f.height}×${f.width}, expected ${C}×${seq.height}×${seq.width}`);
       }
-      for (let c = 0; c < C; c++) {
-        for (let y = 0; y < h; y++) {
-          const src = (c * seq.height + y0 + y) * seq.width + x0;
-          data.set(f.data.subarray(src, src + w), ((b * C + c) * h + y) * w);
-        }
-      }
+      copyCrop(f, y0, x0, h, w, data, b, 'NCHW');
     }
     return { data, shape: [B, C, h, w], frames };
   }

@@ -1,5 +1,7 @@
 import type { BackendStatus, TrainConfig, TrainMetrics, TrainProgress } from '../../contract';
 import type { InitBackendOptions } from '../backend/init-backend';
+import type { JobCommand, JobReply } from '../jobs/job-protocol';
+import type { RunDoneReason } from '../jobs/run-control';
 import type { TrainSnapshot } from './snapshot';
 import type { SourceSpec } from './source-spec';
 
@@ -22,22 +24,13 @@ export interface StartMessage {
   progressHz?: number;
 }
 
-export type ToWorker =
-  | StartMessage
-  | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'stop' }
-  /** Take a checkpoint now (answered by a `checkpoint` message with the same id). */
-  | { type: 'checkpoint-requested'; id: number };
+export type ToWorker = StartMessage | JobCommand;
 
-export type DoneReason = 'completed' | 'stopped';
+export type DoneReason = RunDoneReason;
 
 export type FromWorker =
   | { type: 'started'; backend: BackendStatus; step: number; tokenGrid: [number, number] }
   | { type: 'progress'; progress: TrainProgress }
-  /** A snapshot to save: every `checkpointEvery` steps, on request (id), and on stop/end (final). */
-  | { type: 'checkpoint'; snapshot: TrainSnapshot; id?: number; final: boolean }
   /** The worker wrote its checkpoint file (when started with `checkpointPath`). */
   | { type: 'checkpoint-saved'; file: string; step: number; sizeBytes: number; final: boolean }
-  | { type: 'error'; message: string }
-  | { type: 'done'; reason: DoneReason; step: number; metrics?: TrainMetrics };
+  | JobReply<TrainSnapshot, TrainMetrics>;

@@ -29,8 +29,14 @@ export interface TrainSnapshot {
 
 export async function toPlain(t: tf.Tensor): Promise<PlainTensor> {
   const dtype = t.dtype === 'int32' ? 'int32' : 'float32';
-  const data = (dtype === 'int32' ? await t.data<'int32'>() : await tf.cast(t, 'float32').data<'float32'>()) as Float32Array | Int32Array;
-  return { shape: t.shape.slice(), dtype, data };
+  if (dtype === 'int32') return { shape: t.shape.slice(), dtype, data: await t.data<'int32'>() };
+  // The cast is a new tensor even for float32 input: dispose it once read.
+  const f = tf.cast(t, 'float32');
+  try {
+    return { shape: t.shape.slice(), dtype, data: await f.data<'float32'>() };
+  } finally {
+    f.dispose();
+  }
 }
 
 export function fromPlain(p: PlainTensor, name = 'tensor'): tf.Tensor {
@@ -49,13 +55,18 @@ async function plainRecord(rec: Record<string, tf.Tensor>): Promise<Record<strin
   return out;
 }
 
+/** The tokenizer's state dict as plain arrays (what a worker needs to rebuild it). */
+export function plainWeights(tokenizer: Pick<Tokenizer, 'stateDict'>): Promise<Record<string, PlainTensor>> {
+  return plainRecord(tokenizer.stateDict());
+}
+
 export async function takeSnapshot(tokenizer: Tokenizer, trainer: Trainer): Promise<TrainSnapshot> {
   const state = trainer.getState();
   return {
     config: tokenizer.cfg,
     encoding: tokenizer.encoding,
     step: state.step,
-    weights: await plainRecord(tokenizer.stateDict()),
+    weights: await plainWeights(tokenizer),
     optimizer: { step: state.optimizer.step, tensors: await plainRecord(state.optimizer.tensors) },
     usageWindow: state.usageWindow,
     history: state.history,

@@ -5,8 +5,10 @@
  * need one message per step). Checkpoints leave as snapshots the calling side saves.
  */
 import { parentPort } from 'node:worker_threads';
-import type { TrainProgress, TrainState } from '../../contract';
+import type { TrainProgress } from '../../contract';
 import { initBackend } from '../backend/init-backend';
+import { applyCommand } from '../jobs/job-protocol';
+import { progressGate, RunControl } from '../jobs/run-control';
 import { resumeTraining, saveTrainingCheckpoint } from '../checkpoint/training-checkpoint';
 import { Tokenizer } from '../tokenizer';
 import { BatchSampler } from './batch-sampler';
@@ -18,52 +20,20 @@ import { Trainer } from './trainer';
 const port = parentPort;
 if (!port) throw new Error('train-worker: must run in a worker thread');
 
-let state: TrainState = 'idle';
-let stopRequested = false;
-let wake: (() => void) | null = null;
-const checkpointRequests: number[] = [];
+const control = new RunControl();
+let started = false;
 
 function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
 }
 
-function wakeUp(): void {
-  const w = wake;
-  wake = null;
-  w?.();
-}
-
 port.on('message', (msg: ToWorker) => {
-  switch (msg.type) {
-    case 'start':
-      if (state !== 'idle') return post({ type: 'error', message: 'train-worker: already started' });
-      state = 'running';
-      run(msg).catch((err: unknown) => {
-        state = 'error';
-        post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
-      });
-      break;
-    case 'pause':
-      if (state === 'running') state = 'paused';
-      break;
-    case 'resume':
-      if (state === 'paused') state = 'running';
-      wakeUp();
-      break;
-    case 'stop':
-      stopRequested = true;
-      if (state === 'running' || state === 'paused') state = 'stopping';
-      wakeUp();
-      break;
-    case 'checkpoint-requested':
-      checkpointRequests.push(msg.id);
-      wakeUp();
-      break;
-  }
+  if (msg.type !== 'start') return applyCommand(control, msg);
+  if (started) return post({ type: 'error', message: 'train-worker: already started' });
+  started = true;
+  control.begin();
+  run(msg).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
 });
-
-/** Lets queued messages (pause, stop…) in between steps: awaiting tensor reads alone may not. */
-const yieldToEvents = () => new Promise<void>((r) => setImmediate(r));
 
 async function run(msg: StartMessage): Promise<void> {
   const cfg = msg.config;
@@ -78,13 +48,10 @@ async function run(msg: StartMessage): Promise<void> {
   sampler.position = trainer.step; // a resumed run draws the batches the uninterrupted one would
   post({ type: 'started', backend, step: trainer.step, tokenGrid: tokenizer.tokenGrid(sampler.cropH, sampler.cropW) });
 
-  const minGapMs = 1000 / Math.min(Math.max(msg.progressHz ?? 4, 0.1), 4);
-  let lastProgress = -Infinity;
+  const gate = progressGate(msg.progressHz ?? 4);
   const progress = (force: boolean, message?: string) => {
-    const now = performance.now();
-    if (!force && now - lastProgress < minGapMs) return;
-    lastProgress = now;
-    const p: TrainProgress = { state, metrics: trainer.history.at(-1), usage: trainer.usageHistogram(), message };
+    if (!gate(force)) return;
+    const p: TrainProgress = { state: control.state, metrics: trainer.history.at(-1), usage: trainer.usageHistogram(), message };
     post({ type: 'progress', progress: p }, p.usage ? [p.usage.buffer as ArrayBuffer] : []);
   };
   const checkpoint = async (final: boolean, id?: number) => {
@@ -97,25 +64,14 @@ async function run(msg: StartMessage): Promise<void> {
   };
 
   try {
-    progress(true, 'started');
-    while (trainer.step < cfg.steps && !stopRequested) {
-      while (checkpointRequests.length) await checkpoint(false, checkpointRequests.shift());
-      if (state === 'paused') {
-        progress(true, 'paused');
-        await new Promise<void>((r) => (wake = r));
-        if ((state as TrainState) === 'running') progress(true, 'resumed');
-        continue;
-      }
-      await trainer.trainStep(await sampler.next());
-      progress(false);
-      if (cfg.checkpointEvery > 0 && trainer.step % cfg.checkpointEvery === 0 && trainer.step < cfg.steps) await checkpoint(false);
-      await yieldToEvents();
-    }
-    while (checkpointRequests.length) await checkpoint(false, checkpointRequests.shift());
-    const reason = stopRequested ? 'stopped' : 'completed';
-    await checkpoint(true);
-    state = 'done';
-    progress(true, reason);
+    const reason = await control.run({
+      totalSteps: cfg.steps,
+      checkpointEvery: cfg.checkpointEvery,
+      step: () => trainer.step,
+      trainStep: async () => void (await trainer.trainStep(await sampler.next())),
+      checkpoint,
+      progress,
+    });
     post({ type: 'done', reason, step: trainer.step, metrics: trainer.history.at(-1) });
   } finally {
     trainer.dispose();

@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { Worker } from 'node:worker_threads';
 import type { BackendStatus, TrainConfig, TrainMetrics, TrainProgress } from '../../contract';
 import type { InitBackendOptions } from '../backend/init-backend';
-import type { DoneReason, FromWorker, ToWorker } from './protocol';
+import { WorkerJob } from '../jobs/worker-job';
+import type { DoneReason, FromWorker, StartMessage } from './protocol';
 import type { TrainSnapshot } from './snapshot';
 import type { SourceSpec } from './source-spec';
-import { workerEntry } from './worker-entry';
 
 /**
  * The calling side of a training run in a worker thread: methods for the commands, events for
@@ -48,69 +47,11 @@ export interface TrainingJobEvents {
 export class TrainingJob extends EventEmitter<TrainingJobEvents> {
   /** Resolves when the run ends (completed or stopped, final checkpoint handled); rejects on error. */
   readonly done: Promise<TrainingDone>;
-  private readonly worker: Worker;
-  private nextId = 1;
-  private readonly pendingCheckpoints = new Map<number, (s: TrainSnapshot) => void>();
-  private hookChain: Promise<void> = Promise.resolve();
-  private finished = false;
+  private readonly job: WorkerJob<TrainSnapshot, TrainMetrics, OwnReply, TrainingDone>;
 
   constructor(private readonly opts: TrainingJobOptions) {
     super();
-    const { url, execArgv } = workerEntry(opts.entry ?? new URL('./train-worker.ts', import.meta.url));
-    this.worker = new Worker(url, { workerData: { entry: opts.entry?.href ?? new URL('./train-worker.ts', import.meta.url).href }, execArgv });
-    this.done = new Promise<TrainingDone>((resolve, reject) => {
-      const fail = (err: Error) => {
-        if (this.finished) return;
-        this.finished = true;
-        // Emitting 'error' with no listener would throw: the promise carries it then.
-        if (this.listenerCount('error')) this.emit('error', err);
-        void this.worker.terminate();
-        reject(err);
-      };
-      this.worker.on('message', (msg: FromWorker) => {
-        switch (msg.type) {
-          case 'started':
-            this.emit('started', { backend: msg.backend, step: msg.step, tokenGrid: msg.tokenGrid });
-            break;
-          case 'progress':
-            this.emit('progress', msg.progress);
-            break;
-          case 'checkpoint': {
-            const info = { final: msg.final, id: msg.id };
-            this.emit('checkpoint', msg.snapshot, info);
-            if (msg.id !== undefined) this.pendingCheckpoints.get(msg.id)?.(msg.snapshot);
-            if (msg.id !== undefined) this.pendingCheckpoints.delete(msg.id);
-            const hook = this.opts.onCheckpoint;
-            if (hook) this.hookChain = this.hookChain.then(() => hook(msg.snapshot, info));
-            this.hookChain.catch(fail);
-            break;
-          }
-          case 'checkpoint-saved':
-            this.emit('checkpointSaved', { file: msg.file, step: msg.step, sizeBytes: msg.sizeBytes, final: msg.final });
-            break;
-          case 'error':
-            fail(new Error(msg.message));
-            break;
-          case 'done':
-            this.hookChain.then(() => {
-              if (this.finished) return;
-              this.finished = true;
-              const d = { reason: msg.reason, step: msg.step, metrics: msg.metrics };
-              this.emit('done', d);
-              void this.worker.terminate();
-              resolve(d);
-            }, fail);
-            break;
-        }
-      });
-      this.worker.on('error', fail);
-      this.worker.on('exit', (code) => {
-        if (!this.finished) fail(new Error(`training worker exited unexpectedly (code ${code})`));
-      });
-    });
-    // An unobserved rejection must not crash the process: callers that care await `done`.
-    this.done.catch(() => undefined);
-    this.send({
+    const start: StartMessage = {
       type: 'start',
       config: opts.config,
       source: opts.source,
@@ -119,41 +60,60 @@ export class TrainingJob extends EventEmitter<TrainingJobEvents> {
       checkpointPath: opts.checkpointPath,
       backend: opts.backend,
       progressHz: opts.progressHz,
+    };
+    this.job = new WorkerJob({
+      entry: opts.entry ?? new URL('./train-worker.ts', import.meta.url),
+      name: 'training worker',
+      start,
+      onCheckpoint: opts.onCheckpoint,
+      onSnapshot: (snapshot, info) => this.emit('checkpoint', snapshot, info),
+      onMessage: (msg) => {
+        switch (msg.type) {
+          case 'started':
+            this.emit('started', { backend: msg.backend, step: msg.step, tokenGrid: msg.tokenGrid });
+            break;
+          case 'progress':
+            this.emit('progress', msg.progress);
+            break;
+          case 'checkpoint-saved':
+            this.emit('checkpointSaved', { file: msg.file, step: msg.step, sizeBytes: msg.sizeBytes, final: msg.final });
+            break;
+        }
+      },
+      finish: (msg) => {
+        const d = { reason: msg.reason, step: msg.step, metrics: msg.metrics };
+        this.emit('done', d);
+        return d;
+      },
+      // Emitting 'error' with no listener would throw: the promise carries it then.
+      onError: (err) => void (this.listenerCount('error') && this.emit('error', err)),
     });
+    this.done = this.job.done;
   }
 
   pause(): void {
-    this.send({ type: 'pause' });
+    this.job.send({ type: 'pause' });
   }
 
   resume(): void {
-    this.send({ type: 'resume' });
+    this.job.send({ type: 'resume' });
   }
 
   /** Asks the run to stop after the current step; resolves like `done` (after the final checkpoint). */
   stop(): Promise<TrainingDone> {
-    this.send({ type: 'stop' });
+    this.job.send({ type: 'stop' });
     return this.done;
   }
 
   /** A snapshot of the run as it is now (the hook sees it too). */
   requestCheckpoint(): Promise<TrainSnapshot> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pendingCheckpoints.set(id, resolve);
-      this.send({ type: 'checkpoint-requested', id });
-    });
+    return this.job.requestCheckpoint();
   }
 
   /** Ends the worker at once (no final checkpoint). */
-  async terminate(): Promise<void> {
-    if (!this.finished) {
-      this.finished = true;
-      await this.worker.terminate();
-    }
-  }
-
-  private send(msg: ToWorker): void {
-    if (!this.finished) this.worker.postMessage(msg);
+  terminate(): Promise<void> {
+    return this.job.terminate();
   }
 }
+
+type OwnReply = Exclude<FromWorker, { type: 'checkpoint' | 'error' | 'done' }>;
