@@ -211,10 +211,19 @@ test('opens the real Occ3D sample', async () => {
   const file = path.join(SHARED_DATA, 'occ3d-nuscenes-sample', 'labels.npz');
   test.skip(!existsSync(file), `${file} is not present`);
   await page.getByTestId('open-path').fill(file);
+  const t0 = Date.now();
   await page.getByTestId('open-btn').click();
   await expect(page.getByTestId('status-source')).toContainText('occ3d', { timeout: 60_000 });
   await expect(page.getByTestId('attribution')).toContainText('nuScenes');
   await expect(page.getByTestId('bev-legend')).toContainText('driveable surface');
+  // The BEV view fetched the 200×200 class map, not the 288×200×200 float32 tensor (46 MB, which
+  // took 15-20 s to arrive): opening shows the frame in well under that.
+  const sent = await page.evaluate(() => {
+    const f = (window as unknown as { __tokenscope: { app: { frame: { data: Float32Array; labels?: Uint8Array } | null } } }).__tokenscope.app.frame;
+    return f ? { data: f.data.length, labels: f.labels?.length ?? 0 } : null;
+  });
+  expect(sent).toEqual({ data: 0, labels: 200 * 200 });
+  expect(Date.now() - t0).toBeLessThan(8000);
   await expect.poll(async () => (await canvasStats(page, 'bev-canvas')).colors).toBeGreaterThan(6);
   await shot(page, '08-occ3d');
 });

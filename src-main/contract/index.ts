@@ -31,15 +31,37 @@ export interface SourceInfo {
   attribution?: string;
 }
 
+/**
+ * What of a frame to send (`getFrame`, `getDecoded`): a height-folded Occ3D frame is 288 × 200 ×
+ * 200 float32 (46 MB), while a view draws a 40 kB class map or one channel.
+ * - `channels`: `'all'` (the default) the whole `[C, H, W]` tensor; `'labels'` no channels, only
+ *   the class maps (class frames only); a list of channel ids: those channels, in that order.
+ * - `groupLabels`: class frames also carry the class map of every height group.
+ */
+export type ChannelSelection = 'all' | 'labels' | number[];
+
+export interface FrameRequest {
+  channels?: ChannelSelection;
+  groupLabels?: boolean;
+}
+
 export interface FrameData {
   index: number;
+  /** The frame's channel count (whatever was sent). */
   channels: number;
   height: number;
   width: number;
-  /** `[C, H, W]` float32. */
+  /** `[C, H, W]` float32, or only the channels in `dataChannels`, or empty for `channels: 'labels'`. */
   data: Float32Array;
-  /** Class id per cell of the top-down view (classes encoding only), `[H, W]`. */
+  /** The channels `data` holds, in order, when not all of them (absent: all `channels`). */
+  dataChannels?: number[];
+  /**
+   * Top-down class map (classes encoding only), `[H, W]`: for height-folded frames the class of
+   * the highest group that is not free (data/frame-utils `topDownLabelsOf`).
+   */
   labels?: Uint8Array;
+  /** The class map of each height group, `[groups, H, W]` (classes encoding, when asked for). */
+  groupLabels?: Uint8Array;
   timestampUs?: number;
   meta: Record<string, unknown>;
 }
@@ -72,9 +94,23 @@ export interface ModelConfig {
   stages: number;
 }
 
+/**
+ * Per-channel statistics of the training frames: the tokenizer's input is (x − mean) / std and
+ * its decoded output is mapped back (x · std + mean). Channels left as they are have 0 / 1.
+ */
+export interface ChannelNormalization {
+  mean: number[];
+  std: number[];
+}
+
 export interface TrainConfig {
   model: ModelConfig;
   quantizer: QuantizerConfig;
+  /**
+   * Computed once per data source when training starts (continuous frames only) and kept with
+   * the checkpoint and the export; absent: frames go in as they are.
+   */
+  normalization?: ChannelNormalization;
   learningRate: number;
   steps: number;
   batchSize: number;
@@ -135,9 +171,17 @@ export interface TokenFrame {
 
 export interface DecodedFrame {
   index: number;
-  /** Reconstruction `[C, H, W]` (class probabilities folded to one-hot argmax for class frames). */
+  /**
+   * Reconstruction `[C, H, W]` (class probabilities folded to one-hot argmax for class frames), or
+   * only the channels in `dataChannels`, or empty for `channels: 'labels'` (see FrameRequest).
+   */
   data: Float32Array;
+  /** The channels `data` holds, in order, when not all of them. */
+  dataChannels?: number[];
+  /** Predicted top-down class map `[H, W]` (class frames), as FrameData.labels. */
   labels?: Uint8Array;
+  /** Predicted class map of each height group `[groups, H, W]` (class frames, when asked for). */
+  groupLabels?: Uint8Array;
   /** Per-cell error: wrong class (0/1) or squared error, `[H, W]`. */
   error: Float32Array;
   metrics: { mse?: number; psnr?: number; iou?: number; miou?: number };
@@ -210,7 +254,8 @@ export interface TokenScopeService {
   getStatus(): Promise<AppStatus>;
   openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<SourceInfo>;
   openPath(path: string): Promise<SourceInfo>;
-  getFrame(index: number): Promise<FrameData>;
+  /** The input frame; `opts` picks what to send (default: every channel, as before). */
+  getFrame(index: number, opts?: FrameRequest): Promise<FrameData>;
 
   startTraining(config: Partial<TrainConfig>): Promise<void>;
   pauseTraining(): Promise<void>;
@@ -224,7 +269,8 @@ export interface TokenScopeService {
   exportCheckpoint(dir: string): Promise<string[]>;
 
   getTokens(index: number): Promise<TokenFrame>;
-  getDecoded(index: number): Promise<DecodedFrame>;
+  /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */
+  getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame>;
   getCodebook(level?: number): Promise<CodebookView>;
   projectCodebook(method: 'pca' | 'umap', level?: number): Promise<Projection>;
   codeOccurrences(code: number, level?: number): Promise<CodeOccurrence[]>;

@@ -1,7 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { InferenceWorker } from '../engine/infer/inference-worker';
-import { toPlain } from '../engine/train/snapshot';
-import type { PlainTensor } from '../engine/train/snapshot';
+import { plainWeights } from '../engine/train/snapshot';
 import type { SourceSpec } from '../engine/train/source-spec';
 import type { Tokenizer } from '../engine/tokenizer';
 import type { ProgressFn } from './jobs';
@@ -14,13 +12,7 @@ import type { SequenceTokens } from './sequence-tokens';
  * tokenizer's current weights and opens the data itself from the source's spec.
  */
 export async function encodeInWorker(tokenizer: Tokenizer, source: SourceSpec, progress: ProgressFn, entry?: URL): Promise<SequenceTokens> {
-  const weights: Record<string, PlainTensor> = {};
-  const sd = tokenizer.stateDict();
-  try {
-    for (const [k, t] of Object.entries(sd)) weights[k] = await toPlain(t);
-  } finally {
-    tf.dispose(Object.values(sd));
-  }
+  const weights = await plainWeights(tokenizer);
   const worker = await InferenceWorker.create({
     config: tokenizer.cfg,
     encoding: tokenizer.encoding,

@@ -1,6 +1,9 @@
 import type { DecodedFrame } from '../contract/index';
 import type { FrameEncoding } from '../data/frame';
 import { ConfusionMatrix } from '../engine/metrics/segmentation';
+import { ALL_CHANNELS, decodedView } from './frame-view';
+import type { DecodedPayload } from './frame-view';
+import { topDownOfMaps } from './top-down';
 
 /**
  * Turns a decoder output (in frame space: per-group class probabilities for class frames, values
@@ -37,16 +40,6 @@ export function classMaps(data: Float32Array, shape: FrameShape, numClasses: num
   return out;
 }
 
-function oneHotOf(maps: Uint8Array, shape: FrameShape, numClasses: number): Float32Array {
-  const hw = shape.height * shape.width;
-  const groups = shape.channels / numClasses;
-  const out = new Float32Array(shape.channels * hw);
-  for (let g = 0; g < groups; g++) {
-    for (let i = 0; i < hw; i++) out[(g * numClasses + maps[g * hw + i]!) * hw + i] = 1;
-  }
-  return out;
-}
-
 /**
  * @param recon decoder output in frame space, `[C, H, W]`
  * @param target the input frame, or null (a code's prototype has no truth to compare with)
@@ -58,6 +51,20 @@ export function compareToInput(
   shape: FrameShape,
   encoding: FrameEncoding,
 ): DecodedFrame {
+  return decodedView(compareFrames(index, recon, target, shape, encoding), ALL_CHANNELS);
+}
+
+/**
+ * The same comparison, kept in the form the service caches: class frames as their argmax maps
+ * (a view asks for the one-hot reconstruction only if it draws it), continuous ones as values.
+ */
+export function compareFrames(
+  index: number,
+  recon: Float32Array,
+  target: Float32Array | null,
+  shape: FrameShape,
+  encoding: FrameEncoding,
+): DecodedPayload {
   const hw = shape.height * shape.width;
   if (recon.length !== shape.channels * hw) {
     throw new Error(`decoded frame ${index}: ${recon.length} values for a ${shape.channels}×${shape.height}×${shape.width} frame`);
@@ -66,12 +73,15 @@ export function compareToInput(
     throw new Error(`decoded frame ${index}: the input has ${target.length} values but the reconstruction ${recon.length}`);
   }
   const error = new Float32Array(hw);
+  // Only the sizes: `shape` may be a whole FrameSequence.
+  const dims = { channels: shape.channels, height: shape.height, width: shape.width };
 
   if (encoding.kind === 'classes') {
     const K = encoding.numClasses;
     const groups = shape.channels / K;
     const pred = classMaps(recon, shape, K);
-    const out: DecodedFrame = { index, data: oneHotOf(pred, shape, K), labels: pred.slice(0, hw), error, metrics: {} };
+    const labels = topDownOfMaps(pred, groups, hw, encoding.freeClass);
+    const out: DecodedPayload = { ...dims, index, groupMaps: pred, numClasses: K, labels, error, metrics: {} };
     if (!target) return out;
     const truth = classMaps(target, shape, K);
     const cm = new ConfusionMatrix(K);
@@ -91,7 +101,7 @@ export function compareToInput(
     return out;
   }
 
-  const out: DecodedFrame = { index, data: recon, error, metrics: {} };
+  const out: DecodedPayload = { ...dims, index, recon, error, metrics: {} };
   if (!target) return out;
   let sum = 0;
   let lo = Infinity;

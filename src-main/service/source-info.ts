@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import type { FrameData, SourceInfo } from '../contract/index';
 import type { BevFrame, FrameSequence } from '../data/frame';
-import { labelsOf } from '../data/frame-utils';
+import { classMaps } from './frame-compare';
+import type { FramePayload } from './frame-view';
+import { topDownOfMaps } from './top-down';
 
 /** What the UI and the status bar show about an open sequence. */
 export function describeSource(seq: FrameSequence, kind: SourceInfo['kind'], sourcePath: string): SourceInfo {
@@ -32,8 +34,13 @@ export function sourceKindOf(p: string, isDirectory: boolean, seq: FrameSequence
   return 'npy';
 }
 
-/** A frame as it crosses the contract: plain data, class labels added for class frames. */
+/** A frame as it crosses the contract: plain data, the top-down class map added for class frames. */
 export function toFrameData(frame: BevFrame): FrameData {
+  return toFramePayload(frame).frame;
+}
+
+/** The same, with the class map of every height group (class frames), as the service caches it. */
+export function toFramePayload(frame: BevFrame): FramePayload {
   const out: FrameData = {
     index: frame.index,
     channels: frame.channels,
@@ -42,9 +49,13 @@ export function toFrameData(frame: BevFrame): FrameData {
     data: frame.data,
     meta: plainMeta(frame.meta),
   };
-  if (frame.encoding.kind === 'classes') out.labels = labelsOf(frame);
   if (frame.timestampUs !== undefined) out.timestampUs = frame.timestampUs;
-  return out;
+  const enc = frame.encoding;
+  if (enc.kind !== 'classes') return { frame: out };
+  // One argmax pass over the frame gives every group's map; the picture is the top-down view.
+  const groupMaps = classMaps(frame.data, frame, enc.numClasses);
+  out.labels = topDownOfMaps(groupMaps, enc.groups, frame.height * frame.width, enc.freeClass);
+  return { frame: out, groupMaps };
 }
 
 /** Keeps only what structured clone and the WebSocket codec can carry (no functions, no class instances). */

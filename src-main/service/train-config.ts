@@ -11,8 +11,8 @@ export function defaultTrainConfigFor(seq: FrameSequence | null): TrainConfig {
   const crop = side >= 64 ? 64 : side - (side % 4);
   return {
     model: { inChannels: seq?.channels ?? 18, hidden: 32, latentDim: 16, stages: 2 },
-    quantizer: { kind: 'vq', codebookSize: 256, beta: 0.25, ema: true, emaDecay: 0.99, kmeansInit: true, deadCodeThreshold: 0.01, reseed: 'random' },
-    learningRate: 1e-3,
+    quantizer: { kind: 'vq', codebookSize: 256, beta: 0.25, ema: true, emaDecay: 0.99, kmeansInit: true, deadCodeThreshold: 1, reseed: 'random' },
+    learningRate: 3e-3,
     steps: 1000,
     batchSize: 8,
     crop,
@@ -25,7 +25,7 @@ export function defaultTrainConfigFor(seq: FrameSequence | null): TrainConfig {
 export function quantizerDefaults(kind: QuantizerKind, latentDim: number): QuantizerConfig {
   switch (kind) {
     case 'vq':
-      return { kind, codebookSize: 256, beta: 0.25, ema: true, emaDecay: 0.99, kmeansInit: true, deadCodeThreshold: 0.01, reseed: 'random' };
+      return { kind, codebookSize: 256, beta: 0.25, ema: true, emaDecay: 0.99, kmeansInit: true, deadCodeThreshold: 1, reseed: 'random' };
     case 'fsq':
       return { kind, levels: [8, 5, 5, 5] };
     case 'lfq':

@@ -5,7 +5,7 @@ import type { OptimizerSnapshot } from '../engine/checkpoint/checkpoint';
 import type { Tokenizer } from '../engine/tokenizer';
 import type { AdamState } from '../engine/train/adam';
 import { BatchSampler } from '../engine/train/batch-sampler';
-import { fromPlain, toPlain } from '../engine/train/snapshot';
+import { fromPlain, plainWeights, toPlain } from '../engine/train/snapshot';
 import type { PlainTensor, TrainSnapshot } from '../engine/train/snapshot';
 import type { SourceSpec } from '../engine/train/source-spec';
 import { Trainer } from '../engine/train/trainer';
@@ -184,13 +184,7 @@ function plainRecordToTensors(rec: Record<string, PlainTensor>): Record<string, 
 
 /** A resume snapshot for the worker from the workspace's tokenizer and the checkpoint's optimiser state. */
 export async function resumeSnapshot(tokenizer: Tokenizer, config: TrainConfig, resume: ResumeState): Promise<TrainSnapshot> {
-  const weights: Record<string, PlainTensor> = {};
-  const sd = tokenizer.stateDict();
-  try {
-    for (const [k, t] of Object.entries(sd)) weights[k] = await toPlain(t);
-  } finally {
-    tf.dispose(Object.values(sd));
-  }
+  const weights = await plainWeights(tokenizer);
   const moments: Record<string, PlainTensor> = {};
   for (const [k, t] of Object.entries(resume.optimizer.tensors)) moments[k] = await toPlain(t);
   return {

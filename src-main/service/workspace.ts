@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type {
+  ChannelNormalization,
   AppStatus,
   BackendStatus,
   CheckpointInfo,
@@ -8,6 +9,7 @@ import type {
   CodeOccurrence,
   DecodedFrame,
   FrameData,
+  FrameRequest,
   PredictionFrame,
   PredictionInfo,
   Projection,
@@ -27,6 +29,7 @@ import { createProceduralSequence } from '../data/procedural-scene';
 import { openPath as openDataPath } from '../data/open-path';
 import { initBackend } from '../engine/backend/index';
 import { Tokenizer } from '../engine/tokenizer';
+import { sourceNormalization } from '../engine/model/normalization';
 import { checkpointInfo, disposeSnapshot, loadCheckpoint, saveCheckpoint as writeCheckpoint } from '../engine/checkpoint/checkpoint';
 import { disposeStateDict, exportForPyTorch, importFromPyTorch, writeTokenDataset } from '../engine/checkpoint/export';
 import { sameArchitecture } from '../engine/checkpoint/checkpoint';
@@ -42,14 +45,16 @@ import { InProcessTraining, resumeSnapshot, snapshotToAdam, WorkerTraining } fro
 import type { ResumeState, TrainingListener, TrainingRun } from './training-run';
 import type { SourceSpec } from '../engine/train/source-spec';
 import { ArgumentError, NotAvailableError, ServiceStateError } from './errors';
-import { compareToInput } from './frame-compare';
+import { compareFrames, compareToInput } from './frame-compare';
+import { checkFrameRequest, decodedView, frameView } from './frame-view';
+import type { DecodedPayload, FramePayload } from './frame-view';
 import { JobRunner } from './jobs';
 import { PromiseLru } from './lru';
 import type { ProgressFn } from './jobs';
 import { pcaProjection, umapProjection } from './projection';
 import { frameIds, occurrencesOf, tokenFrame } from './sequence-tokens';
 import type { SequenceTokens } from './sequence-tokens';
-import { describeSource, sourceKindOf, toFrameData } from './source-info';
+import { describeSource, sourceKindOf, toFramePayload } from './source-info';
 import { decodeIds, encodeSequenceInProcess } from './tokenizer-ops';
 import { codebookView } from './codebook-view';
 import { decodeTokenArray } from './token-array-decode';
@@ -90,6 +95,8 @@ interface OpenSource {
   info: SourceInfo;
   /** How a worker thread opens the same data. */
   spec: SourceSpec;
+  /** Input normalisation for tokenizers trained on it, computed on first use, once per source. */
+  normalization?: Promise<ChannelNormalization | undefined>;
 }
 
 export const DEFAULT_PROCEDURAL = { seed: 7, frames: 32, size: 128 } as const;
@@ -110,8 +117,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private nextVersion = 1;
   private readonly tokenCache = new Map<string, Promise<SequenceTokens>>();
   private readonly projections = new Map<string, Promise<Projection>>();
-  private readonly frames = new PromiseLru<FrameData>(FRAME_CACHE);
-  private readonly decoded = new PromiseLru<DecodedFrame>(FRAME_CACHE);
+  // Whole frames with their class maps; each request takes what it asks for (frame-view.ts).
+  private readonly frames = new PromiseLru<FramePayload>(FRAME_CACHE);
+  private readonly decoded = new PromiseLru<DecodedPayload>(FRAME_CACHE);
   private readonly background = new Set<Promise<void>>();
   private training: TrainingRun | null = null;
   /** Predicted tokens of the open sequence (imported or from a baseline), for the shown tokenizer's codebook. */
@@ -206,16 +214,17 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     return this.source;
   }
 
-  async getFrame(index: number): Promise<FrameData> {
+  async getFrame(index: number, opts?: FrameRequest): Promise<FrameData> {
     const src = this.requireSource('getFrame');
     const i = checkIndex('getFrame', index, src.seq.length);
-    const frame = await this.frameData(src, i);
+    const req = checkFrameRequest('getFrame', opts, src.seq.channels, src.seq.encoding);
+    const frame = frameView(await this.frameData(src, i), req);
     this.prefetch(() => [i + 1, i - 1].filter((j) => j >= 0 && j < src.seq.length && this.source === src).map((j) => this.frameData(src, j)));
     return frame;
   }
 
-  private frameData(src: OpenSource, i: number): Promise<FrameData> {
-    return this.frames.get(`${src.id}:${i}`, async () => toFrameData(await src.seq.getFrame(i)));
+  private frameData(src: OpenSource, i: number): Promise<FramePayload> {
+    return this.frames.get(`${src.id}:${i}`, async () => toFramePayload(await src.seq.getFrame(i)));
   }
 
   /** Runs `start` after the current request has been answered, tracked so that `settled()` can wait for it. */
@@ -252,6 +261,17 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const prev = this.session;
     const base = resume && prev ? prev.config : defaultTrainConfigFor(src.seq);
     const cfg = resolveTrainConfig(config, base, src.seq);
+    if (!resume && cfg.normalization === undefined) {
+      // Continuous channels (lidar height, density, intensity…) differ in scale by orders of
+      // magnitude: without this the loss is dominated by one channel and training can diverge.
+      src.normalization ??= sourceNormalization(src.seq);
+      const norm = await src.normalization.catch((err: unknown) => {
+        src.normalization = undefined;
+        throw err;
+      });
+      if (norm) cfg.normalization = norm;
+      if (this.trainingActive()) throw new ServiceStateError('startTraining: training is already running (stop it first)');
+    }
     let tokenizer: Tokenizer;
     let resumeState: ResumeState | undefined;
     if (resume) {
@@ -562,11 +582,12 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     return tokenFrame(await this.sequenceTokens('getTokens'), i);
   }
 
-  async getDecoded(index: number): Promise<DecodedFrame> {
+  async getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame> {
     const src = this.requireSource('getDecoded');
     const i = checkIndex('getDecoded', index, src.seq.length);
+    const req = checkFrameRequest('getDecoded', opts, src.seq.channels, src.seq.encoding);
     const s = this.requireSession('getDecoded');
-    const result = await this.decodedFrame(src, s, i);
+    const result = decodedView(await this.decodedFrame(src, s, i), req);
     // The timeline moves one frame at a time: decode the neighbours while the user looks at this one.
     this.prefetch(() =>
       [i + 1, i - 1]
@@ -581,11 +602,12 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     while (this.background.size) await Promise.all([...this.background]);
   }
 
-  private decodedFrame(src: OpenSource, s: TokenizerSession, i: number): Promise<DecodedFrame> {
+  private decodedFrame(src: OpenSource, s: TokenizerSession, i: number): Promise<DecodedPayload> {
     return this.decoded.get(`${src.id}:${s.version}:${i}`, async () => {
       const tokens = await this.sequenceTokens('getDecoded');
-      const [recon, frame] = await Promise.all([decodeIds(s.tokenizer, frameIds(tokens, i), tokens.h, tokens.w), src.seq.getFrame(i)]);
-      return compareToInput(i, recon, frame.data, src.seq, src.seq.encoding);
+      // The input comes from the frame cache: the BEV view has usually just read it.
+      const [recon, input] = await Promise.all([decodeIds(s.tokenizer, frameIds(tokens, i), tokens.h, tokens.w), this.frameData(src, i)]);
+      return compareFrames(i, recon, input.frame.data, src.seq, src.seq.encoding);
     });
   }
 

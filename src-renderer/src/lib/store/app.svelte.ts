@@ -13,6 +13,7 @@ import type {
   CodeOccurrence,
   DecodedFrame,
   FrameData,
+  FrameRequest,
   JobProgress,
   PredictionFrame,
   PredictionInfo,
@@ -83,6 +84,9 @@ export class AppStore {
   jobs = $state.raw<Record<string, JobProgress>>({});
   toasts = $state.raw<Array<{ id: number; text: string; kind: 'error' | 'info' }>>([]);
 
+  /** The channel the BEV and Decoded views draw (continuous frames); the only one fetched. */
+  channel = $state(0);
+
   /** Hovered pixel of the frame (shared crosshair across the image panels). */
   hover = $state.raw<{ x: number; y: number } | null>(null);
   view = $state.raw<ViewTransform>({ zoom: 1, cx: -1, cy: -1 });
@@ -123,6 +127,8 @@ export class AppStore {
   private tokenCache = new AsyncLru<TokenFrame>(CACHE_FRAMES * 2);
   private decodedCache = new AsyncLru<DecodedFrame>(CACHE_FRAMES);
   private loadSeq = 0;
+  /** Opens in flight: their reply adopts the source, so the status event they cause need not. */
+  private opening = 0;
   private toastId = 0;
   private modelKey = '';
   private scanSeq = 0;
@@ -184,7 +190,7 @@ export class AppStore {
 
   applyStatus(s: AppStatus): void {
     this.status = s;
-    if (s.source && (!this.source || this.source.path !== s.source.path)) this.adoptSource(s.source);
+    if (s.source && !this.opening && (!this.source || this.source.path !== s.source.path)) this.adoptSource(s.source);
     const key = modelKeyOf(s.checkpoint);
     if (key !== this.modelKey) {
       this.modelKey = key;
@@ -207,13 +213,27 @@ export class AppStore {
 
   // ── sources ───────────────────────────────────────────────────────────────
   async openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<void> {
-    await this.run(async (c) => this.adoptSource(await c.openProcedural(opts)));
+    await this.opened((c) => c.openProcedural(opts));
   }
 
   async openPath(path: string): Promise<void> {
     const p = path.trim().replace(/^file:\/\//, '');
     if (!p) return;
-    await this.run(async (c) => this.adoptSource(await c.openPath(decodeURI(p))));
+    await this.opened((c) => c.openPath(decodeURI(p)));
+  }
+
+  /**
+   * Adopts what an open call returns, once: the status event the open sends ahead of its reply
+   * would otherwise adopt the same source first, and the reply again (every frame fetched twice).
+   */
+  private async opened(open: (c: TokenScopeClient) => Promise<SourceInfo>): Promise<void> {
+    this.opening++;
+    try {
+      const src = await this.run(open);
+      if (src) this.adoptSource(src);
+    } finally {
+      this.opening--;
+    }
   }
 
   private adoptSource(src: SourceInfo): void {
@@ -221,6 +241,7 @@ export class AppStore {
     this.status = { ...this.status, source: src };
     this.frames.clear();
     this.invalidateModelCaches();
+    if (this.channel >= src.channels) this.channel = 0;
     this.sel = S.resetForSource(src.length);
     this.frame = null;
     this.shown = -1;
@@ -263,16 +284,40 @@ export class AppStore {
   }
 
   // ── frames ────────────────────────────────────────────────────────────────
+  /**
+   * What the views draw of a frame, and so all that is fetched: the class map of a class frame
+   * (an Occ3D frame's tensor is 46 MB, its map 40 kB), the picked channel of a continuous one.
+   */
+  private frameRequest(): FrameRequest {
+    return this.source?.encoding.kind === 'classes' ? { channels: 'labels' } : { channels: [this.channel] };
+  }
+
+  /** Cache key of frame `i` under the current request. */
+  private frameKey(i: number): string {
+    const r = this.frameRequest();
+    return `${i}:${Array.isArray(r.channels) ? r.channels.join(',') : r.channels}`;
+  }
+
+  /** Picks the channel the views draw; the current frame is fetched again with it (cached per channel). */
+  setChannel(c: number): Promise<void> {
+    if (c === this.channel || !this.source || c < 0 || c >= this.source.channels) return Promise.resolve();
+    this.channel = c;
+    return this.goto(this.sel.frame);
+  }
+
   private getFrameData(i: number): Promise<FrameData> {
-    return this.frames.get(String(i), () => this.client!.getFrame(i));
+    const req = this.frameRequest();
+    return this.frames.get(this.frameKey(i), () => this.client!.getFrame(i, req));
   }
 
   private getTokenData(i: number): Promise<TokenFrame> {
     return this.tokenCache.get(String(i), () => this.client!.getTokens(i));
   }
 
+  /** The decoded frame as the Decoded view draws it: labels (or the picked channel), error and metrics. */
   private getDecodedData(i: number): Promise<DecodedFrame> {
-    return this.decodedCache.get(String(i), () => this.client!.getDecoded(i));
+    const req = this.frameRequest();
+    return this.decodedCache.get(this.frameKey(i), () => this.client!.getDecoded(i, req));
   }
 
   /** Go to a frame: the selection moves now, the panels when the frame's data is here. */
@@ -298,10 +343,10 @@ export class AppStore {
 
   /** Assigns frame `i` from the caches if everything it shows is there (tokens may be absent: no model). */
   private applyCached(i: number): boolean {
-    const frame = this.frames.peek(String(i));
+    const frame = this.frames.peek(this.frameKey(i));
     if (!frame) return false;
     const tokens = this.tokenCache.peek(String(i));
-    const decoded = this.decodedCache.peek(String(i));
+    const decoded = this.decodedCache.peek(this.frameKey(i));
     const prev = i > 0 ? this.tokenCache.peek(String(i - 1)) : null;
     if (this.tokens && (!tokens || !decoded || prev === undefined)) return false;
     if (!this.tokens && (tokens || decoded)) return false;
