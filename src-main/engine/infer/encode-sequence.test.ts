@@ -105,6 +105,20 @@ describe('whole-sequence inference', () => {
         5,
       );
       expect(Array.from(fromMemory.tokens)).toEqual(Array.from(local.tokens));
+      // Two in-memory encodes at once share the pool's staging memory: each must still get its
+      // own frames' tokens (the reversed sequence gives the tokens frame-reversed).
+      const memSource = { kind: 'frames' as const, name: 'mem', channels: seq.channels, height: 32, width: 32, channelNames: seq.channelNames, encoding: seq.encoding };
+      const [fwd, rev] = await Promise.all([
+        pool.encode({ ...memSource, frames: mem }),
+        pool.encode({ ...memSource, frames: [...mem].reverse() }),
+      ]);
+      expect(Array.from(fwd.tokens)).toEqual(Array.from(local.tokens));
+      const reversed = Array.from({ length: 5 }, (_, i) => Array.from(local.tokens.subarray((4 - i) * 64, (5 - i) * 64))).flat();
+      expect(Array.from(rev.tokens)).toEqual(reversed);
+      // Without a frame count the pool asks a worker to open the source and count them.
+      const counted = await pool.encode({ kind: 'procedural', options: { seed: 4, frames: 5, size: 32 } });
+      expect(counted.frames).toBe(5);
+      expect(Array.from(counted.tokens)).toEqual(Array.from(local.tokens));
       const frames = await pool.decode(pooled);
       expect(frames).toHaveLength(5);
       const localDecoded = await decodeTokens(tok, local);

@@ -41,10 +41,13 @@ export async function encodeSequence(tokenizer: Tokenizer, seq: FrameSequence, o
   const tokens = new Int32Array(T * h * w * depth);
   const quantError = new Float32Array(T * h * w);
   const per = C * H * W;
+  // One staging buffer for every batch (each batch's tensor is disposed before the next fills
+  // it): fresh multi-MiB arrays cost their first-touch page faults on every batch.
+  const staging = new Float32Array(Math.min(B, T) * per);
   for (let start = 0; start < T; start += B) {
     if (opts.signal?.aborted) throw new Error(`encoding of "${seq.name}" was cancelled`);
     const n = Math.min(B, T - start);
-    const buf = new Float32Array(n * per);
+    const buf = staging.subarray(0, n * per);
     for (let i = 0; i < n; i++) {
       const f = await seq.getFrame(first + start + i);
       if (f.data.length !== per) throw new Error(`"${seq.name}" frame ${first + start + i} has ${f.data.length} values, expected ${per}`);

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend/init-backend';
 import { Tokenizer } from '../tokenizer';
 import { fromPlain } from '../train/snapshot';
-import { openSource } from '../train/source-spec';
+import { openSource, type SourceSpec } from '../train/source-spec';
+import type { FrameSequence } from '../../data/frame';
 import { decodeTokens, encodeSequence } from './encode-sequence';
 import type { FromInfer, ToInfer } from './protocol';
 
@@ -15,6 +16,17 @@ const port = parentPort;
 if (!port) throw new Error('infer-worker: must run in a worker thread');
 
 let tokenizer: Tokenizer | null = null;
+// The source a 'count' opened (a path or the procedural scene), so that the 'encode' of it that
+// follows opens it once; that encode takes it, and a later one opens the source afresh (the data
+// may have changed, and its frame cache should not outlive the job).
+let counted: { key: string; seq: FrameSequence } | null = null;
+
+async function open(source: SourceSpec, keep: boolean): Promise<FrameSequence> {
+  const key = source.kind === 'frames' ? '' : JSON.stringify(source);
+  const seq = key && counted?.key === key ? counted.seq : await openSource(source);
+  counted = keep && key ? { key, seq } : null;
+  return seq;
+}
 // One request at a time, in arrival order.
 let queue: Promise<void> = Promise.resolve();
 
@@ -52,9 +64,13 @@ async function handle(msg: ToInfer): Promise<void> {
       post({ type: 'loaded', id: msg.id, backend });
       break;
     }
+    case 'count': {
+      post({ type: 'counted', id: msg.id, frames: (await open(msg.source, true)).length });
+      break;
+    }
     case 'encode': {
       if (!tokenizer) throw new Error('infer-worker: no tokenizer loaded');
-      const seq = await openSource(msg.source);
+      const seq = await open(msg.source, false);
       const result = await encodeSequence(tokenizer, seq, { batchSize: msg.batchSize, range: msg.range, onProgress: throttled(msg.id) });
       post({ type: 'encoded', id: msg.id, result }, [result.tokens.buffer as ArrayBuffer, result.quantError.buffer as ArrayBuffer]);
       break;

@@ -10,6 +10,11 @@ import { InferenceWorker, type InferenceWorkerOptions } from './inference-worker
  * Results are identical to one worker's: frames are independent.
  */
 export class InferencePool {
+  /** Per worker: shared memory that in-memory frames are staged in, kept between calls (see stage). */
+  private readonly staging: Float32Array[] = [];
+  /** Encodes of in-memory frames run one at a time, as they reuse `staging`. */
+  private framesQueue: Promise<unknown> = Promise.resolve();
+
   private constructor(readonly workers: InferenceWorker[]) {}
 
   /** Starts `workers` workers (default: the machine's cores, at most 4) and loads the tokenizer in each. */
@@ -22,6 +27,8 @@ export class InferencePool {
       await Promise.all(ok.map((w) => w.dispose()));
       throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
     }
+    // Native TensorFlow threads each op itself: more workers would only compete for the cores.
+    if (ok.length > 1 && ok[0]!.backend?.name.startsWith('tensorflow')) await Promise.all(ok.splice(1).map((w) => w.dispose()));
     return new InferencePool(ok);
   }
 
@@ -37,18 +44,33 @@ export class InferencePool {
     return out.filter(([a, b]) => b > a);
   }
 
-  /** Encodes frames [0, frames) of the source; `frames` is the sequence length (the caller opened it). */
+  /**
+   * Encodes the whole source. `frames` is its length where the caller knows it (it opened the
+   * sequence); left out, the first worker opens the source to count them.
+   */
   async encode(
     source: SourceSpec,
-    frames: number,
+    frames?: number,
     opts: { batchSize?: number; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<TokenSet> {
+    if (source.kind !== 'frames') return this.encodeSlices(source, frames ?? (await this.workers[0]!.count(source)), opts);
+    frames ??= source.frames.length;
+    const run = this.framesQueue.then(() => this.encodeSlices(source, frames, opts));
+    this.framesQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async encodeSlices(
+    source: SourceSpec,
+    frames: number,
+    opts: { batchSize?: number; onProgress?: (done: number, total: number) => void },
   ): Promise<TokenSet> {
     const slices = this.slices(frames);
     const done = new Array<number>(slices.length).fill(0);
     const parts = await Promise.all(
       slices.map(([a, b], i) =>
-        // In-memory frames: each worker gets only its slice (no copy of the whole sequence per worker).
-        this.workers[i]!.encode(source.kind === 'frames' ? { ...source, frames: source.frames.slice(a, b) } : source, {
+        // In-memory frames: each worker gets only its slice, in shared memory (see stage).
+        this.workers[i]!.encode(source.kind === 'frames' ? { ...source, frames: this.stage(i, source.frames, a, b) } : source, {
           batchSize: opts.batchSize,
           range: source.kind === 'frames' ? [0, b - a] : [a, b],
           onProgress: (d) => {
@@ -67,6 +89,34 @@ export class InferencePool {
       quantError.set(p.quantError, start * h * w);
     });
     return { tokens, quantError, frames, h, w, depth };
+  }
+
+  /**
+   * Frames [a, b) copied into worker i's staging memory (a SharedArrayBuffer, grown when too
+   * small), as views on it. Posting plain Float32Arrays structured-clones them: serialised here
+   * into fresh memory, deserialised on the worker's thread into more, while the workers sit idle.
+   * Fresh memory is what costs: first-touch page faults run at ~300 MB/s on a small VM, ~110 ms
+   * for 128 reference frames (32 MiB), enough to make two workers slower than one thread. Shared
+   * memory that stays mapped crosses without a copy and is refilled at memcpy speed; the
+   * caller's arrays stay untouched (transferring them would detach them).
+   */
+  private stage(i: number, frames: Float32Array[], a: number, b: number): Float32Array[] {
+    let total = 0;
+    for (let f = a; f < b; f++) total += frames[f]!.length;
+    let buf = this.staging[i];
+    if (!buf || buf.length < total) {
+      buf = new Float32Array(new SharedArrayBuffer(total * Float32Array.BYTES_PER_ELEMENT));
+      this.staging[i] = buf;
+    }
+    const out: Float32Array[] = [];
+    let at = 0;
+    for (let f = a; f < b; f++) {
+      const frame = frames[f]!;
+      buf.set(frame, at);
+      out.push(buf.subarray(at, at + frame.length));
+      at += frame.length;
+    }
+    return out;
   }
 
   async decode(
@@ -94,6 +144,8 @@ export class InferencePool {
   }
 
   async dispose(): Promise<void> {
+    this.staging.length = 0;
     await Promise.all(this.workers.map((w) => w.dispose()));
   }
 }
+

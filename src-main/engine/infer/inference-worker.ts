@@ -69,6 +69,13 @@ export class InferenceWorker {
     }
   }
 
+  /** The number of frames in the source, as the worker opens it (kept open for an encode of it). */
+  async count(source: SourceSpec): Promise<number> {
+    const msg = await this.request({ type: 'count', id: 0, source });
+    if (msg.type !== 'counted') throw new Error(`inference worker: unexpected reply ${msg.type}`);
+    return msg.frames;
+  }
+
   async encode(
     source: SourceSpec,
     opts: { batchSize?: number; range?: [number, number]; onProgress?: (done: number, total: number) => void } = {},
