@@ -5,17 +5,13 @@
  * Run: `npm run build:web && npx tsx bench/occ3d-open-bench.ts` (Chromium at /usr/bin/chromium
  * or CHROMIUM_PATH). Not a test: the figures depend on the machine.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS, ROOT, startServer } from './serve-for-bench';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FILE = path.resolve(ROOT, '../shared/data/occ3d-nuscenes-sample/labels.npz');
 const RUNS = Number(process.env.OPEN_BENCH_RUNS ?? 3);
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-swiftshader'];
 
 interface Hooks {
   app: {
@@ -28,30 +24,10 @@ interface Hooks {
   };
 }
 
-function startServer(): Promise<{ url: string; proc: ChildProcess }> {
-  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-  const proc = spawn(tsx, ['src-main/cli/main.ts', 'serve', '--port', '0', '--frames', '4', '--size', '64', '--seed', '5'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`tokenscope serve printed no URL in 120 s:\n${err}`)), 120_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /TokenScope: (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1]!, proc });
-      }
-    });
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    proc.on('exit', (code) => reject(new Error(`tokenscope serve exited (${code}):\n${err}`)));
-  });
-}
-
 async function main(): Promise<void> {
   if (!existsSync(FILE)) throw new Error(`${FILE} is missing`);
   if (!existsSync(path.join(ROOT, 'dist-web', 'index.html'))) throw new Error('dist-web/ is missing: run `npm run build:web` first');
-  const { url, proc } = await startServer();
+  const { url, proc } = await startServer(['--frames', '4', '--size', '64', '--seed', '5']);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1600, height: 960 } });
