@@ -57,11 +57,18 @@ const CONFIGS: TrainConfig[] = [
   { ...smallConfig({ kind: 'vq', codebookSize: 16, ema: true, emaDecay: 0.9 }), learningRate: 1e-2, steps: N + M },
   { ...smallConfig({ kind: 'rvq', codebookSize: 8, depth: 2 }), learningRate: 1e-2, steps: N + M },
   { ...smallConfig({ kind: 'fsq', levels: [8, 5, 5, 5] }), learningRate: 1e-2, steps: N + M },
+  // The app's default VQ: k-means init and random reseeding draw from the quantizer's own RNG and
+  // its pool of recent latents, both of which must come back with the checkpoint.
+  {
+    ...smallConfig({ kind: 'vq', codebookSize: 16, ema: true, emaDecay: 0.5, kmeansInit: true, deadCodeThreshold: 1, reseed: 'random' }),
+    learningRate: 1e-2,
+    steps: N + M,
+  },
 ];
 
 describe('resume from a checkpoint continues the same run', () => {
   for (const config of CONFIGS) {
-    it(`${config.quantizer.kind}: ${N} steps, save, resume in a fresh trainer, ${M} more = ${N + M} steps straight`, async () => {
+    it(`${config.quantizer.kind}${config.quantizer.reseed ? ` (reseed ${config.quantizer.reseed})` : ''}: ${N} steps, save, resume in a fresh trainer, ${M} more = ${N + M} steps straight`, async () => {
       const straight = build(config);
       const all = await steps(straight.trainer, 0, N + M);
       const straightInfo = { history: straight.trainer.history.length, step: straight.trainer.step };
