@@ -23,6 +23,7 @@ import type {
   TrainConfig,
   TrainProgress,
 } from '../../../../src-main/contract/index';
+import { SERVICE_METHODS } from '../../../../src-main/contract/index';
 import { AsyncLru } from '../logic/lru-cache';
 import * as S from '../logic/selection';
 import type { Selection } from '../logic/selection';
@@ -52,8 +53,12 @@ export interface ProjectionState {
 
 const CACHE_FRAMES = 48;
 
+// The service names the method a message comes from ("getTokens: …"), which helps in logs and the
+// CLI but reads as jargon in a panel.
+const METHOD_PREFIX = new RegExp(`^(?:${SERVICE_METHODS.join('|')}): `);
+
 function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return (err instanceof Error ? err.message : String(err)).replace(METHOD_PREFIX, '');
 }
 
 export class AppStore {
