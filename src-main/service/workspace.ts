@@ -49,7 +49,7 @@ import { compareFrames, compareToInput } from './frame-compare';
 import { checkFrameRequest, decodedView, frameView } from './frame-view';
 import type { DecodedPayload, FramePayload } from './frame-view';
 import { JobRunner } from './jobs';
-import { PromiseLru } from './lru';
+import { PromiseLru, typedArrayBytes } from './lru';
 import type { ProgressFn } from './jobs';
 import { pcaProjection, umapProjection } from './projection';
 import { frameIds, occurrencesOf, tokenFrame } from './sequence-tokens';
@@ -106,6 +106,8 @@ const PROTOTYPE_CELLS = 4;
 const MAX_CACHED_SEQUENCES = 4;
 /** Frames and decoded frames kept: enough for a timeline's neighbourhood, a few MB each at 200×200. */
 const FRAME_CACHE = 16;
+/** Per cache: 16 lidar or procedural frames fit easily; height-folded Occ3D frames (46 MB) keep ~5. */
+const FRAME_CACHE_BYTES = 256 * 1024 * 1024;
 
 export class Workspace implements TokenScopeService, ServiceEventSource {
   private readonly hub = new EventHub();
@@ -118,8 +120,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private readonly tokenCache = new Map<string, Promise<SequenceTokens>>();
   private readonly projections = new Map<string, Promise<Projection>>();
   // Whole frames with their class maps; each request takes what it asks for (frame-view.ts).
-  private readonly frames = new PromiseLru<FramePayload>(FRAME_CACHE);
-  private readonly decoded = new PromiseLru<DecodedPayload>(FRAME_CACHE);
+  private readonly frames = new PromiseLru<FramePayload>(FRAME_CACHE, { maxBytes: FRAME_CACHE_BYTES, sizeOf: typedArrayBytes });
+  private readonly decoded = new PromiseLru<DecodedPayload>(FRAME_CACHE, { maxBytes: FRAME_CACHE_BYTES, sizeOf: typedArrayBytes });
   private readonly background = new Set<Promise<void>>();
   private training: TrainingRun | null = null;
   /** Predicted tokens of the open sequence (imported or from a baseline), for the shown tokenizer's codebook. */
