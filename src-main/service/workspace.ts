@@ -58,7 +58,7 @@ import { describeSource, sourceKindOf, toFramePayload } from './source-info';
 import { decodeIds, encodeSequenceInProcess } from './tokenizer-ops';
 import { codebookView } from './codebook-view';
 import { decodeTokenArray } from './token-array-decode';
-import { encodeInWorker } from './encode-in-worker';
+import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
 import type { TokenizerSession } from './tokenizer-session';
 import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
@@ -123,6 +123,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private readonly frames = new PromiseLru<FramePayload>(FRAME_CACHE, { maxBytes: FRAME_CACHE_BYTES, sizeOf: typedArrayBytes });
   private readonly decoded = new PromiseLru<DecodedPayload>(FRAME_CACHE, { maxBytes: FRAME_CACHE_BYTES, sizeOf: typedArrayBytes });
   private readonly background = new Set<Promise<void>>();
+  /** The inference workers that encode whole sequences, kept between jobs (started on first use). */
+  private workerEncoder: WorkerEncoder | null = null;
   private training: TrainingRun | null = null;
   /** Predicted tokens of the open sequence (imported or from a baseline), for the shown tokenizer's codebook. */
   private predictions: { volume: PredictionVolume; source: string; sourceId: number; tokenizer: Tokenizer } | null = null;
@@ -161,6 +163,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     this.projections.clear();
     this.frames.clear();
     this.decoded.clear();
+    await this.workerEncoder?.dispose();
+    this.workerEncoder = null;
   }
 
   // ---- status -------------------------------------------------------------------------------
@@ -408,6 +412,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     if (old && old.tokenizer !== next.tokenizer) {
       disposeSession(old);
       this.predictions = null; // their ids index the old codebook
+      // Workers built for another architecture would only hold memory until the next encode.
+      this.workerEncoder?.releaseUnless(next.tokenizer);
     }
     this.tokenCache.clear();
     this.projections.clear();
@@ -549,7 +555,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       const inWorker = (this.opts.encodeIn ?? 'worker') === 'worker';
       entry = this.jobs.run(`encode:${key}`, `encode ${src.info.name}`, (progress) =>
         inWorker
-          ? encodeInWorker(s.tokenizer, src.spec, progress, this.opts.workerEntries?.infer)
+          ? (this.workerEncoder ??= new WorkerEncoder(this.opts.workerEntries?.infer)).encode(s.tokenizer, src.spec, progress)
           : encodeSequenceInProcess(s.tokenizer, src.seq, progress),
       );
       entry.catch(() => this.tokenCache.delete(key));

@@ -1,3 +1,3 @@
 export { encodeSequence, decodeTokens, type TokenSet, type BatchOptions } from './encode-sequence';
-export { InferenceWorker, type InferenceWorkerOptions } from './inference-worker';
+export { InferenceWorker, inferenceWorkersStarted, type InferenceWorkerOptions } from './inference-worker';
 export { InferencePool } from './inference-pool';

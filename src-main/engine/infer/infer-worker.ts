@@ -64,6 +64,18 @@ async function handle(msg: ToInfer): Promise<void> {
       post({ type: 'loaded', id: msg.id, backend });
       break;
     }
+    case 'setWeights': {
+      if (!tokenizer) throw new Error('infer-worker: no tokenizer loaded');
+      const sd: Record<string, tf.Tensor> = {};
+      try {
+        for (const [k, p] of Object.entries(msg.weights)) sd[k] = fromPlain(p, k);
+        tokenizer.loadStateDict(sd, 'weights');
+      } finally {
+        tf.dispose(Object.values(sd));
+      }
+      post({ type: 'weightsSet', id: msg.id });
+      break;
+    }
     case 'count': {
       post({ type: 'counted', id: msg.id, frames: (await open(msg.source, true)).length });
       break;

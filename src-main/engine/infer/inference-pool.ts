@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { PlainTensor } from '../train/snapshot';
 import type { SourceSpec } from '../train/source-spec';
 import type { TokenSet } from './encode-sequence';
 import { InferenceWorker, type InferenceWorkerOptions } from './inference-worker';
@@ -34,6 +35,11 @@ export class InferencePool {
 
   get backend() {
     return this.workers[0]!.backend;
+  }
+
+  /** Gives every worker new weights for its tokenizer (same architecture), instead of starting new workers. */
+  async setWeights(weights: Record<string, PlainTensor>): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.setWeights(weights)));
   }
 
   /** Contiguous slices of [0, T), one per worker (empty ones dropped). */

@@ -27,6 +27,12 @@ type Pending = {
   onProgress?: (done: number, total: number) => void;
 };
 
+/** Worker threads started so far in this process (tests check that a long-lived pool starts none). */
+let started = 0;
+export function inferenceWorkersStarted(): number {
+  return started;
+}
+
 export class InferenceWorker {
   private readonly worker: Worker;
   private nextId = 1;
@@ -37,6 +43,7 @@ export class InferenceWorker {
   private constructor(entry: URL) {
     const { url, execArgv } = workerEntry(entry);
     this.worker = new Worker(url, { workerData: { entry: entry.href }, execArgv });
+    started++;
     this.worker.on('message', (msg: FromInfer) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
@@ -67,6 +74,12 @@ export class InferenceWorker {
       await w.dispose();
       throw err;
     }
+  }
+
+  /** Replaces the loaded tokenizer's weights (same architecture; the worker checks the shapes). */
+  async setWeights(weights: Record<string, PlainTensor>): Promise<void> {
+    const msg = await this.request({ type: 'setWeights', id: 0, weights });
+    if (msg.type !== 'weightsSet') throw new Error(`inference worker: unexpected reply ${msg.type}`);
   }
 
   /** The number of frames in the source, as the worker opens it (kept open for an encode of it). */

@@ -8,12 +8,15 @@ import type { TokenSet } from './encode-sequence';
 /** Messages between an InferenceWorker (calling side) and its worker thread. */
 export type ToInfer =
   | { type: 'load'; id: number; config: TrainConfig; encoding: FrameEncoding; weights: Record<string, PlainTensor>; backend?: InitBackendOptions }
+  // New weights for the loaded tokenizer (same architecture), so that a long-lived pool serves the next job.
+  | { type: 'setWeights'; id: number; weights: Record<string, PlainTensor> }
   | { type: 'count'; id: number; source: SourceSpec }
   | { type: 'encode'; id: number; source: SourceSpec; batchSize?: number; range?: [number, number] }
   | { type: 'decode'; id: number; tokens: Pick<TokenSet, 'tokens' | 'frames' | 'h' | 'w' | 'depth'>; batchSize?: number };
 
 export type FromInfer =
   | { type: 'loaded'; id: number; backend: BackendStatus }
+  | { type: 'weightsSet'; id: number }
   | { type: 'counted'; id: number; frames: number }
   | { type: 'progress'; id: number; done: number; total: number }
   | { type: 'encoded'; id: number; result: TokenSet }
