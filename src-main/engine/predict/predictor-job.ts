@@ -1,6 +1,6 @@
-import { EventEmitter } from 'node:events';
 import type { BackendStatus } from '../../contract';
 import type { InitBackendOptions } from '../backend/init-backend';
+import { JobHandle } from '../jobs/job-handle';
 import { WorkerJob } from '../jobs/worker-job';
 import type { PredictorConfig } from './predictor-config';
 import type { FromPredictorWorker, PredictorStartMessage } from './predictor-protocol';
@@ -42,9 +42,7 @@ export interface PredictorJobEvents {
   done: [PredictorJobDone];
 }
 
-export class PredictorTrainingJob extends EventEmitter<PredictorJobEvents> {
-  readonly done: Promise<PredictorJobDone>;
-  private readonly job: WorkerJob<PredictorSnapshot, PredictorStepMetrics, OwnReply, PredictorJobDone>;
+export class PredictorTrainingJob extends JobHandle<PredictorJobEvents, PredictorSnapshot, PredictorJobDone> {
   private finalSnapshot: PredictorSnapshot | null = null;
 
   constructor(private readonly opts: PredictorJobOptions) {
@@ -57,7 +55,7 @@ export class PredictorTrainingJob extends EventEmitter<PredictorJobEvents> {
       resume: opts.resume,
       backend: opts.backend,
     };
-    this.job = new WorkerJob({
+    this.attach(new WorkerJob<PredictorSnapshot, PredictorStepMetrics, OwnReply, PredictorJobDone>({
       entry: opts.entry ?? new URL('./predictor-worker.ts', import.meta.url),
       name: 'predictor worker',
       start,
@@ -77,30 +75,7 @@ export class PredictorTrainingJob extends EventEmitter<PredictorJobEvents> {
         return d;
       },
       onError: (err) => void (this.listenerCount('error') && this.emit('error', err)),
-    });
-    this.done = this.job.done;
-  }
-
-  pause(): void {
-    this.job.send({ type: 'pause' });
-  }
-
-  resume(): void {
-    this.job.send({ type: 'resume' });
-  }
-
-  /** Stops after the current step; resolves like `done` (after the final snapshot). */
-  stop(): Promise<PredictorJobDone> {
-    this.job.send({ type: 'stop' });
-    return this.done;
-  }
-
-  requestCheckpoint(): Promise<PredictorSnapshot> {
-    return this.job.requestCheckpoint();
-  }
-
-  terminate(): Promise<void> {
-    return this.job.terminate();
+    }));
   }
 }
 

@@ -1,6 +1,6 @@
-import { EventEmitter } from 'node:events';
 import type { BackendStatus, TrainConfig, TrainMetrics, TrainProgress } from '../../contract';
 import type { InitBackendOptions } from '../backend/init-backend';
+import { JobHandle } from '../jobs/job-handle';
 import { WorkerJob } from '../jobs/worker-job';
 import type { DoneReason, FromWorker, StartMessage } from './protocol';
 import type { TrainSnapshot } from './snapshot';
@@ -44,11 +44,7 @@ export interface TrainingJobEvents {
   done: [TrainingDone];
 }
 
-export class TrainingJob extends EventEmitter<TrainingJobEvents> {
-  /** Resolves when the run ends (completed or stopped, final checkpoint handled); rejects on error. */
-  readonly done: Promise<TrainingDone>;
-  private readonly job: WorkerJob<TrainSnapshot, TrainMetrics, OwnReply, TrainingDone>;
-
+export class TrainingJob extends JobHandle<TrainingJobEvents, TrainSnapshot, TrainingDone> {
   constructor(private readonly opts: TrainingJobOptions) {
     super();
     const start: StartMessage = {
@@ -61,7 +57,7 @@ export class TrainingJob extends EventEmitter<TrainingJobEvents> {
       backend: opts.backend,
       progressHz: opts.progressHz,
     };
-    this.job = new WorkerJob({
+    this.attach(new WorkerJob<TrainSnapshot, TrainMetrics, OwnReply, TrainingDone>({
       entry: opts.entry ?? new URL('./train-worker.ts', import.meta.url),
       name: 'training worker',
       start,
@@ -87,32 +83,7 @@ export class TrainingJob extends EventEmitter<TrainingJobEvents> {
       },
       // Emitting 'error' with no listener would throw: the promise carries it then.
       onError: (err) => void (this.listenerCount('error') && this.emit('error', err)),
-    });
-    this.done = this.job.done;
-  }
-
-  pause(): void {
-    this.job.send({ type: 'pause' });
-  }
-
-  resume(): void {
-    this.job.send({ type: 'resume' });
-  }
-
-  /** Asks the run to stop after the current step; resolves like `done` (after the final checkpoint). */
-  stop(): Promise<TrainingDone> {
-    this.job.send({ type: 'stop' });
-    return this.done;
-  }
-
-  /** A snapshot of the run as it is now (the hook sees it too). */
-  requestCheckpoint(): Promise<TrainSnapshot> {
-    return this.job.requestCheckpoint();
-  }
-
-  /** Ends the worker at once (no final checkpoint). */
-  terminate(): Promise<void> {
-    return this.job.terminate();
+    }));
   }
 }
 
