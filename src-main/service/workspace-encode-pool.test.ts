@@ -11,6 +11,7 @@ import { inferenceWorkersStarted } from '../engine/infer/inference-worker';
 import { encodeSequenceInProcess } from './tokenizer-ops';
 import { createWorkspace } from './workspace';
 import type { Workspace } from './workspace';
+import { SMALL_CONFIG } from './test-config';
 
 /**
  * Whole-sequence encodes share one long-lived inference pool: a second job with new weights of
@@ -19,16 +20,7 @@ import type { Workspace } from './workspace';
  */
 const FRAMES = 4;
 const SIZE = 32;
-const CONFIG: TrainConfig = {
-  model: { inChannels: 18, hidden: 8, latentDim: 4, stages: 2 },
-  quantizer: { kind: 'vq', codebookSize: 16 },
-  learningRate: 1e-3,
-  steps: 10,
-  batchSize: 2,
-  crop: 0,
-  seed: 3,
-  checkpointEvery: 0,
-};
+const CONFIG: TrainConfig = SMALL_CONFIG;
 const OTHER_ARCH: TrainConfig = { ...CONFIG, model: { ...CONFIG.model, hidden: 4 } };
 
 let dir: string;

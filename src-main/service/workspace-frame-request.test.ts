@@ -13,6 +13,7 @@ import { Tokenizer } from '../engine/tokenizer';
 import { saveCheckpoint } from '../engine/checkpoint/checkpoint';
 import { createWorkspace } from './workspace';
 import type { Workspace } from './workspace';
+import { SMALL_CONFIG } from './test-config';
 
 /**
  * getFrame / getDecoded send what a view draws: the class map of the real Occ3D frame instead of
@@ -23,16 +24,7 @@ const OCC3D = path.join(DATA, 'occ3d-nuscenes-sample', 'labels.npz');
 const LIDAR = path.join(DATA, 'nuscenes-lidarseg-seq11');
 const SIZE = 32;
 const FRAMES = 3;
-const CONFIG: TrainConfig = {
-  model: { inChannels: 18, hidden: 8, latentDim: 4, stages: 2 },
-  quantizer: { kind: 'vq', codebookSize: 16 },
-  learningRate: 1e-3,
-  steps: 10,
-  batchSize: 2,
-  crop: 0,
-  seed: 3,
-  checkpointEvery: 0,
-};
+const CONFIG: TrainConfig = SMALL_CONFIG;
 
 let ws: Workspace;
 let dir: string;

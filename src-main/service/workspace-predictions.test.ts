@@ -9,21 +9,13 @@ import { createProceduralSequence } from '../data/procedural-scene';
 import { Tokenizer } from '../engine/tokenizer';
 import { saveCheckpoint } from '../engine/checkpoint/checkpoint';
 import { createWorkspace } from './workspace';
+import { SMALL_CONFIG } from './test-config';
 import type { Workspace } from './workspace';
 
 /** Predictions through the workspace: the baselines, an imported file, and the metrics the views show. */
 const FRAMES = 5;
 const SIZE = 32;
-const CONFIG: TrainConfig = {
-  model: { inChannels: 18, hidden: 8, latentDim: 4, stages: 2 },
-  quantizer: { kind: 'vq', codebookSize: 16 },
-  learningRate: 1e-3,
-  steps: 1,
-  batchSize: 2,
-  crop: 0,
-  seed: 5,
-  checkpointEvery: 0,
-};
+const CONFIG: TrainConfig = { ...SMALL_CONFIG, steps: 1, seed: 5 };
 
 let dir: string;
 let ws: Workspace;

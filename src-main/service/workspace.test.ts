@@ -10,6 +10,7 @@ import { Tokenizer } from '../engine/tokenizer';
 import { saveCheckpoint } from '../engine/checkpoint/checkpoint';
 import { createWorkspace } from './workspace';
 import type { Workspace } from './workspace';
+import { SMALL_CONFIG } from './test-config';
 
 /**
  * The workspace against the real engine: a small tokenizer (18 classes in, 8 hidden, latent 4,
@@ -17,16 +18,7 @@ import type { Workspace } from './workspace';
  */
 const FRAMES = 4;
 const SIZE = 32;
-const CONFIG: TrainConfig = {
-  model: { inChannels: 18, hidden: 8, latentDim: 4, stages: 2 },
-  quantizer: { kind: 'vq', codebookSize: 16 },
-  learningRate: 1e-3,
-  steps: 10,
-  batchSize: 2,
-  crop: 0,
-  seed: 3,
-  checkpointEvery: 0,
-};
+const CONFIG: TrainConfig = SMALL_CONFIG;
 
 let dir: string;
 let ckpt: string;
