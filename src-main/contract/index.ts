@@ -158,6 +158,13 @@ export interface CheckpointInfo {
   tokenGrid: [number, number];
 }
 
+export interface TrainKitInfo {
+  dir: string;
+  files: string[];
+  /** The ready command line (torchrun … train.py …). */
+  command: string;
+}
+
 export interface TokenFrame {
   index: number;
   /** `[h, w, depth]` int32 code ids. */
@@ -267,6 +274,11 @@ export interface TokenScopeService {
   openCheckpoint(path: string): Promise<CheckpointInfo>;
   /** safetensors + config.json (+ codebook.npy, tokens.npy) into a folder. */
   exportCheckpoint(dir: string): Promise<string[]>;
+  /**
+   * A self-contained PyTorch DDP training kit for the current tokenizer and source: train.py and
+   * the twin module, config.json + model.safetensors, data.json, README.md with the torchrun line.
+   */
+  exportTrainKit(dir: string, opts?: { steps?: number; processes?: number; split?: string }): Promise<TrainKitInfo>;
 
   getTokens(index: number): Promise<TokenFrame>;
   /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */
@@ -314,6 +326,7 @@ export const SERVICE_METHODS = [
   'saveCheckpoint',
   'openCheckpoint',
   'exportCheckpoint',
+  'exportTrainKit',
   'getTokens',
   'getDecoded',
   'getCodebook',

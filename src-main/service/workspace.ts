@@ -20,6 +20,7 @@ import type {
   TokenFrame,
   TokenScopeService,
   TrainConfig,
+  TrainKitInfo,
   TrainMetrics,
   TrainProgress,
   TrainState,
@@ -57,6 +58,7 @@ import type { SequenceTokens } from './sequence-tokens';
 import { describeSource, sourceKindOf, toFramePayload } from './source-info';
 import { decodeIds, encodeSequenceInProcess } from './tokenizer-ops';
 import { codebookView } from './codebook-view';
+import { exportTrainKitFor } from './train-kit-export';
 import { decodeTokenArray } from './token-array-decode';
 import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
@@ -540,6 +542,14 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       files.push(file);
     }
     return files;
+  }
+
+  async exportTrainKit(dir: string, opts?: { steps?: number; processes?: number; split?: string }): Promise<TrainKitInfo> {
+    const out = path.resolve(checkPath('exportTrainKit', dir));
+    const s = this.requireSession('exportTrainKit');
+    const src = this.requireSource('exportTrainKit');
+    requireCompatible('exportTrainKit', s, src.seq);
+    return exportTrainKitFor(s, { seq: src.seq, spec: src.spec, name: src.info.name }, out, opts);
   }
 
   // ---- tokens -------------------------------------------------------------------------------
