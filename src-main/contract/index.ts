@@ -165,6 +165,36 @@ export interface TrainKitInfo {
   command: string;
 }
 
+/** A checkpoint of a followed run folder (training kit: RUN/checkpoints/step-NNNNNN/). */
+export interface RunCheckpoint {
+  step: number;
+  /** The checkpoint folder (config.json + model.safetensors). */
+  path: string;
+  mtimeMs: number;
+  sizeBytes: number;
+}
+
+/** A run folder being followed (`followRun`, `tokenscope serve --follow`). */
+export interface RunInfo {
+  dir: string;
+  checkpoints: RunCheckpoint[];
+  /** True: the views move to each new checkpoint as it lands; false: they stay on `pinned`. */
+  follow: boolean;
+  pinned: number | null;
+  /** The step of the run's checkpoint the views show, or null while none is loaded. */
+  shownStep: number | null;
+  /** Steps of metrics.jsonl read so far. */
+  metricsCount: number;
+}
+
+/** What changed in a followed run: its state and the metrics appended since the last event. */
+export interface RunEvent {
+  info: RunInfo;
+  newMetrics: TrainMetrics[];
+  /** metrics.jsonl was rewritten (a resumed run): drop the curves drawn so far. */
+  reset: boolean;
+}
+
 export interface TokenFrame {
   index: number;
   /** `[h, w, depth]` int32 code ids. */
@@ -247,6 +277,7 @@ export interface ServiceEvents {
   trainProgress: TrainProgress;
   jobProgress: JobProgress;
   error: { message: string };
+  run: RunEvent;
 }
 
 export interface AppStatus {
@@ -279,6 +310,17 @@ export interface TokenScopeService {
    * the twin module, config.json + model.safetensors, data.json, README.md with the torchrun line.
    */
   exportTrainKit(dir: string, opts?: { steps?: number; processes?: number; split?: string }): Promise<TrainKitInfo>;
+
+  /**
+   * Follows a training kit's run folder: its checkpoints as they land (the views load the newest,
+   * or a pinned one) and its metrics.jsonl; changes arrive as `run` events. Returns the run and
+   * every metric so far.
+   */
+  followRun(dir: string): Promise<{ info: RunInfo; metrics: TrainMetrics[] }>;
+  /** Follow the newest checkpoint (`follow: true`), or pin the views to the checkpoint of `step`. */
+  setRunFollow(opts: { follow: boolean; step?: number }): Promise<RunInfo>;
+  getRun(): Promise<RunInfo | null>;
+  stopFollowingRun(): Promise<void>;
 
   getTokens(index: number): Promise<TokenFrame>;
   /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */
@@ -327,6 +369,10 @@ export const SERVICE_METHODS = [
   'openCheckpoint',
   'exportCheckpoint',
   'exportTrainKit',
+  'followRun',
+  'setRunFollow',
+  'getRun',
+  'stopFollowingRun',
   'getTokens',
   'getDecoded',
   'getCodebook',
@@ -343,7 +389,7 @@ type Missing = Exclude<ServiceMethod, (typeof SERVICE_METHODS)[number]>;
 // Fails to compile when a method is added to the interface but not to the whitelist.
 export const _allMethodsListed: Missing extends never ? true : Missing = true;
 
-export const SERVICE_EVENTS = ['status', 'trainProgress', 'jobProgress', 'error'] as const satisfies readonly (keyof ServiceEvents)[];
+export const SERVICE_EVENTS = ['status', 'trainProgress', 'jobProgress', 'error', 'run'] as const satisfies readonly (keyof ServiceEvents)[];
 
 export type ServiceListener<K extends keyof ServiceEvents> = (payload: ServiceEvents[K]) => void;
 

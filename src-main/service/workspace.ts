@@ -21,6 +21,7 @@ import type {
   TokenScopeService,
   TrainConfig,
   TrainKitInfo,
+  RunInfo,
   TrainMetrics,
   TrainProgress,
   TrainState,
@@ -59,6 +60,7 @@ import { describeSource, sourceKindOf, toFramePayload } from './source-info';
 import { decodeIds, encodeSequenceInProcess } from './tokenizer-ops';
 import { codebookView } from './codebook-view';
 import { exportTrainKitFor } from './train-kit-export';
+import { FollowedRun } from './followed-run';
 import { decodeTokenArray } from './token-array-decode';
 import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
@@ -118,6 +120,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private source: OpenSource | null = null;
   private nextSourceId = 1;
   private session: TokenizerSession | null = null;
+  private run: FollowedRun | null = null;
   private nextVersion = 1;
   private readonly tokenCache = new Map<string, Promise<SequenceTokens>>();
   private readonly projections = new Map<string, Promise<Projection>>();
@@ -153,6 +156,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   async dispose(): Promise<void> {
+    await this.stopFollowingRun();
     await this.settled();
     await this.training?.stop();
     this.training?.dispose();
@@ -517,8 +521,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       for (const name of await fs.readdir(dir)) sizeBytes += (await fs.stat(path.join(dir, name))).size;
       const f = 2 ** imported.config.model.stages;
       const grid: [number, number] = imported.input ? [imported.input.height / f, imported.input.width / f] : [0, 0];
-      const info = describeCheckpoint(dir, { config: imported.config, step: 0, tokenizer }, sizeBytes, grid);
-      this.setSession({ tokenizer, config: imported.config, encoding, step: 0, metrics: [], info, optimizer: null });
+      // A training kit's checkpoint says its step; other exports are step 0.
+      const step = Number.isSafeInteger(imported.json.run?.step) && imported.json.run!.step >= 0 ? imported.json.run!.step : 0;
+      const info = describeCheckpoint(dir, { config: imported.config, step, tokenizer }, sizeBytes, grid);
+      this.setSession({ tokenizer, config: imported.config, encoding, step, metrics: [], info, optimizer: null });
       tokenizer = null;
       return info;
     } finally {
@@ -550,6 +556,41 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const src = this.requireSource('exportTrainKit');
     requireCompatible('exportTrainKit', s, src.seq);
     return exportTrainKitFor(s, { seq: src.seq, spec: src.spec, name: src.info.name }, out, opts);
+  }
+
+  // ---- following a run folder ------------------------------------------------------------------
+
+  async followRun(dir: string): Promise<{ info: RunInfo; metrics: TrainMetrics[] }> {
+    const abs = path.resolve(checkPath('followRun', dir));
+    await this.stopFollowingRun();
+    const run = new FollowedRun(abs, {
+      emit: (e) => this.hub.emit('run', e),
+      error: (message) => this.hub.emit('error', { message }),
+      // The run's checkpoint replaces the tokenizer, unless a local training run owns it.
+      load: async (p) => {
+        if (this.trainingActive()) return false;
+        await this.openCheckpoint(p);
+        return true;
+      },
+    });
+    this.run = run;
+    return run.start();
+  }
+
+  async setRunFollow(opts: { follow: boolean; step?: number }): Promise<RunInfo> {
+    const run = this.run;
+    if (!run) throw new ServiceStateError('setRunFollow: no run folder is being followed (followRun first)');
+    return run.setFollow(opts.follow, opts.step);
+  }
+
+  async getRun(): Promise<RunInfo | null> {
+    return this.run?.info() ?? null;
+  }
+
+  async stopFollowingRun(): Promise<void> {
+    const run = this.run;
+    this.run = null;
+    await run?.close();
   }
 
   // ---- tokens -------------------------------------------------------------------------------
