@@ -17,7 +17,6 @@ const torchOk = spawnSync(PY, ['-c', 'import torch, numpy'], { stdio: 'ignore' }
 // The same procedural scene for the CLI (--scene-seed) and the server (--seed).
 const SCENE = ['--frames', '12', '--size', '64', '--scene-seed', '3'];
 const SERVE_SCENE = ['--frames', '12', '--size', '64', '--seed', '3'];
-const port = Number(process.env.TOKENSCOPE_E2E_PORT ?? 47613) + 7;
 const token = 'e2e-follow-token-0123456789abcdef';
 
 test.describe.configure({ mode: 'serial' });
@@ -49,17 +48,19 @@ test.beforeAll(async ({ browser }) => {
   cli(['train', '--steps', '2', ...SCENE, '-o', ckpt]);
   cli(['export', ckpt, '--train-kit', kit, ...SCENE]);
   expect(await trainKit(2, 2)).toBe(0);
-  server = spawn('npx', ['tsx', 'src-main/cli/main.ts', 'serve', '--port', String(port), '--token', token, ...SERVE_SCENE], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
+  server = spawn('npx', ['tsx', 'src-main/cli/main.ts', 'serve', '--port', '0', '--token', token, ...SERVE_SCENE], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A free port of its own (--port 0): the URL comes back on stdout.
+  const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     server!.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('TokenScope: http')) resolve();
+      const m = /TokenScope: (http\S+)/.exec(out);
+      if (m) resolve(m[1]!);
     });
     server!.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
   });
   page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${port}/?token=${token}`);
+  await page.goto(url);
 });
 
 test.afterAll(async () => {
@@ -92,6 +93,15 @@ test('follows a run folder: new checkpoints move the views without a reload, and
   await page.getByTestId('run-checkpoints').getByRole('row', { name: /^4 / }).getByRole('button', { name: 'show' }).click();
   await expect(page.getByTestId('run-shown')).toHaveText('step 4', { timeout: 60_000 });
   await expect(page.getByTestId('run-follow-latest')).not.toBeChecked();
+
+  // Step 8 compared with step 4 on the same frame: where their tokens and reconstructions differ.
+  await page.getByTestId('run-compare-8').click();
+  await expect(page.getByTestId('run-comparison-figures')).toContainText('token agreement', { timeout: 120_000 });
+  const agreement = Number((await page.getByTestId('run-comparison-figures').innerText()).match(/agreement ([\d.]+)%/)?.[1]);
+  expect(agreement).toBeGreaterThanOrEqual(0);
+  expect(agreement).toBeLessThan(100);
+  await expect(page.getByTestId('run-token-diff')).toBeVisible();
+  await shot(page, 'follow-run-compare');
 
   // The run's loss curve is drawn in the Training tab.
   await page.getByTestId('tab-training').click();

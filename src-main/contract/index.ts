@@ -195,6 +195,23 @@ export interface RunEvent {
   reset: boolean;
 }
 
+/** A second checkpoint's view of a frame beside the current one's (`openComparison`). */
+export interface ComparisonFrame {
+  index: number;
+  /** The second checkpoint (B). */
+  checkpoint: CheckpointInfo;
+  /** B's tokens and reconstruction (with its metrics against the input). */
+  tokens: TokenFrame;
+  decoded: DecodedFrame;
+  /** `[h, w]` 1 where the current tokenizer's ids and B's differ; null when the grids differ in shape. */
+  tokenDiff: Uint8Array | null;
+  tokenAgreement: number | null;
+  /** `[H, W]`: 1 where the decoded classes differ (class frames), else the mean absolute difference. */
+  decodedDiff: Float32Array;
+  /** The current tokenizer's metrics on this frame, beside B's in `decoded.metrics`. */
+  metricsA: DecodedFrame['metrics'];
+}
+
 export interface TokenFrame {
   index: number;
   /** `[h, w, depth]` int32 code ids. */
@@ -322,6 +339,12 @@ export interface TokenScopeService {
   getRun(): Promise<RunInfo | null>;
   stopFollowingRun(): Promise<void>;
 
+  /** Opens a second checkpoint (file or export / run checkpoint folder) to compare with the current one. */
+  openComparison(path: string): Promise<CheckpointInfo>;
+  /** The two checkpoints on one frame: B's tokens and reconstruction, and where they differ from the current ones. */
+  getComparison(index: number, opts?: FrameRequest): Promise<ComparisonFrame>;
+  closeComparison(): Promise<void>;
+
   getTokens(index: number): Promise<TokenFrame>;
   /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */
   getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame>;
@@ -373,6 +396,9 @@ export const SERVICE_METHODS = [
   'setRunFollow',
   'getRun',
   'stopFollowingRun',
+  'openComparison',
+  'getComparison',
+  'closeComparison',
   'getTokens',
   'getDecoded',
   'getCodebook',

@@ -21,6 +21,7 @@ import type {
   TokenScopeService,
   TrainConfig,
   TrainKitInfo,
+  ComparisonFrame,
   RunInfo,
   TrainMetrics,
   TrainProgress,
@@ -61,6 +62,7 @@ import { decodeIds, encodeSequenceInProcess } from './tokenizer-ops';
 import { codebookView } from './codebook-view';
 import { exportTrainKitFor } from './train-kit-export';
 import { FollowedRun } from './followed-run';
+import { CheckpointComparison } from './checkpoint-comparison';
 import { decodeTokenArray } from './token-array-decode';
 import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
@@ -121,6 +123,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private nextSourceId = 1;
   private session: TokenizerSession | null = null;
   private run: FollowedRun | null = null;
+  private comparison: CheckpointComparison | null = null;
   private nextVersion = 1;
   private readonly tokenCache = new Map<string, Promise<SequenceTokens>>();
   private readonly projections = new Map<string, Promise<Projection>>();
@@ -157,6 +160,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   async dispose(): Promise<void> {
     await this.stopFollowingRun();
+    await this.closeComparison();
     await this.settled();
     await this.training?.stop();
     this.training?.dispose();
@@ -215,6 +219,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private setSource(seq: FrameSequence, info: SourceInfo, spec: SourceSpec): SourceInfo {
     this.source = { id: this.nextSourceId++, seq, info, spec };
     this.predictions = null;
+    // A comparison is of the frames it was opened on.
+    void this.closeComparison();
     this.frames.clear();
     this.decoded.clear();
     this.emitStatus();
@@ -591,6 +597,47 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const run = this.run;
     this.run = null;
     await run?.close();
+  }
+
+  // ---- a second checkpoint to compare with --------------------------------------------------
+
+  async openComparison(p: string): Promise<CheckpointInfo> {
+    const file = path.resolve(checkPath('openComparison', p));
+    const src = this.requireSource('openComparison');
+    // A child workspace over the same frames holds B: its own tokenizer, token cache and jobs.
+    const child = new Workspace({ ...this.opts, openDefault: false });
+    try {
+      await child.init();
+      child.adoptSource(src.seq, src.info, src.spec);
+      const info = await child.openCheckpoint(file);
+      await this.closeComparison();
+      this.comparison = new CheckpointComparison(info, child);
+      return info;
+    } catch (err) {
+      await child.dispose();
+      throw err;
+    }
+  }
+
+  async getComparison(index: number, opts?: FrameRequest): Promise<ComparisonFrame> {
+    const src = this.requireSource('getComparison');
+    const i = checkIndex('getComparison', index, src.seq.length);
+    const req = checkFrameRequest('getComparison', opts, src.seq.channels, src.seq.encoding);
+    this.requireSession('getComparison');
+    const cmp = this.comparison;
+    if (!cmp) throw new ServiceStateError('getComparison: no second checkpoint is open (openComparison first)');
+    return cmp.frame(this, i, req);
+  }
+
+  async closeComparison(): Promise<void> {
+    const cmp = this.comparison;
+    this.comparison = null;
+    await cmp?.dispose();
+  }
+
+  /** The comparison's child workspace takes the parent's open source as it is. */
+  private adoptSource(seq: FrameSequence, info: SourceInfo, spec: SourceSpec): void {
+    this.setSource(seq, info, spec);
   }
 
   // ---- tokens -------------------------------------------------------------------------------

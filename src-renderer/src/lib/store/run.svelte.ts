@@ -3,7 +3,7 @@
  * which one the views show, and its metrics as the training charts' curves. Kept apart from the
  * app store: it only needs a client and the app's series to write the curves into.
  */
-import type { RunEvent, RunInfo, TokenScopeClient, TrainMetrics } from '../../../../src-main/contract/index';
+import type { CheckpointInfo, ComparisonFrame, RunEvent, RunInfo, TokenScopeClient, TrainMetrics } from '../../../../src-main/contract/index';
 import { appendMetrics, emptyColumns, type MetricColumns } from '../logic/series';
 
 export interface RunHost {
@@ -15,6 +15,9 @@ export interface RunHost {
 export class RunStore {
   info = $state.raw<RunInfo | null>(null);
   busy = $state(false);
+  /** The second checkpoint compared with the one the views show, and its view of the current frame. */
+  compareWith = $state.raw<CheckpointInfo | null>(null);
+  comparison = $state.raw<ComparisonFrame | null>(null);
   private attached: TokenScopeClient | null = null;
   private off: (() => void) | null = null;
 
@@ -58,6 +61,34 @@ export class RunStore {
   async stop(): Promise<void> {
     await this.host.client?.stopFollowingRun();
     this.info = null;
+  }
+
+  async compare(path: string): Promise<void> {
+    const client = this.host.client;
+    if (!client) return;
+    try {
+      this.compareWith = await client.openComparison(path);
+    } catch (err) {
+      this.host.toast((err as Error).message);
+    }
+  }
+
+  async closeComparison(): Promise<void> {
+    await this.host.client?.closeComparison();
+    this.compareWith = null;
+    this.comparison = null;
+  }
+
+  /** B's view of frame `index` (the panel calls it when the frame or either checkpoint changes). */
+  async loadComparison(index: number): Promise<void> {
+    const client = this.host.client;
+    if (!client || !this.compareWith || index < 0) return;
+    try {
+      this.comparison = await client.getComparison(index, { channels: 'labels' });
+    } catch (err) {
+      this.comparison = null;
+      this.host.toast((err as Error).message);
+    }
   }
 
   private onEvent(e: RunEvent): void {
