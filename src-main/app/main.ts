@@ -114,6 +114,26 @@ function installMenu(): void {
             }
           },
         ),
+      exportTrainKit: () =>
+        void pick('Training kit into a new folder', ['openDirectory', 'createDirectory']).then(async (dir) => {
+          if (!dir || !workspace) return;
+          try {
+            const kit = await workspace.exportTrainKit(dir);
+            if (mainWindow) await dialog.showMessageBox(mainWindow, { type: 'info', message: 'Training kit written; run:', detail: kit.command });
+          } catch (err) {
+            report(err);
+          }
+        }),
+      followRun: () =>
+        void pick('Follow run folder', ['openDirectory']).then(async (dir) => {
+          if (!dir || !workspace) return;
+          try {
+            await workspace.followRun(dir);
+            sendCommand({ name: 'togglePanel', arg: 'run' });
+          } catch (err) {
+            report(err);
+          }
+        }),
       togglePanel: (panel) => sendCommand({ name: 'togglePanel', arg: panel }),
       showShortcuts: () => sendCommand({ name: 'showShortcuts' }),
       showAbout: () => app.showAboutPanel(),

@@ -16,6 +16,8 @@ export interface MenuActions {
   openDefaultScene(): void;
   saveCheckpoint(): void;
   exportCheckpoint(): void;
+  exportTrainKit(): void;
+  followRun(): void;
   togglePanel(panel: string): void;
   showShortcuts(): void;
   showAbout(): void;
@@ -57,6 +59,8 @@ export function buildMenuTemplate(actions: MenuActions, recent: RecentItem[], pl
         { type: 'separator' },
         { label: 'Save Checkpoint', accelerator: 'CmdOrCtrl+S', click: actions.saveCheckpoint },
         { label: 'Export for PyTorch…', accelerator: 'CmdOrCtrl+E', click: actions.exportCheckpoint },
+        { label: 'Export Training Kit (torchrun)…', click: actions.exportTrainKit },
+        { label: 'Follow Run…', click: actions.followRun },
         { type: 'separator' },
         { role: platform === 'darwin' ? 'close' : 'quit' },
       ],

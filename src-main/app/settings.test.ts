@@ -65,6 +65,8 @@ describe('application menu', () => {
     openDefaultScene: () => calls.push('openDefaultScene'),
     saveCheckpoint: () => calls.push('saveCheckpoint'),
     exportCheckpoint: () => calls.push('exportCheckpoint'),
+    exportTrainKit: () => calls.push('exportTrainKit'),
+    followRun: () => calls.push('followRun'),
     togglePanel: (p) => calls.push(`togglePanel:${p}`),
     showShortcuts: () => calls.push('showShortcuts'),
     showAbout: () => calls.push('showAbout'),
@@ -83,6 +85,8 @@ describe('application menu', () => {
     find(file, 'Open Data Folder…').click!();
     find(file, 'Open Checkpoint…').click!();
     find(file, 'Export for PyTorch…').click!();
+    find(file, 'Export Training Kit (torchrun)…').click!();
+    find(file, 'Follow Run…').click!();
     const recent = find(file, 'Open Recent').submenu!;
     expect(recent[0]!.label).toContain('ckpt-100');
     recent[0]!.click!();
@@ -96,6 +100,8 @@ describe('application menu', () => {
       'openDataFolder',
       'openCheckpoint',
       'exportCheckpoint',
+      'exportTrainKit',
+      'followRun',
       'openRecent:/runs/ckpt-100',
       ...PANELS.map((p) => `togglePanel:${p.id}`),
       'showShortcuts',

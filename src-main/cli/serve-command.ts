@@ -22,10 +22,11 @@ export function registerServe(program: Command): void {
     .option('--seed <n>', 'procedural scene seed', intOption(0))
     .option('--frames <n>', 'procedural scene length', intOption(1, 10_000))
     .option('--size <n>', 'procedural scene grid side in cells', intOption(16, 1024))
+    .option('--follow <run>', 'follow a training kit\'s run folder (checkpoints/ and metrics.jsonl): the views move to each new checkpoint')
     .option('--checkpoint-dir <dir>', 'where Save Checkpoint writes (default: ./tokenscope-checkpoints)')
     .option('--static <dir>', 'the built renderer to serve (default: dist-web/ of this package)')
     .action(
-      action('serve', async (opts: { port: number; host: string; token?: string; data?: string; checkpoint?: string; seed?: number; frames?: number; size?: number; static?: string; checkpointDir?: string }) => {
+      action('serve', async (opts: { port: number; host: string; token?: string; data?: string; checkpoint?: string; follow?: string; seed?: number; frames?: number; size?: number; static?: string; checkpointDir?: string }) => {
         // Loaded here, not at the top, so that `--help` doesn't wait for TensorFlow.js.
         const { createWorkspace } = await import('../service/workspace');
         const { startWebServer } = await import('../web/server');
@@ -43,6 +44,10 @@ export function registerServe(program: Command): void {
         process.stderr.write(bannerLine(status.backend, VERSION) + '\n');
         if (opts.data) await workspace.openPath(opts.data);
         if (opts.checkpoint) await workspace.openCheckpoint(opts.checkpoint);
+        if (opts.follow) {
+          const { info } = await workspace.followRun(opts.follow);
+          process.stderr.write(`following ${info.dir}: ${info.checkpoints.length} checkpoint(s) so far, ${info.metricsCount} step(s) of metrics\n`);
+        }
         const staticDir = path.resolve(opts.static ?? DIST_WEB);
         if (!existsSync(path.join(staticDir, 'index.html'))) {
           process.stderr.write(`tokenscope serve: warning: ${staticDir} has no index.html; run \`npm run build:web\` first (the API still works)\n`);

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { action, UsageError } from './errors';
 import { addDataOptions, formatBytes, openWorkspace, withJobProgress } from './open-workspace';
 import type { DataOptions } from './open-workspace';
+import { intOption } from './options';
 import { ProgressBar } from './progress-bar';
 
 /** `encode`, `decode` and `export`: a checkpoint applied to data, results written as files. */
@@ -61,17 +62,32 @@ export function registerTokenCommands(program: Command): void {
     program
       .command('export')
       .argument('<checkpoint>', 'checkpoint file')
-      .argument('<dir>', 'folder to write model.safetensors, config.json, codebook.npy and tokens.npy into')
-      .description('export a tokenizer for PyTorch (safetensors with PyTorch names and layouts) plus the token dataset of the data')
-      .option('--data <path>', 'data whose tokens to export (default: the procedural scene)'),
+      .argument('[dir]', 'folder to write model.safetensors, config.json, codebook.npy and tokens.npy into')
+      .description(
+        'export a tokenizer for PyTorch (safetensors with PyTorch names and layouts) plus the token dataset of the data; ' +
+          'with --train-kit, a self-contained PyTorch DDP training kit (train.py, torchrun command line) instead',
+      )
+      .option('--data <path>', 'data whose tokens to export, or to train on with --train-kit (default: the procedural scene)')
+      .option('--train-kit <dir>', 'write a training kit for torchrun into this new folder')
+      .option('--steps <n>', 'steps in the kit\'s ready command line', intOption(1))
+      .option('--processes <n>', 'processes per node in the kit\'s ready command line', intOption(1))
+      .option('--split <name>', 'Occ3D split the kit trains on (train, val)'),
   ).action(
-    action('export', async (checkpoint: string, dir: string, o: DataOptions & { data?: string }) => {
+    action('export', async (checkpoint: string, dir: string | undefined, o: DataOptions & { data?: string; trainKit?: string; steps?: number; processes?: number; split?: string }) => {
+      if (!dir && !o.trainKit) throw new UsageError('export needs a folder: `export CHECKPOINT DIR`, or `export CHECKPOINT --train-kit DIR`');
       const ws = await openWorkspace(o.data, o);
       try {
         await ws.openCheckpoint(checkpoint);
-        const files = await withJobProgress(ws, 'encode', () => ws.exportCheckpoint(path.resolve(dir)));
         const { stat } = await import('node:fs/promises');
-        for (const f of files) process.stdout.write(`${f}\t${formatBytes((await stat(f)).size)}\n`);
+        if (dir) {
+          const files = await withJobProgress(ws, 'encode', () => ws.exportCheckpoint(path.resolve(dir)));
+          for (const f of files) process.stdout.write(`${f}\t${formatBytes((await stat(f)).size)}\n`);
+        }
+        if (o.trainKit) {
+          const kit = await ws.exportTrainKit(path.resolve(o.trainKit), { steps: o.steps, processes: o.processes, split: o.split });
+          for (const f of kit.files) process.stdout.write(`${f}\t${formatBytes((await stat(f)).size)}\n`);
+          process.stderr.write(`training kit ready; run:\n  ${kit.command}\n`);
+        }
       } finally {
         await ws.dispose();
       }

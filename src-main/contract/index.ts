@@ -158,6 +158,60 @@ export interface CheckpointInfo {
   tokenGrid: [number, number];
 }
 
+export interface TrainKitInfo {
+  dir: string;
+  files: string[];
+  /** The ready command line (torchrun … train.py …). */
+  command: string;
+}
+
+/** A checkpoint of a followed run folder (training kit: RUN/checkpoints/step-NNNNNN/). */
+export interface RunCheckpoint {
+  step: number;
+  /** The checkpoint folder (config.json + model.safetensors). */
+  path: string;
+  mtimeMs: number;
+  sizeBytes: number;
+}
+
+/** A run folder being followed (`followRun`, `tokenscope serve --follow`). */
+export interface RunInfo {
+  dir: string;
+  checkpoints: RunCheckpoint[];
+  /** True: the views move to each new checkpoint as it lands; false: they stay on `pinned`. */
+  follow: boolean;
+  pinned: number | null;
+  /** The step of the run's checkpoint the views show, or null while none is loaded. */
+  shownStep: number | null;
+  /** Steps of metrics.jsonl read so far. */
+  metricsCount: number;
+}
+
+/** What changed in a followed run: its state and the metrics appended since the last event. */
+export interface RunEvent {
+  info: RunInfo;
+  newMetrics: TrainMetrics[];
+  /** metrics.jsonl was rewritten (a resumed run): drop the curves drawn so far. */
+  reset: boolean;
+}
+
+/** A second checkpoint's view of a frame beside the current one's (`openComparison`). */
+export interface ComparisonFrame {
+  index: number;
+  /** The second checkpoint (B). */
+  checkpoint: CheckpointInfo;
+  /** B's tokens and reconstruction (with its metrics against the input). */
+  tokens: TokenFrame;
+  decoded: DecodedFrame;
+  /** `[h, w]` 1 where the current tokenizer's ids and B's differ; null when the grids differ in shape. */
+  tokenDiff: Uint8Array | null;
+  tokenAgreement: number | null;
+  /** `[H, W]`: 1 where the decoded classes differ (class frames), else the mean absolute difference. */
+  decodedDiff: Float32Array;
+  /** The current tokenizer's metrics on this frame, beside B's in `decoded.metrics`. */
+  metricsA: DecodedFrame['metrics'];
+}
+
 export interface TokenFrame {
   index: number;
   /** `[h, w, depth]` int32 code ids. */
@@ -240,6 +294,7 @@ export interface ServiceEvents {
   trainProgress: TrainProgress;
   jobProgress: JobProgress;
   error: { message: string };
+  run: RunEvent;
 }
 
 export interface AppStatus {
@@ -267,6 +322,28 @@ export interface TokenScopeService {
   openCheckpoint(path: string): Promise<CheckpointInfo>;
   /** safetensors + config.json (+ codebook.npy, tokens.npy) into a folder. */
   exportCheckpoint(dir: string): Promise<string[]>;
+  /**
+   * A self-contained PyTorch DDP training kit for the current tokenizer and source: train.py and
+   * the twin module, config.json + model.safetensors, data.json, README.md with the torchrun line.
+   */
+  exportTrainKit(dir: string, opts?: { steps?: number; processes?: number; split?: string }): Promise<TrainKitInfo>;
+
+  /**
+   * Follows a training kit's run folder: its checkpoints as they land (the views load the newest,
+   * or a pinned one) and its metrics.jsonl; changes arrive as `run` events. Returns the run and
+   * every metric so far.
+   */
+  followRun(dir: string): Promise<{ info: RunInfo; metrics: TrainMetrics[] }>;
+  /** Follow the newest checkpoint (`follow: true`), or pin the views to the checkpoint of `step`. */
+  setRunFollow(opts: { follow: boolean; step?: number }): Promise<RunInfo>;
+  getRun(): Promise<RunInfo | null>;
+  stopFollowingRun(): Promise<void>;
+
+  /** Opens a second checkpoint (file or export / run checkpoint folder) to compare with the current one. */
+  openComparison(path: string): Promise<CheckpointInfo>;
+  /** The two checkpoints on one frame: B's tokens and reconstruction, and where they differ from the current ones. */
+  getComparison(index: number, opts?: FrameRequest): Promise<ComparisonFrame>;
+  closeComparison(): Promise<void>;
 
   getTokens(index: number): Promise<TokenFrame>;
   /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */
@@ -314,6 +391,14 @@ export const SERVICE_METHODS = [
   'saveCheckpoint',
   'openCheckpoint',
   'exportCheckpoint',
+  'exportTrainKit',
+  'followRun',
+  'setRunFollow',
+  'getRun',
+  'stopFollowingRun',
+  'openComparison',
+  'getComparison',
+  'closeComparison',
   'getTokens',
   'getDecoded',
   'getCodebook',
@@ -330,7 +415,7 @@ type Missing = Exclude<ServiceMethod, (typeof SERVICE_METHODS)[number]>;
 // Fails to compile when a method is added to the interface but not to the whitelist.
 export const _allMethodsListed: Missing extends never ? true : Missing = true;
 
-export const SERVICE_EVENTS = ['status', 'trainProgress', 'jobProgress', 'error'] as const satisfies readonly (keyof ServiceEvents)[];
+export const SERVICE_EVENTS = ['status', 'trainProgress', 'jobProgress', 'error', 'run'] as const satisfies readonly (keyof ServiceEvents)[];
 
 export type ServiceListener<K extends keyof ServiceEvents> = (payload: ServiceEvents[K]) => void;
 

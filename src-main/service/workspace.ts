@@ -20,6 +20,9 @@ import type {
   TokenFrame,
   TokenScopeService,
   TrainConfig,
+  TrainKitInfo,
+  ComparisonFrame,
+  RunInfo,
   TrainMetrics,
   TrainProgress,
   TrainState,
@@ -57,6 +60,9 @@ import type { SequenceTokens } from './sequence-tokens';
 import { describeSource, sourceKindOf, toFramePayload } from './source-info';
 import { decodeIds, encodeSequenceInProcess } from './tokenizer-ops';
 import { codebookView } from './codebook-view';
+import { exportTrainKitFor } from './train-kit-export';
+import { FollowedRun } from './followed-run';
+import { CheckpointComparison } from './checkpoint-comparison';
 import { decodeTokenArray } from './token-array-decode';
 import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
@@ -116,6 +122,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private source: OpenSource | null = null;
   private nextSourceId = 1;
   private session: TokenizerSession | null = null;
+  private run: FollowedRun | null = null;
+  private comparison: CheckpointComparison | null = null;
   private nextVersion = 1;
   private readonly tokenCache = new Map<string, Promise<SequenceTokens>>();
   private readonly projections = new Map<string, Promise<Projection>>();
@@ -151,6 +159,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   async dispose(): Promise<void> {
+    await this.stopFollowingRun();
+    await this.closeComparison();
     await this.settled();
     await this.training?.stop();
     this.training?.dispose();
@@ -209,6 +219,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private setSource(seq: FrameSequence, info: SourceInfo, spec: SourceSpec): SourceInfo {
     this.source = { id: this.nextSourceId++, seq, info, spec };
     this.predictions = null;
+    // A comparison is of the frames it was opened on.
+    void this.closeComparison();
     this.frames.clear();
     this.decoded.clear();
     this.emitStatus();
@@ -515,8 +527,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       for (const name of await fs.readdir(dir)) sizeBytes += (await fs.stat(path.join(dir, name))).size;
       const f = 2 ** imported.config.model.stages;
       const grid: [number, number] = imported.input ? [imported.input.height / f, imported.input.width / f] : [0, 0];
-      const info = describeCheckpoint(dir, { config: imported.config, step: 0, tokenizer }, sizeBytes, grid);
-      this.setSession({ tokenizer, config: imported.config, encoding, step: 0, metrics: [], info, optimizer: null });
+      // A training kit's checkpoint says its step; other exports are step 0.
+      const step = Number.isSafeInteger(imported.json.run?.step) && imported.json.run!.step >= 0 ? imported.json.run!.step : 0;
+      const info = describeCheckpoint(dir, { config: imported.config, step, tokenizer }, sizeBytes, grid);
+      this.setSession({ tokenizer, config: imported.config, encoding, step, metrics: [], info, optimizer: null });
       tokenizer = null;
       return info;
     } finally {
@@ -540,6 +554,90 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       files.push(file);
     }
     return files;
+  }
+
+  async exportTrainKit(dir: string, opts?: { steps?: number; processes?: number; split?: string }): Promise<TrainKitInfo> {
+    const out = path.resolve(checkPath('exportTrainKit', dir));
+    const s = this.requireSession('exportTrainKit');
+    const src = this.requireSource('exportTrainKit');
+    requireCompatible('exportTrainKit', s, src.seq);
+    return exportTrainKitFor(s, { seq: src.seq, spec: src.spec, name: src.info.name }, out, opts);
+  }
+
+  // ---- following a run folder ------------------------------------------------------------------
+
+  async followRun(dir: string): Promise<{ info: RunInfo; metrics: TrainMetrics[] }> {
+    const abs = path.resolve(checkPath('followRun', dir));
+    await this.stopFollowingRun();
+    const run = new FollowedRun(abs, {
+      emit: (e) => this.hub.emit('run', e),
+      error: (message) => this.hub.emit('error', { message }),
+      // The run's checkpoint replaces the tokenizer, unless a local training run owns it.
+      load: async (p) => {
+        if (this.trainingActive()) return false;
+        await this.openCheckpoint(p);
+        return true;
+      },
+    });
+    this.run = run;
+    return run.start();
+  }
+
+  async setRunFollow(opts: { follow: boolean; step?: number }): Promise<RunInfo> {
+    const run = this.run;
+    if (!run) throw new ServiceStateError('setRunFollow: no run folder is being followed (followRun first)');
+    return run.setFollow(opts.follow, opts.step);
+  }
+
+  async getRun(): Promise<RunInfo | null> {
+    return this.run?.info() ?? null;
+  }
+
+  async stopFollowingRun(): Promise<void> {
+    const run = this.run;
+    this.run = null;
+    await run?.close();
+  }
+
+  // ---- a second checkpoint to compare with --------------------------------------------------
+
+  async openComparison(p: string): Promise<CheckpointInfo> {
+    const file = path.resolve(checkPath('openComparison', p));
+    const src = this.requireSource('openComparison');
+    // A child workspace over the same frames holds B: its own tokenizer, token cache and jobs.
+    const child = new Workspace({ ...this.opts, openDefault: false });
+    try {
+      await child.init();
+      child.adoptSource(src.seq, src.info, src.spec);
+      const info = await child.openCheckpoint(file);
+      await this.closeComparison();
+      this.comparison = new CheckpointComparison(info, child);
+      return info;
+    } catch (err) {
+      await child.dispose();
+      throw err;
+    }
+  }
+
+  async getComparison(index: number, opts?: FrameRequest): Promise<ComparisonFrame> {
+    const src = this.requireSource('getComparison');
+    const i = checkIndex('getComparison', index, src.seq.length);
+    const req = checkFrameRequest('getComparison', opts, src.seq.channels, src.seq.encoding);
+    this.requireSession('getComparison');
+    const cmp = this.comparison;
+    if (!cmp) throw new ServiceStateError('getComparison: no second checkpoint is open (openComparison first)');
+    return cmp.frame(this, i, req);
+  }
+
+  async closeComparison(): Promise<void> {
+    const cmp = this.comparison;
+    this.comparison = null;
+    await cmp?.dispose();
+  }
+
+  /** The comparison's child workspace takes the parent's open source as it is. */
+  private adoptSource(seq: FrameSequence, info: SourceInfo, spec: SourceSpec): void {
+    this.setSource(seq, info, spec);
   }
 
   // ---- tokens -------------------------------------------------------------------------------

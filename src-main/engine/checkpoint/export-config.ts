@@ -70,6 +70,8 @@ export interface ExportConfigJson {
   downsample: number;
   bits_per_token: number;
   train?: TrainConfig;
+  /** Written by the training kit into each checkpoint of a run: the step it holds. */
+  run?: { step: number };
 }
 
 /** What an export knows about the data beyond the model (sizes, channel meanings, palette). */

@@ -33,7 +33,7 @@ import { codeColorsFromProjection, codeRowLookup } from '../logic/token-colors';
 import { normalizePoints } from '../logic/projection';
 import { ProjectionClient } from '../workers/projection-client';
 
-export type PanelTab = 'training' | 'health' | 'predictions';
+export type PanelTab = 'training' | 'health' | 'predictions' | 'run';
 
 export interface ViewTransform {
   zoom: number;
