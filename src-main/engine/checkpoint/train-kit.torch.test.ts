@@ -144,6 +144,21 @@ describe.skipIf(!py.ok)(`training kit under torchrun (gloo, CPU)${py.ok ? '' : `
     }
   });
 
+  it('--amp trains in mixed precision (bf16 autocast on CPU) along the same path as float32', async () => {
+    const kit = await makeKit('amp', VQ_FULL, 9);
+    const fp32 = launch(kit, 0, ['--steps', '4', '--out', path.join(kit, 'fp32')]);
+    const amp = launch(kit, 0, ['--steps', '4', '--out', path.join(kit, 'amp'), '--amp']);
+    expect(fp32.status, fp32.out).toBe(0);
+    expect(amp.status, amp.out).toBe(0);
+    const a = await metrics(path.join(kit, 'fp32'));
+    const b = await metrics(path.join(kit, 'amp'));
+    expect(b.map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    for (let i = 0; i < a.length; i++) {
+      expect(Number.isFinite(b[i]!.loss)).toBe(true);
+      expect(Math.abs(a[i]!.loss - b[i]!.loss) / a[i]!.loss, `step ${i + 1}`).toBeLessThan(0.05);
+    }
+  });
+
   it('checkpoints written by the kit open in TokenScope with the same tokens as the PyTorch model, for every quantizer kind', async () => {
     const kinds: TrainConfig[] = [
       smallConfig({ kind: 'vq', codebookSize: 16, ema: true, deadCodeThreshold: 1, reseed: 'largest-error' }),
