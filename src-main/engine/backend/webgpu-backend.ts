@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GpuAdapterDescription } from '../../contract';
 import { adapterLabel, findAdapter } from './gpu-adapter';
 import type { DawnAdapter } from './gpu-adapter';
-import { registerWebGpuKernels } from './webgpu-kernels';
 
 /**
  * tfjs' WebGPU backend on Dawn's adapter. tfjs-backend-webgpu registers its own factory when
@@ -37,7 +36,6 @@ export async function prepareWebGpu(allowSoftware: boolean): Promise<{ adapter: 
   if (!found) return { refused: 'Dawn found no Vulkan, Metal or D3D12 adapter (no GPU driver, or libvulkan missing)' };
   if (found.description.software && !allowSoftware) return { refused: softwareRefusal(found.description) };
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
-  registerWebGpuKernels();
   const adapter = found.adapter as DeviceAdapter;
   tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', async () => {
