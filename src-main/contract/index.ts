@@ -255,6 +255,8 @@ export interface ServiceEvents {
 
 export interface AppStatus {
   backend: BackendStatus | null;
+  /** The backend the training worker runs on (it may load GPU addons this thread may not). */
+  trainingBackend?: BackendStatus | null;
   source: SourceInfo | null;
   checkpoint: CheckpointInfo | null;
   step: number;
