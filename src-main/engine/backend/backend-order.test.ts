@@ -39,3 +39,24 @@ describe('GPU adapters', () => {
     expect(adapterLabel(d)).toBe('nvidia hopper (NVIDIA H200), hardware');
   });
 });
+
+describe('Vulkan loader check (Linux)', () => {
+  it.skipIf(process.platform !== 'linux')('finds libvulkan.so.1 in LD_LIBRARY_PATH or ld.so\'s cache, else reports it missing', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { vulkanLoaderMissing } = await import('./gpu-adapter');
+    const dir = await mkdtemp(path.join(tmpdir(), 'vk-'));
+    try {
+      const cache = path.join(dir, 'ld.so.cache');
+      await writeFile(cache, 'glibc-ld.so.cache1.1\0libc.so.6\0');
+      expect(vulkanLoaderMissing({}, cache)).toBe(true);
+      await writeFile(cache, 'glibc-ld.so.cache1.1\0libvulkan.so.1\0/usr/lib/x86_64-linux-gnu/libvulkan.so.1\0');
+      expect(vulkanLoaderMissing({}, cache)).toBe(false);
+      await writeFile(path.join(dir, 'libvulkan.so.1'), '');
+      expect(vulkanLoaderMissing({ LD_LIBRARY_PATH: dir }, path.join(dir, 'absent'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

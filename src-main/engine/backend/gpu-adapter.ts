@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { GpuAdapterDescription } from '../../contract';
 
 /**
@@ -65,6 +67,22 @@ export function loadDawn(): Promise<Gpu> {
   })();
   gpu.catch(() => (gpu = null));
   return gpu;
+}
+
+/**
+ * On Linux Dawn reaches GPUs through Vulkan and, without a Vulkan loader, prints a warning on
+ * stderr (before every CLI banner) and finds nothing. Look for the loader the way the dynamic
+ * linker does (LD_LIBRARY_PATH, then ld.so's cache) and skip Dawn where it is absent.
+ */
+export function vulkanLoaderMissing(env: NodeJS.ProcessEnv = process.env, cacheFile = '/etc/ld.so.cache'): boolean {
+  if (process.platform !== 'linux') return false;
+  const dirs = (env.LD_LIBRARY_PATH ?? '').split(path.delimiter).filter(Boolean);
+  if (dirs.some((d) => existsSync(path.join(d, 'libvulkan.so.1')))) return false;
+  try {
+    return !readFileSync(cacheFile).includes('libvulkan.so.1');
+  } catch {
+    return false; // no cache to read: let Dawn try
+  }
 }
 
 /** The high-performance adapter Dawn offers, or null with no Vulkan / Metal / D3D12 device at all. */

@@ -67,6 +67,9 @@ export function setupSwiftShader(): SwiftShader {
     const err = existsSync(local) ? preload(local) : 'absent';
     if (err !== null) return (cached = { ok: false, reason: `no Vulkan loader (libvulkan.so.1: ${err})`, env: {} });
     env.LD_LIBRARY_PATH = [dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(path.delimiter);
+    // Too late for this process's dynamic linker (the loader is preloaded instead), but it tells
+    // the product's loader check where the loader is.
+    process.env.LD_LIBRARY_PATH = env.LD_LIBRARY_PATH;
   }
   // The loader reads these when Dawn first creates a Vulkan instance, after this.
   process.env.VK_ICD_FILENAMES = icd;

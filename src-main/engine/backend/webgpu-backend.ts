@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GpuAdapterDescription } from '../../contract';
-import { adapterLabel, findAdapter } from './gpu-adapter';
+import { adapterLabel, findAdapter, vulkanLoaderMissing } from './gpu-adapter';
 import type { DawnAdapter } from './gpu-adapter';
 
 /**
@@ -32,6 +32,7 @@ export async function prepareWebGpu(allowSoftware: boolean): Promise<{ adapter: 
     if (adapterInUse.software && !allowSoftware) return { refused: softwareRefusal(adapterInUse) };
     return { adapter: adapterInUse };
   }
+  if (vulkanLoaderMissing()) return { refused: 'no Vulkan loader (libvulkan.so.1) on this system: install the GPU driver\'s Vulkan support (Debian: libvulkan1)' };
   const found = await findAdapter();
   if (!found) return { refused: 'Dawn found no Vulkan, Metal or D3D12 adapter (no GPU driver, or libvulkan missing)' };
   if (found.description.software && !allowSoftware) return { refused: softwareRefusal(found.description) };
