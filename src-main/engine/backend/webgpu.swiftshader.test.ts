@@ -222,9 +222,11 @@ describe.skipIf(!sw.ok)(`tokenscope CLI with --backend webgpu on SwiftShader${sk
     try {
       const scene = ['--frames', '4', '--size', '16'];
       const ckpt = path.join(dir, 'tok.ckpt');
-      const t = await tokenscope(['train', '--backend', 'webgpu', '--steps', '2', ...scene, '--batch', '2', '--hidden', '8', '--latent', '4', '-K', '16', '-o', ckpt], dir);
+      const t = await tokenscope(['train', '--backend', 'webgpu', '--steps', '2', ...scene, '--batch', '2', '--hidden', '8', '--latent', '4', '-K', '16', '-o', ckpt, '--json'], dir);
       expect(t.stderr).toMatch(/^tokenscope \S+ · backend: webgpu \(WebGPU \(Dawn\) on google swiftshader .*, software\)/);
       expect(t.code).toBe(0);
+      // The training worker thread inherited the choice (TOKENSCOPE_BACKEND), not only the CLI's thread.
+      expect(JSON.parse(t.stdout.trim().split('\n').pop()!)).toMatchObject({ step: 2, backend: 'webgpu' });
       expect((await stat(ckpt)).size).toBeGreaterThan(1000);
       const ids = path.join(dir, 'ids.npy');
       const enc = await tokenscope(['encode', ckpt, '--backend', 'webgpu', ...scene, '-o', ids], dir);
