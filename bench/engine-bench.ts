@@ -47,6 +47,26 @@ export const REFERENCE: EngineBenchOptions = {
   encodePasses: 3,
 };
 
+/**
+ * An Occ3D-size tokenizer: 200×200 frames to 50×50 tokens (two 2× stages), 128 input channels as
+ * OccWorld's class embedding folded over 16 heights gives, latent 64, K = 512. Few steps and
+ * frames: on 2 CPU cores one step takes seconds.
+ */
+export const OCC3D_SIZE: EngineBenchOptions = {
+  batch: 4,
+  size: 200,
+  channels: 128,
+  hidden: 64,
+  latent: 64,
+  codebook: 512,
+  stages: 2,
+  steps: 3,
+  warmup: 1,
+  encodeFrames: 16,
+  encodeBatch: 4,
+  encodePasses: 1,
+};
+
 export interface EngineBenchResult {
   backend: string;
   stepMs: number;

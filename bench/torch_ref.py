@@ -2,8 +2,9 @@
 
 The same model as src-main/engine/model (DESIGN.md's reference architecture) with a plain VQ
 (codebook + beta * commitment loss, straight-through), trained with Adam on MSE. It prints
-one JSON line: {"step_ms": ..., "encode_fps": ..., "threads": ...}. CPU only, float32.
-Run with Debian's /usr/bin/python3 (it has torch); arguments are key=value pairs.
+one JSON line: {"step_ms": ..., "encode_fps": ..., "threads": ..., "device": ...}. float32, on the
+CPU or, with device=cuda, on the GPU (timings synchronised; encoded frames start on the CPU and
+their ids come back to it, as ours do). Arguments are key=value pairs.
 """
 import json
 import os
@@ -18,10 +19,10 @@ import torch.nn.functional as F
 def parse_args(argv):
     args = {"batch": 8, "size": 64, "channels": 16, "hidden": 64, "latent": 32,
             "codebook": 512, "stages": 2, "steps": 10, "warmup": 2, "encode_frames": 64, "encode_batch": 8,
-            "threads": os.cpu_count() or 1}
+            "threads": os.cpu_count() or 1, "device": "cpu"}
     for a in argv:
         k, v = a.split("=", 1)
-        args[k] = int(v)
+        args[k] = v if k == "device" else int(v)
     return args
 
 
@@ -100,9 +101,11 @@ def main():
     a = parse_args(sys.argv[1:])
     torch.set_num_threads(a["threads"])
     torch.manual_seed(0)
-    model = Model(a)
+    dev = torch.device(a["device"])
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    model = Model(a).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.rand(a["batch"], a["channels"], a["size"], a["size"])
+    x = torch.rand(a["batch"], a["channels"], a["size"], a["size"], device=dev)
 
     def step():
         opt.zero_grad()
@@ -112,20 +115,22 @@ def main():
 
     for _ in range(a["warmup"]):
         step()
+    sync()
     t0 = time.perf_counter()
     for _ in range(a["steps"]):
         step()
+    sync()
     step_ms = (time.perf_counter() - t0) * 1000 / a["steps"]
 
     frames = torch.rand(a["encode_frames"], a["channels"], a["size"], a["size"])
     with torch.no_grad():
         eb = a["encode_batch"]
-        model.encode(frames[:eb])
+        model.encode(frames[:eb].to(dev)).cpu()
         t0 = time.perf_counter()
         for i in range(0, a["encode_frames"], eb):
-            model.encode(frames[i : i + eb])
+            model.encode(frames[i : i + eb].to(dev)).cpu()
         encode_fps = a["encode_frames"] / (time.perf_counter() - t0)
-    print(json.dumps({"step_ms": step_ms, "encode_fps": encode_fps, "threads": a["threads"]}))
+    print(json.dumps({"step_ms": step_ms, "encode_fps": encode_fps, "threads": a["threads"], "device": a["device"]}))
 
 
 if __name__ == "__main__":

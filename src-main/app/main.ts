@@ -19,6 +19,7 @@ import { CONTENT_SECURITY_POLICY, securityHeaders } from '../web/security-header
 import { registerIpcHandlers } from './ipc-handlers';
 import { buildMenuTemplate } from './menu';
 import { addRecent, loadSettings, saveSettings } from './settings';
+import { BACKEND_ENV } from '../engine/backend/backend-order';
 import type { AppSettings, RecentItem } from './settings';
 import type { BrowserWindowLike, ElectronMainLike } from './electron-types';
 
@@ -137,10 +138,26 @@ function installMenu(): void {
       togglePanel: (panel) => sendCommand({ name: 'togglePanel', arg: panel }),
       showShortcuts: () => sendCommand({ name: 'showShortcuts' }),
       showAbout: () => app.showAboutPanel(),
+      backendMenu: {
+        current: settings.backend,
+        choose: (b) => {
+          settings.backend = b;
+          applyBackendSetting();
+          void saveSettings(app.getPath('userData'), settings).catch(() => undefined);
+          installMenu();
+          if (mainWindow) void dialog.showMessageBox(mainWindow, { type: 'info', message: `Compute backend: ${b}`, detail: 'Training runs started from now use it; restart TokenScope for encoding and predictions.' });
+        },
+      },
     },
     settings.recent,
   );
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+/** Worker threads (training, the inference pool, the predictor) read TOKENSCOPE_BACKEND when they start. */
+function applyBackendSetting(): void {
+  if (settings.backend === 'auto') delete process.env[BACKEND_ENV];
+  else process.env[BACKEND_ENV] = settings.backend;
 }
 
 /** A path given on the command line (`tokenscope-app scene.npz`), for the first or a second instance. */
@@ -221,6 +238,7 @@ async function main(): Promise<void> {
 
   await app.whenReady();
   settings = await loadSettings(app.getPath('userData'));
+  applyBackendSetting();
   app.setAboutPanelOptions({
     applicationName: 'TokenScope',
     applicationVersion: app.getVersion(),

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { MenuItemOptionsLike } from './electron-types';
 import type { RecentItem } from './settings';
+import { backendSubmenu, type BackendMenu } from './backend-menu';
 
 /**
  * The application menu as data, so that it can be checked without Electron: File (open data
@@ -21,6 +22,8 @@ export interface MenuActions {
   togglePanel(panel: string): void;
   showShortcuts(): void;
   showAbout(): void;
+  /** The Compute menu (absent: no such menu). */
+  backendMenu?: BackendMenu;
 }
 
 /** The renderer's panel ids (issue 4's list), in menu order. */
@@ -83,6 +86,7 @@ export function buildMenuTemplate(actions: MenuActions, recent: RecentItem[], pl
         { role: 'toggleDevTools' },
       ],
     },
+    ...(actions.backendMenu ? [backendSubmenu(actions.backendMenu)] : []),
     {
       label: 'Help',
       submenu: [

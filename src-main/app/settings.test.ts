@@ -23,8 +23,10 @@ describe('app settings', () => {
     await saveSettings(dir, {
       window: { x: 40, y: 60, width: 1200, height: 700, maximized: true },
       recent: [{ kind: 'data', path: '/data/a.npz' }],
+      backend: 'webgpu',
     });
     const back = await loadSettings(dir);
+    expect(back.backend).toBe('webgpu');
     expect(back.window).toEqual({ x: 40, y: 60, width: 1200, height: 700, maximized: true });
     expect(back.recent).toEqual([{ kind: 'data', path: '/data/a.npz' }]);
   });
@@ -39,6 +41,8 @@ describe('app settings', () => {
     expect(cleaned.window.width).toBe(800);
     expect(cleaned.window.height).toBe(DEFAULT_SETTINGS.window.height);
     expect(cleaned.recent).toEqual([{ kind: 'checkpoint', path: '/c' }]);
+    await writeFile(settingsFile(dir), '{"backend": "cuda-please"}');
+    expect((await loadSettings(dir)).backend).toBe('auto');
     await saveSettings(dir, cleaned);
     expect(JSON.parse(await readFile(settingsFile(dir), 'utf8')).window.width).toBe(800);
   });
@@ -115,5 +119,18 @@ describe('application menu', () => {
     expect(recent).toEqual([{ label: 'No Recent Items', enabled: false }]);
     expect(linux[0]!.label).toBe('File');
     expect(buildMenuTemplate(actions, [], 'darwin')[0]!.role).toBe('appMenu');
+  });
+});
+
+describe('Compute menu', () => {
+  it('offers automatic and every backend as radio items, the setting checked, and reports the choice', async () => {
+    const { backendSubmenu } = await import('./backend-menu');
+    const chosen: string[] = [];
+    const menu = backendSubmenu({ current: 'webgpu', choose: (b) => chosen.push(b) });
+    const items = menu.submenu as Array<{ label: string; checked?: boolean; click?: () => void }>;
+    expect(items).toHaveLength(6);
+    expect(items.filter((i) => i.checked).map((i) => i.label)).toEqual(['WebGPU (any GPU; a software adapter too)']);
+    items[0]!.click!();
+    expect(chosen).toEqual(['auto']);
   });
 });

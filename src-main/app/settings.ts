@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { BackendName } from '../contract/index';
+import { isBackendName } from '../engine/backend/backend-order';
 import { writeFileAtomic } from '../util/atomic-write';
 
 /**
@@ -21,14 +23,19 @@ export interface RecentItem {
   path: string;
 }
 
+/** The compute backend to try first ('auto': the fastest usable); passed on as TOKENSCOPE_BACKEND. */
+export type BackendPreference = BackendName | 'auto';
+
 export interface AppSettings {
   window: WindowBounds;
   recent: RecentItem[];
+  backend: BackendPreference;
 }
 
 export const DEFAULT_SETTINGS: AppSettings = {
   window: { width: 1440, height: 900, maximized: false },
   recent: [],
+  backend: 'auto',
 };
 
 export const MAX_RECENT = 10;
@@ -63,7 +70,8 @@ export function normalizeSettings(raw: unknown): AppSettings {
       }
     }
   }
-  return { window, recent: recent.slice(0, MAX_RECENT) };
+  const backend = typeof o.backend === 'string' && isBackendName(o.backend) ? o.backend : 'auto';
+  return { window, recent: recent.slice(0, MAX_RECENT), backend };
 }
 
 export async function loadSettings(userDataDir: string): Promise<AppSettings> {

@@ -4,6 +4,8 @@
  */
 import { Command } from 'commander';
 import { VERSION } from './paths';
+import { addBackendOption } from './backend-option';
+import { registerBackends } from './backends-command';
 import { registerInfo } from './info-command';
 import { registerPredictCommands } from './predict-commands';
 import { registerServe } from './serve-command';
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerPredictCommands(program);
   registerServe(program);
+  registerBackends(program);
+  addBackendOption(program);
   return program;
 }
 

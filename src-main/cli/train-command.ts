@@ -111,13 +111,16 @@ export function registerTrain(program: Command): void {
         }
         if (failure) throw new Error(`training failed: ${failure}`);
         bar.finish(last?.step ?? 0, last ? metricsLine(last) : '');
+        // The worker picks its own backend (it may load what this thread did not): say so if it differs.
+        const { backend, trainingBackend } = await ws.getStatus();
+        if (trainingBackend && trainingBackend.name !== backend?.name) process.stderr.write(`trained on ${trainingBackend.name} (${trainingBackend.reason})\n`);
         const info = await ws.saveCheckpoint(out);
         process.stderr.write(`saved ${info.path} (${formatBytes(info.sizeBytes)}, step ${info.step})\n`);
         if (o.export) {
           const files = await ws.exportCheckpoint(path.resolve(o.export));
           process.stderr.write(`exported ${files.length} files to ${path.resolve(o.export)}\n`);
         }
-        if (o.json) process.stdout.write(JSON.stringify({ checkpoint: info.path, step: info.step, metrics: last ?? null }) + '\n');
+        if (o.json) process.stdout.write(JSON.stringify({ checkpoint: info.path, step: info.step, metrics: last ?? null, backend: trainingBackend?.name ?? backend?.name ?? null }) + '\n');
         else if (last) process.stdout.write(`${info.path}\tstep ${last.step}\t${metricsLine(last)}\n`);
       } finally {
         await ws.dispose();

@@ -14,6 +14,17 @@ export interface BackendStatus {
   name: BackendName;
   /** Why this one: which ones were tried and why they were refused. */
   reason: string;
+  /** The GPU behind the `webgpu` backend (absent for the others). */
+  adapter?: GpuAdapterDescription;
+}
+
+/** A WebGPU adapter as Dawn describes it; `software` for SwiftShader, llvmpipe/lavapipe, WARP. */
+export interface GpuAdapterDescription {
+  vendor: string;
+  architecture: string;
+  description: string;
+  device: string;
+  software: boolean;
 }
 
 export interface SourceInfo {
@@ -299,6 +310,8 @@ export interface ServiceEvents {
 
 export interface AppStatus {
   backend: BackendStatus | null;
+  /** The backend the training worker runs on (it may load GPU addons this thread may not). */
+  trainingBackend?: BackendStatus | null;
   source: SourceInfo | null;
   checkpoint: CheckpointInfo | null;
   step: number;

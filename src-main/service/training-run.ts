@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainConfig, TrainMetrics, TrainProgress, TrainState } from '../contract/index';
+import type { BackendStatus, TrainConfig, TrainMetrics, TrainProgress, TrainState } from '../contract/index';
 import type { FrameSequence } from '../data/frame';
 import type { OptimizerSnapshot } from '../engine/checkpoint/checkpoint';
 import type { Tokenizer } from '../engine/tokenizer';
@@ -28,6 +28,8 @@ export interface TrainingListener {
   weightsChanged(step: number): void;
   /** Every `checkpointEvery` steps (the workspace saves one). */
   checkpoint?(step: number): Promise<void>;
+  /** The backend the worker chose (status bar: it may be a GPU this thread does not load). */
+  backend?(backend: BackendStatus): void;
 }
 
 export interface SyncedState {
@@ -228,6 +230,7 @@ export class WorkerTraining implements TrainingRun {
     });
     this.job.on('started', (s) => {
       this.lastStep = s.step;
+      this.listener.backend?.(s.backend);
       this.setState('running');
     });
     this.job.on('progress', (p) => {

@@ -119,6 +119,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private readonly hub = new EventHub();
   private readonly jobs = new JobRunner((p) => this.hub.emit('jobProgress', p));
   private backend: BackendStatus | null = null;
+  private trainingBackend: BackendStatus | null = null;
   private source: OpenSource | null = null;
   private nextSourceId = 1;
   private session: TokenizerSession | null = null;
@@ -186,6 +187,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private status(): AppStatus {
     return {
       backend: this.backend,
+      trainingBackend: this.trainingBackend,
       source: this.source?.info ?? null,
       checkpoint: this.session?.info ?? null,
       step: this.session?.step ?? 0,
@@ -335,6 +337,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       },
       checkpoint: async () => {
         await this.saveCheckpoint().catch((err) => this.hub.emit('error', { message: `autosave failed: ${(err as Error).message}` }));
+      },
+      backend: (b) => {
+        this.trainingBackend = b;
+        this.emitStatus();
       },
     };
     if ((this.opts.trainIn ?? 'worker') === 'worker') {

@@ -3,23 +3,25 @@ import type { BackendName, BackendStatus } from '../../contract';
 import './gradients';
 import { summarizeError } from './error-summary';
 import { probeTraining } from './probe';
+import { backendPlan } from './backend-order';
+import { adapterLabel } from './gpu-adapter';
+import { prepareWebGpu, webGpuAdapter } from './webgpu-backend';
 import { registerWasmTrainingKernels, WASM_EXTRA_KERNELS } from './wasm-kernels';
 import { wasmBinaryDir } from './wasm-path';
 
 /**
- * Picks the compute backend: tfjs-node-gpu (CUDA) → tfjs-node → wasm (SIMD) → pure-JS cpu.
- * Native addons are imported lazily and only where allowed (never on Electron's main thread:
- * the memory cage), and used only if a conv forward + backward probe succeeds on them. The
+ * Picks the compute backend: tfjs-node-gpu (CUDA) → WebGPU on a hardware adapter (Dawn) →
+ * tfjs-node → wasm (SIMD) → pure-JS cpu (backend-order.ts; TOKENSCOPE_BACKEND forces one).
+ * Native addons (tfjs-node, Dawn) are imported lazily and only where allowed (never on
+ * Electron's main thread: the memory cage), and used only if a conv forward + backward probe succeeds on them. The
  * returned `reason` lists what was tried and why each refused one was refused.
  */
 export interface InitBackendOptions {
-  /** Backends to try, in order (default: the full order above). */
+  /** Backends to try, in order (default: the full order above, or the one TOKENSCOPE_BACKEND forces first). */
   prefer?: BackendName[];
   /** May native tfjs-node(-gpu) be loaded here (false on the Electron main thread). */
   allowNative?: boolean;
 }
-
-const DEFAULT_ORDER: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 let current: BackendStatus | null = null;
 let lastKey = '';
@@ -31,25 +33,31 @@ export function activeBackend(): BackendStatus | null {
 }
 
 export function initBackend(opts: InitBackendOptions = {}): Promise<BackendStatus> {
-  const order = opts.prefer?.length ? opts.prefer : DEFAULT_ORDER;
+  let plan;
+  try {
+    plan = backendPlan(opts.prefer);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const allowNative = opts.allowNative ?? false;
   // The backend is process-wide state: the same request gets the same (possibly pending) answer.
-  const key = `${order.join(',')}|${allowNative}`;
+  const key = `${plan.order.join(',')}|${allowNative}|${plan.allowSoftwareGpu}`;
   if (last && key === lastKey) return last;
   lastKey = key;
-  last = choose(order, allowNative);
+  last = choose(plan.order, allowNative, plan.allowSoftwareGpu);
   last.catch(() => {
     last = null;
   });
   return last;
 }
 
-async function choose(order: BackendName[], allowNative: boolean): Promise<BackendStatus> {
+async function choose(order: BackendName[], allowNative: boolean, allowSoftwareGpu: boolean): Promise<BackendStatus> {
   const refused: string[] = [];
   for (const name of order) {
-    const why = await tryBackend(name, allowNative);
+    const why = await tryBackend(name, allowNative, allowSoftwareGpu);
     if (why === null) {
-      current = { name, reason: describe(name, refused) };
+      const adapter = name === 'webgpu' ? webGpuAdapter() : null;
+      current = adapter ? { name, reason: describe(name, refused), adapter } : { name, reason: describe(name, refused) };
       return current;
     }
     refused.push(`${name}: ${why}`);
@@ -63,6 +71,9 @@ function describe(name: BackendName, refused: string[]): string {
     const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
     const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
     detail = `wasm (SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}; added kernels: ${WASM_EXTRA_KERNELS.join(', ')})`;
+  } else if (name === 'webgpu') {
+    const a = webGpuAdapter();
+    detail = `WebGPU (Dawn) on ${a ? adapterLabel(a) : 'an unknown adapter'}`;
   } else if (name === 'cpu') {
     detail = 'pure-JS cpu (slow: last resort)';
   } else {
@@ -72,7 +83,7 @@ function describe(name: BackendName, refused: string[]): string {
 }
 
 /** Returns null when `name` is now the active backend, else the reason it cannot be. */
-async function tryBackend(name: BackendName, allowNative: boolean): Promise<string | null> {
+export async function tryBackend(name: BackendName, allowNative: boolean, allowSoftwareGpu = true): Promise<string | null> {
   try {
     switch (name) {
       case 'tensorflow-gpu':
@@ -89,8 +100,13 @@ async function tryBackend(name: BackendName, allowNative: boolean): Promise<stri
         if (name === 'tensorflow-gpu' && !(await nativeHasGpu())) return 'libtensorflow found no CUDA device';
         break;
       }
-      case 'webgpu':
-        return 'WebGPU is only available inside Electron\'s renderer, not in Node';
+      case 'webgpu': {
+        if (!allowNative) return 'native addons (Dawn) are not loaded on this thread (allowNative is false)';
+        const ready = await prepareWebGpu(allowSoftwareGpu);
+        if ('refused' in ready) return ready.refused;
+        if (!(await tf.setBackend('webgpu'))) return 'the webgpu backend did not initialise (no device from the adapter)';
+        break;
+      }
       case 'wasm': {
         const wasm = await import('@tensorflow/tfjs-backend-wasm');
         wasm.setWasmPaths(wasmBinaryDir());

@@ -25,7 +25,7 @@ export interface ResumeState {
 }
 
 interface ResumableQuantizer {
-  resumeState(): ResumeState;
+  resumeState(): Promise<ResumeState>;
   restoreResumeState(s: ResumeState): void;
 }
 
@@ -68,7 +68,7 @@ export async function saveTrainingCheckpoint(
     const usage = usageArray(state.usageWindow);
     const arrays: Record<string, NamedArray> = usage ? { usage_window: usage } : {};
     const extra: Record<string, unknown> = { ...(opts.extra ?? {}) };
-    const q = resumable(tokenizer.quantizer)?.resumeState();
+    const q = await resumable(tokenizer.quantizer)?.resumeState();
     if (q) {
       extra.__quantizer = q.json;
       for (const [k, a] of Object.entries(q.arrays)) arrays[`quantizer.${k}`] = a;

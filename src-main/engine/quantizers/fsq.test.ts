@@ -14,85 +14,22 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { toFloat32, toInt32 } from '../../data/npy';
 import { FiniteScalarQuantizer, fsqConstants } from './fsq';
+import { compareFsq, FSQ_LEVELS, runFsqFixture } from './fsq-fixture-run';
 import { fixture, haveFixtures, maxAbsDiff, useCpuBackend, useWasmBackend } from './test-backend';
 
 const present = haveFixtures();
-const LEVELS = [8, 5, 5, 5];
+const LEVELS = FSQ_LEVELS;
 /** z_edge rows built so that the float32 pre-round value is an exact .5 tie (fixtures README). */
 const EDGE_TIE_ROWS = [1, 2, 3, 4, 5, 6, 7];
 
-interface Compared {
-  rows: number;
-  badRows: number[];
-  codesMaxDiff: number;
-  preroundMaxDiff: number;
-  roundTripMaxDiff: number;
-}
-
-async function compare(fsq: FiniteScalarQuantizer, name: string): Promise<Compared> {
-  const f = (n: string) => fixture(`fsq_8555/${n}`);
-  // z_img has no preround file.
-  const [z, codes, indices, pre] = await Promise.all([
-    f(name),
-    f(`${name}_codes`),
-    f(`${name}_indices`),
-    name === 'z_img' ? Promise.resolve(null) : f(`${name}_preround`),
-  ]);
-  const D = 4;
-  const channelFirst = name === 'z_img';
-  const zt = tf.tidy(() => {
-    const t = tf.tensor(toFloat32(z!), z!.shape);
-    // The image input is (B, C, H, W): channel-last and flattened as the reference does.
-    return (channelFirst ? tf.reshape(tf.transpose(t, [0, 2, 3, 1]), [-1, D]) : tf.reshape(t, [-1, D])) as tf.Tensor2D;
-  });
-  const r = fsq.quantize(zt, { training: false });
-  const bounded = fsq.bound(zt);
-  const back = fsq.indicesToCodes(r.indices);
-  const ours = await r.quantized.data();
-  const oursIdx = await r.indices.data();
-  const cf = channelFirst ? tf.tidy(() => tf.reshape(tf.transpose(tf.tensor(toFloat32(codes!), codes!.shape), [0, 2, 3, 1]), [-1])) : null;
-  const expCodes = cf ? await cf.data() : toFloat32(codes!);
-  cf?.dispose();
-  const expPre = pre ? toFloat32(pre) : null;
-  const expIdx = toInt32(indices!);
-  const rows = zt.shape[0];
-  const badRows: number[] = [];
-  for (let i = 0; i < rows; i++) {
-    let bad = oursIdx[i] !== expIdx[i];
-    for (let d = 0; d < D; d++) if (ours[i * D + d] !== expCodes[i * D + d]) bad = true;
-    if (bad) badRows.push(i);
-  }
-  const out: Compared = {
-    rows,
-    badRows,
-    codesMaxDiff: maxAbsDiff(ours, expCodes),
-    preroundMaxDiff: expPre ? maxAbsDiff(await bounded.data(), expPre) : 0,
-    roundTripMaxDiff: maxAbsDiff(await back.data(), ours),
-  };
-  tf.dispose([zt, r.quantized, r.indices, r.loss, bounded, back]);
-  return out;
-}
-
 async function run() {
   await useWasmBackend();
-  const fsq = new FiniteScalarQuantizer(LEVELS, 4);
-  const before = tf.memory().numTensors;
-  const results: Record<string, Compared> = {};
-  for (const name of ['z_lin', 'z_rand', 'z_edge', 'z_img']) results[name] = await compare(fsq, name);
-  const [cbRef, lvRef] = await Promise.all([fixture('fsq_8555/implicit_codebook'), fixture('fsq_8555/level_indices_of_arange1000')]);
-  const cb = fsq.implicitCodebook();
-  const lv = tf.tidy(() => fsq.indicesToLevels(tf.range(0, 1000, 1, 'int32')));
-  const implicit = {
-    codebook: maxAbsDiff(await cb.data(), toFloat32(cbRef!)),
-    levels: maxAbsDiff(await lv.data(), toInt32(lvRef!)),
-  };
-  tf.dispose([cb, lv]);
+  const { results, implicit, leaked } = await runFsqFixture();
   // The float64 reference of z_edge: which of its rows agree with ours.
   const [edgeIdx64, edgeIdx32] = await Promise.all([fixture('fsq_8555/z_edge_indices_f64'), fixture('fsq_8555/z_edge_indices')]);
-  const leaked = tf.memory().numTensors - before;
   // The pure-JS CPU backend's tanh is Math.tanh rounded to float32, as PyTorch's is on these rows.
   await useCpuBackend();
-  const cpuEdge = await compare(new FiniteScalarQuantizer(LEVELS, 4), 'z_edge');
+  const cpuEdge = await compareFsq(new FiniteScalarQuantizer(LEVELS, 4), 'z_edge');
   await useWasmBackend();
   return { results, implicit, leaked, cpuEdge, edgeIdx64: toInt32(edgeIdx64!), edgeIdx32: toInt32(edgeIdx32!) };
 }

@@ -96,11 +96,11 @@ export class GroupedVectorQuantizer implements Quantizer, ResumableQuantizer {
   }
 
   /** Each sub-quantizer's resume state; arrays prefixed `groups.{i}.`. */
-  resumeState(): QuantizerResumeState {
+  async resumeState(): Promise<QuantizerResumeState> {
     const json: Record<string, unknown>[] = [];
     const arrays: QuantizerResumeState['arrays'] = {};
-    this.groups.forEach((q, i) => {
-      const s = q.resumeState();
+    const states = await Promise.all(this.groups.map((q) => q.resumeState()));
+    states.forEach((s, i) => {
       json.push(s.json);
       for (const [k, a] of Object.entries(s.arrays)) arrays[`groups.${i}.${k}`] = a;
     });

@@ -88,6 +88,7 @@ export interface QuantizerResumeState {
 }
 
 export interface ResumableQuantizer {
-  resumeState(): QuantizerResumeState;
+  /** Async: reading tensors is asynchronous on WebGPU. */
+  resumeState(): Promise<QuantizerResumeState>;
   restoreResumeState(s: QuantizerResumeState): void;
 }

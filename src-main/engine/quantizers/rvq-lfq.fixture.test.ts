@@ -3,54 +3,13 @@
  * outputs in ../shared/fixtures/{rvq,lfq}, on the wasm backend: indices exactly, outputs within
  * float rounding (max |Δ| in the names, computed at collection time).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { toFloat32, toInt32 } from '../../data/npy';
-import { LookupFreeQuantizer } from './lfq';
-import { ResidualVectorQuantizer } from './rvq';
-import { fixture, haveFixtures, maxAbsDiff, useWasmBackend } from './test-backend';
+import { runRvqLfqFixture } from './rvq-lfq-fixture-run';
+import { haveFixtures, useWasmBackend } from './test-backend';
 
 const present = haveFixtures();
 
-async function run() {
-  await useWasmBackend();
-  const before = tf.memory().numTensors;
-  const [x, codebooks, out, idx] = await Promise.all(['x', 'codebooks', 'eval_out', 'eval_indices'].map((n) => fixture(`rvq/${n}`)));
-  const rvq = new ResidualVectorQuantizer({ dim: 8, codebookSize: 16, depth: 3 });
-  const cbs = tf.tensor3d(toFloat32(codebooks!), [3, 16, 8]);
-  const state: Record<string, tf.Tensor> = {};
-  tf.unstack(cbs).forEach((t, i) => (state[`layers.${i}.embedding.weight`] = t));
-  rvq.loadState(state);
-  const z = tf.tensor2d(toFloat32(x!), [64, 8]);
-  const r = rvq.quantize(z, { training: false });
-  const back = rvq.indicesToCodes(r.indices);
-  const rvqRes = {
-    shape: r.indices.shape,
-    indices: Array.from(await r.indices.data()),
-    expectIndices: Array.from(toInt32(idx!)),
-    out: maxAbsDiff(await r.quantized.data(), toFloat32(out!)),
-    back: maxAbsDiff(await back.data(), await r.quantized.data()),
-  };
-  tf.dispose([cbs, ...Object.values(state), z, r.quantized, r.indices, r.loss, ...Object.values(r.lossParts), back]);
-  rvq.dispose();
-
-  const [lx, lout, lidx] = await Promise.all(['x', 'eval_out', 'eval_indices'].map((n) => fixture(`lfq/${n}`)));
-  const lfq = new LookupFreeQuantizer({ dim: 4 });
-  const lz = tf.tensor2d(toFloat32(lx!), [64, 4]);
-  const lr = lfq.quantize(lz, { training: false });
-  const lback = lfq.indicesToCodes(lr.indices);
-  const lfqRes = {
-    indices: Array.from(await lr.indices.data()),
-    expectIndices: Array.from(toInt32(lidx!)),
-    out: maxAbsDiff(await lr.quantized.data(), toFloat32(lout!)),
-    back: maxAbsDiff(await lback.data(), toFloat32(lout!)),
-  };
-  tf.dispose([lz, lr.quantized, lr.indices, lr.loss, ...Object.values(lr.lossParts), lback]);
-  lfq.dispose();
-  return { rvq: rvqRes, lfq: lfqRes, leaked: tf.memory().numTensors - before };
-}
-
-const res = present ? await run() : null;
+const res = present ? (await useWasmBackend(), await runRvqLfqFixture()) : null;
 const e = (v: number | undefined) => (v === undefined ? 'n/a' : v.toExponential(2));
 const skipNote = present ? '' : ' (skipped: ../shared/fixtures absent)';
 

@@ -105,11 +105,11 @@ export class ResidualVectorQuantizer implements Quantizer, ResumableQuantizer {
   }
 
   /** Each sub-quantizer's resume state; arrays prefixed `layers.{i}.`. */
-  resumeState(): QuantizerResumeState {
+  async resumeState(): Promise<QuantizerResumeState> {
     const json: Record<string, unknown>[] = [];
     const arrays: QuantizerResumeState['arrays'] = {};
-    this.layers.forEach((q, i) => {
-      const s = q.resumeState();
+    const states = await Promise.all(this.layers.map((q) => q.resumeState()));
+    states.forEach((s, i) => {
       json.push(s.json);
       for (const [k, a] of Object.entries(s.arrays)) arrays[`layers.${i}.${k}`] = a;
     });

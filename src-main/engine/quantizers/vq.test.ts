@@ -168,7 +168,7 @@ describe('VectorQuantizer', () => {
       const st = a.state();
       b.loadState(st);
       c.loadState(st);
-      (b as unknown as ResumableQuantizer).restoreResumeState((a as unknown as ResumableQuantizer).resumeState());
+      (b as unknown as ResumableQuantizer).restoreResumeState(await (a as unknown as ResumableQuantizer).resumeState());
       for (const x of batches.slice(3)) {
         step(a, x);
         step(b, x);

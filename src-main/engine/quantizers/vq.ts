@@ -384,13 +384,10 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
     return tf.tidy(() => this.table().clone());
   }
 
-  /**
-   * The Rng position, whether k-means has run, and the recent-latents pool. Read synchronously
-   * (checkpoints are rare and the Node backends that train here all read synchronously).
-   */
-  resumeState(): QuantizerResumeState {
+  /** The Rng position, whether k-means has run, and the recent-latents pool. */
+  async resumeState(): Promise<QuantizerResumeState> {
     const arrays: QuantizerResumeState['arrays'] = {};
-    if (this.recent) arrays.recent = { data: this.recent.dataSync() as Float32Array, shape: [...this.recent.shape] };
+    if (this.recent) arrays.recent = { data: (await this.recent.data()) as Float32Array, shape: [...this.recent.shape] };
     return { json: { rng: this.rng.getState(), initted: this.initted }, arrays };
   }
 

@@ -1,0 +1,18 @@
+import type { AppStatus, BackendStatus } from '../../../../src-main/contract/index';
+
+/** "webgpu on nvidia hopper (NVIDIA H200)" / "wasm"; a software adapter says so. */
+export function backendText(b: BackendStatus | null | undefined): string {
+  if (!b) return '…';
+  const a = b.adapter;
+  if (!a) return b.name;
+  const desc = a.description ? ` (${a.description})` : '';
+  return `${b.name} on ${[a.vendor, a.architecture].filter(Boolean).join(' ')}${desc}${a.software ? ', software' : ''}`;
+}
+
+/** The status bar's backend item: this process's backend, and the training worker's where it differs. */
+export function statusBackendText(s: AppStatus): string {
+  const main = backendText(s.backend);
+  const t = s.trainingBackend;
+  if (!t || (t.name === s.backend?.name && !t.adapter)) return main;
+  return `${main} · training: ${backendText(t)}`;
+}
