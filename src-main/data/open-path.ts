@@ -11,13 +11,14 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { frameFromArray, sequenceFromArray, type ArrayFrameOptions } from './array-sequence';
 import { alignSequence } from './bev-align';
-import { DataError, isFsError } from './errors';
+import { DataError } from './errors';
+import { listFolder } from './list-folder';
 import type { FrameSequence } from './frame';
 import { parseNpy, readNpy, formatShape, type NpyArray } from './npy';
 import { listNpzMembers, parseNpz } from './npz';
 import { isLidarSampleFolder, listPointFiles, openLidarFiles, openLidarSample, type LidarSequenceOptions } from './lidar-sequence';
 import { openOccupancyFiles, type OccupancySequenceOptions } from './occupancy-sequence';
-import { readBytes } from './read-bytes';
+import { notRegular, readBytes, statPath } from './read-bytes';
 import { lazySequence, naturalCompare, type CacheOptions } from './sequence';
 
 export interface OpenOptions extends CacheOptions {
@@ -32,15 +33,11 @@ export interface OpenOptions extends CacheOptions {
 const FRAME_FILE = /\.(npy|npz|bin)$/i;
 
 export async function openPath(p: string, opts: OpenOptions = {}): Promise<FrameSequence> {
-  let stat;
-  try {
-    stat = await fs.stat(p);
-  } catch (err) {
-    if (isFsError(err, 'ENOENT')) throw new DataError(p, 'no such file or folder');
-    throw new DataError(p, `cannot open: ${(err as Error).message}`);
-  }
+  const stat = await statPath(p);
   const cache: CacheOptions = { cacheFrames: opts.cacheFrames, cacheBytes: opts.cacheBytes };
   if (stat.isDirectory()) return openFolder(p, opts, cache);
+  const why = notRegular(stat);
+  if (why) throw new DataError(p, why);
   if (opts.alignTo === undefined) return openFile(p, opts, cache);
   // The aligned sequence caches the frames people look at; the raw ones need not stay too.
   return alignSequence(await openFile(p, opts, { cacheFrames: 2 }), opts.alignTo, cache);
@@ -50,7 +47,7 @@ async function openFolder(dir: string, opts: OpenOptions, outerCache: CacheOptio
   // Lidar samples align their points while rasterizing; everything else is resampled afterwards.
   if (await isLidarSampleFolder(dir)) return openLidarSample(dir, { ...opts.lidar, ...outerCache, alignTo: opts.alignTo });
   const cache = opts.alignTo === undefined ? outerCache : { cacheFrames: 2 };
-  const entries = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
+  const entries = (await listFolder(dir)).filter((e) => !e.name.startsWith('.'));
   let seq: FrameSequence | undefined;
   const occHere = entries.find((e) => e.isFile() && e.name === 'labels.npz');
   if (occHere) {
