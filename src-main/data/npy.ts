@@ -8,6 +8,7 @@
  */
 import { writeFileAtomic } from '../util/atomic-write';
 import { DataError } from './errors';
+import { checkMemory } from './memory-budget';
 import { readBytes } from './read-bytes';
 
 export type NpyDtype =
@@ -144,6 +145,7 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
   const itemSize = ITEM_SIZE[dtype];
   const size = shapeSize(shape);
   const nbytes = size * itemSize;
+  if (!Number.isSafeInteger(nbytes)) throw new DataError(source, `shape ${formatShape(shape)} ${dtype} is impossibly large`);
   const available = bytes.length - dataStart;
   if (available < nbytes) {
     throw new DataError(
@@ -157,6 +159,8 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
       `${available - nbytes} unexpected bytes after the data: header says ${formatShape(shape)} ${dtype} (${nbytes} bytes) but ${available} bytes follow`,
     );
   }
+  // The copy below, plus the float32 frame most readers make of it.
+  checkMemory(source, size * (itemSize + 4), `the array ${formatShape(shape)} ${dtype}`);
   // Copy into a fresh buffer: aligned for typed-array views, and safe to byte-swap in place.
   const raw = bytes.slice(dataStart, dataStart + nbytes);
   if (itemSize > 1 && littleEndian !== HOST_LITTLE_ENDIAN) swapBytes(raw, itemSize);

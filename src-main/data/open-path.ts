@@ -33,7 +33,7 @@ export interface OpenOptions extends CacheOptions {
 const FRAME_FILE = /\.(npy|npz|bin)$/i;
 
 export async function openPath(p: string, opts: OpenOptions = {}): Promise<FrameSequence> {
-  const stat = await statPath(p);
+  const stat = await statPath(p, 'no such file or folder');
   const cache: CacheOptions = { cacheFrames: opts.cacheFrames, cacheBytes: opts.cacheBytes };
   if (stat.isDirectory()) return openFolder(p, opts, cache);
   const why = notRegular(stat);

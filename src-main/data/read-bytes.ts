@@ -35,9 +35,9 @@ export function notRegular(st: Stats): string | null {
 }
 
 /** A file-system failure as a DataError that says what happened (a symlink loop is not "no such file"). */
-export function fsProblem(file: string, err: unknown): DataError {
+export function fsProblem(file: string, err: unknown, missing = 'no such file'): DataError {
   if (err instanceof DataError) return err;
-  if (isFsError(err, 'ENOENT')) return new DataError(file, 'no such file or folder');
+  if (isFsError(err, 'ENOENT')) return new DataError(file, missing);
   if (isFsError(err, 'ELOOP')) return new DataError(file, 'symlink loop (too many levels of symbolic links)');
   if (isFsError(err, 'ENOTDIR')) return new DataError(file, 'a part of the path is not a folder');
   if (isFsError(err, 'EISDIR')) return new DataError(file, 'is a folder, not a file');
@@ -48,7 +48,7 @@ export function fsProblem(file: string, err: unknown): DataError {
 }
 
 /** `fs.stat` with the failures turned into clear DataErrors; a dangling link says so. */
-export async function statPath(p: string): Promise<Stats> {
+export async function statPath(p: string, missing = 'no such file'): Promise<Stats> {
   try {
     return await fs.stat(p);
   } catch (err) {
@@ -56,7 +56,7 @@ export async function statPath(p: string): Promise<Stats> {
       const link = await fs.lstat(p).catch(() => null);
       if (link?.isSymbolicLink()) throw new DataError(p, 'is a symlink to a file that does not exist');
     }
-    throw fsProblem(p, err);
+    throw fsProblem(p, err, missing);
   }
 }
 
