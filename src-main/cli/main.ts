@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { VERSION } from './paths';
+import { addGlobalOptions } from './global-options';
 import { registerInfo } from './info-command';
 import { registerPredictCommands } from './predict-commands';
 import { registerServe } from './serve-command';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str.startsWith('error') ? `tokenscope: ${str}` : str) });
+  addGlobalOptions(program);
   registerTrain(program);
   registerTokenCommands(program);
   registerInfo(program);

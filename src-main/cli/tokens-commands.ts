@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { action, UsageError } from './errors';
 import { addDataOptions, formatBytes, openWorkspace, withJobProgress } from './open-workspace';
 import type { DataOptions } from './open-workspace';
+import { checkOutputFile, checkOutputFolder } from './output-paths';
 import { ProgressBar } from './progress-bar';
 
 /** `encode`, `decode` and `export`: a checkpoint applied to data, results written as files. */
@@ -16,6 +17,7 @@ export function registerTokenCommands(program: Command): void {
       .requiredOption('-o, --out <file>', 'output .npy'),
   ).action(
     action('encode', async (checkpoint: string, data: string | undefined, o: DataOptions & { out: string }) => {
+      await checkOutputFile(o.out, '-o');
       const ws = await openWorkspace(data, o);
       try {
         await ws.openCheckpoint(checkpoint);
@@ -39,6 +41,7 @@ export function registerTokenCommands(program: Command): void {
     .requiredOption('-o, --out <file>', 'output .npy')
     .action(
       action('decode', async (checkpoint: string, tokensFile: string, o: { out: string }) => {
+        await checkOutputFile(o.out, '-o');
         const { readNpy, toInt32, writeNpy } = await import('../data/npy');
         const arr = await readNpy(path.resolve(tokensFile));
         if (arr.dtype.startsWith('float')) throw new UsageError(`${path.basename(tokensFile)}: token ids must be integers, not ${arr.dtype}`);
@@ -47,7 +50,10 @@ export function registerTokenCommands(program: Command): void {
           await ws.openCheckpoint(checkpoint);
           const frames = arr.shape[0] ?? 0;
           const bar = new ProgressBar('decode', frames);
-          const result = await ws.decodeTokenArray(toInt32(arr), arr.shape, (done) => (done >= frames ? bar.finish(done) : bar.update(done)));
+          const result = await ws.decodeTokenArray(toInt32(arr), arr.shape, (done) => (done >= frames ? bar.finish(done) : bar.update(done))).catch((err: Error) => {
+            // The service does not know the file the ids came from; the message should.
+            throw new Error(`${path.basename(tokensFile)}: ${err.message.replace(/^decode: /, '')}`);
+          });
           const out = path.resolve(o.out);
           await writeNpy(out, result.data, result.shape);
           process.stdout.write(`${out}\t[${result.shape.join(', ')}] ${result.data instanceof Uint8Array ? 'uint8' : 'float32'}\n`);
@@ -66,6 +72,7 @@ export function registerTokenCommands(program: Command): void {
       .option('--data <path>', 'data whose tokens to export (default: the procedural scene)'),
   ).action(
     action('export', async (checkpoint: string, dir: string, o: DataOptions & { data?: string }) => {
+      await checkOutputFolder(dir, 'export folder');
       const ws = await openWorkspace(o.data, o);
       try {
         await ws.openCheckpoint(checkpoint);
