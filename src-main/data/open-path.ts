@@ -103,6 +103,14 @@ async function openFile(file: string, opts: OpenOptions, cache: CacheOptions): P
 /** One .npy: a point cloud, a single frame, or a [T, …] sequence. */
 async function arraySource(a: NpyArray, file: string, arrayOpts: ArrayFrameOptions, opts: OpenOptions, cache: CacheOptions): Promise<FrameSequence> {
   if (isPointArray(a)) return openLidarFiles([file], file, { ...opts.lidar, ...cache });
+  if (isIntegerPointTable(a)) {
+    throw new DataError(
+      file,
+      `shape ${formatShape(a.shape)} ${a.dtype}: read as neither a class map nor points. A map ${a.shape[1]} cells wide is implausible, ` +
+        `so this looks like per-point rows (integer points, or pc_seman-style labels whose last column is the class); ` +
+        `points must be float32/float64 [N, 3|4|5] (x, y, z[, intensity[, ring]]), and labels belong beside their sweep in a lidar sample folder`,
+    );
+  }
   const integer = a.dtype === 'bool' || a.dtype.includes('int');
   const rank = a.shape.length;
   // Float [T, C, H, W] and integer [T, H, W] / [T, X, Y, Z] are sequences; the rest single frames.
@@ -129,6 +137,11 @@ async function arraySource(a: NpyArray, file: string, arrayOpts: ArrayFrameOptio
 /** `[N, 3|4|5]` floats with many more rows than columns (or none): a sweep, not an image. */
 function isPointArray(a: NpyArray): boolean {
   return a.shape.length === 2 && a.shape[1]! >= 3 && a.shape[1]! <= 5 && (a.shape[0]! > 16 || a.shape[0] === 0) && a.dtype.startsWith('float');
+}
+
+/** Integer `[N, 3|4|5]` with many rows: a table of points or labels, not a 3-to-5-cell-wide image. */
+function isIntegerPointTable(a: NpyArray): boolean {
+  return a.shape.length === 2 && a.shape[1]! >= 3 && a.shape[1]! <= 5 && a.shape[0]! > 16 && (a.dtype === 'bool' || a.dtype.includes('int'));
 }
 
 /** An integer `[X, Y, Z]` with a short last axis is an occupancy grid, not `[T, H, W]` maps. */

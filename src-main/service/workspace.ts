@@ -58,6 +58,7 @@ import { describeSource, sourceKindOf, toFramePayload } from './source-info';
 import { decodeIds, encodeSequenceInProcess } from './tokenizer-ops';
 import { codebookView } from './codebook-view';
 import { decodeTokenArray } from './token-array-decode';
+import { engineErrorIn } from './engine-error-context';
 import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
 import type { TokenizerSession } from './tokenizer-session';
@@ -554,9 +555,12 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     if (!entry) {
       const inWorker = (this.opts.encodeIn ?? 'worker') === 'worker';
       entry = this.jobs.run(`encode:${key}`, `encode ${src.info.name}`, (progress) =>
-        inWorker
+        (inWorker
           ? (this.workerEncoder ??= new WorkerEncoder(this.opts.workerEntries?.infer)).encode(s.tokenizer, src.spec, progress)
-          : encodeSequenceInProcess(s.tokenizer, src.seq, progress),
+          : encodeSequenceInProcess(s.tokenizer, src.seq, progress)
+        ).catch((err: unknown) => {
+          throw engineErrorIn(src.info.path ?? src.info.name, s.info?.path, err);
+        }),
       );
       entry.catch(() => this.tokenCache.delete(key));
       this.tokenCache.set(key, entry);
