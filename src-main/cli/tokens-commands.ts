@@ -42,18 +42,18 @@ export function registerTokenCommands(program: Command): void {
     .action(
       action('decode', async (checkpoint: string, tokensFile: string, o: { out: string }) => {
         await checkOutputFile(o.out, '-o');
-        const { readNpy, toInt32, writeNpy } = await import('../data/npy');
-        const arr = await readNpy(path.resolve(tokensFile));
+        const { readNpy, writeNpy } = await import('../data/npy');
+        const { decodeTokenFile } = await import('../service/decode-token-file');
+        const tokens = path.resolve(tokensFile);
+        // Read once here to refuse a bad file before TensorFlow.js starts; decodeTokenFile reads it again (small, bounded).
+        const arr = await readNpy(tokens);
         if (arr.dtype.startsWith('float')) throw new UsageError(`${path.basename(tokensFile)}: token ids must be integers, not ${arr.dtype}`);
         const ws = await openWorkspace(undefined, {});
         try {
           await ws.openCheckpoint(checkpoint);
           const frames = arr.shape[0] ?? 0;
           const bar = new ProgressBar('decode', frames);
-          const result = await ws.decodeTokenArray(toInt32(arr), arr.shape, (done) => (done >= frames ? bar.finish(done) : bar.update(done))).catch((err: Error) => {
-            // The service does not know the file the ids came from; the message should.
-            throw new Error(`${path.basename(tokensFile)}: ${err.message.replace(/^decode: /, '')}`);
-          });
+          const result = await decodeTokenFile(ws, tokens, (done) => (done >= frames ? bar.finish(done) : bar.update(done)));
           const out = path.resolve(o.out);
           await writeNpy(out, result.data, result.shape);
           process.stdout.write(`${out}\t[${result.shape.join(', ')}] ${result.data instanceof Uint8Array ? 'uint8' : 'float32'}\n`);
