@@ -27,6 +27,7 @@ import type {
 import type { FrameEncoding, FrameSequence } from '../data/frame';
 import { createProceduralSequence } from '../data/procedural-scene';
 import { openPath as openDataPath } from '../data/open-path';
+import { statPath } from '../data/read-bytes';
 import { initBackend } from '../engine/backend/index';
 import { Tokenizer } from '../engine/tokenizer';
 import { sourceNormalization } from '../engine/model/normalization';
@@ -200,8 +201,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   async openPath(p: string): Promise<SourceInfo> {
     const file = path.resolve(checkPath('openPath', p));
-    const stat = await fs.stat(file).catch(() => null);
-    if (!stat) throw new ServiceStateError(`${path.basename(file)}: no such file or folder`);
+    // A symlink loop, a dangling link, a FIFO: each is named for what it is, not "no such file".
+    const stat = await statPath(file, 'no such file or folder');
     const seq = await openDataPath(file);
     if (seq.length < 1) throw new ServiceStateError(`${path.basename(file)}: holds no frames`);
     return this.setSource(seq, describeSource(seq, sourceKindOf(file, stat.isDirectory(), seq), file), { kind: 'path', path: file });
@@ -473,8 +474,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   async openCheckpoint(p: string): Promise<CheckpointInfo> {
     const file = path.resolve(checkPath('openCheckpoint', p));
     if (this.trainingActive()) throw new ServiceStateError('openCheckpoint: training is running (stop it first)');
-    const stat = await fs.stat(file).catch(() => null);
-    if (!stat) throw new ServiceStateError(`${path.basename(file)}: no such checkpoint file or export folder`);
+    const stat = await statPath(file, 'no such checkpoint file or export folder');
     if (stat.isDirectory()) return this.openExport(file);
 
     const snapshot = await loadCheckpoint(file);
