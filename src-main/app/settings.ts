@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { parseMemorySize } from '../data/memory-budget';
 import { writeFileAtomic } from '../util/atomic-write';
 
 /**
@@ -24,6 +25,8 @@ export interface RecentItem {
 export interface AppSettings {
   window: WindowBounds;
   recent: RecentItem[];
+  /** Most memory one input file may make the app allocate, e.g. "4GB" or "25%" (data/memory-budget.ts); absent: the default. */
+  memoryBudget?: string;
 }
 
 export const DEFAULT_SETTINGS: AppSettings = {
@@ -63,7 +66,18 @@ export function normalizeSettings(raw: unknown): AppSettings {
       }
     }
   }
-  return { window, recent: recent.slice(0, MAX_RECENT) };
+  const budget = validMemoryBudget(o.memoryBudget);
+  return { window, recent: recent.slice(0, MAX_RECENT), ...(budget ? { memoryBudget: budget } : {}) };
+}
+
+function validMemoryBudget(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  try {
+    parseMemorySize(v);
+    return v;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function loadSettings(userDataDir: string): Promise<AppSettings> {

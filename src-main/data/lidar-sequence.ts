@@ -10,6 +10,7 @@ import { DataError } from './errors';
 import type { EgoPose, FrameSequence } from './frame';
 import { readPointCloud, readPointLabels, type PointLayout } from './lidar';
 import { DEFAULT_LIDAR_GRID, lidarChannelNames, rasterizeLidar, type LidarBevOptions, type LidarChannel } from './lidar-bev';
+import { listFolder } from './list-folder';
 import { NUSCENES_ATTRIBUTION } from './palette';
 import { compose, egoToReference, transformFromPose, type RigidTransform } from './pose';
 import { readText } from './read-bytes';
@@ -157,7 +158,7 @@ export async function openLidarSample(dir: string, opts: LidarSequenceOptions = 
 
 /** Point files of a folder in natural order (`pc10` after `pc9`). */
 export async function listPointFiles(dir: string): Promise<string[]> {
-  const names = (await fs.readdir(dir)).filter((n) => POINT_FILE.test(n) && !n.startsWith('.'));
+  const names = (await listFolder(dir)).map((e) => e.name).filter((n) => POINT_FILE.test(n) && !n.startsWith('.'));
   return names.sort(naturalCompare).map((n) => path.join(dir, n));
 }
 
