@@ -78,6 +78,10 @@ describe('readBytes: only regular files', () => {
     await failsFast(readBytes(path.join(dir, 'dangling.npy')), /dangling\.npy: is a symlink to a file that does not exist/);
   });
 
+  it('a name that reached us with bytes that are not UTF-8 says so, escaped', async () => {
+    await expect(readBytes(path.join(dir, 'fr\ufffdme.npy'))).rejects.toThrow(/^fr\\u\{fffd\}me\.npy: no such file \(the name held bytes that are not UTF-8/);
+  });
+
   it('refuses a folder and a missing file with their own messages', async () => {
     await expect(readBytes(dir)).rejects.toThrow(/is a folder, not a file/);
     await expect(readBytes(path.join(dir, 'nope.npy'))).rejects.toThrow(/nope\.npy: no such file/);

@@ -37,7 +37,11 @@ export function notRegular(st: Stats): string | null {
 /** A file-system failure as a DataError that says what happened (a symlink loop is not "no such file"). */
 export function fsProblem(file: string, err: unknown, missing = 'no such file'): DataError {
   if (err instanceof DataError) return err;
-  if (isFsError(err, 'ENOENT')) return new DataError(file, missing);
+  if (isFsError(err, 'ENOENT')) {
+    // Node decodes a path given as text; bytes that were not UTF-8 became U+FFFD and name nothing.
+    if (file.includes('\ufffd')) return new DataError(file, `${missing} (the name held bytes that are not UTF-8 and could not be passed on; rename the file)`);
+    return new DataError(file, missing);
+  }
   if (isFsError(err, 'ELOOP')) return new DataError(file, 'symlink loop (too many levels of symbolic links)');
   if (isFsError(err, 'ENOTDIR')) return new DataError(file, 'a part of the path is not a folder');
   if (isFsError(err, 'EISDIR')) return new DataError(file, 'is a folder, not a file');
