@@ -184,6 +184,12 @@ describe('representative hostile files through the CLI (spawned)', () => {
     expect(e.stderr).not.toMatch(/root:/);
   });
 
+  it('evaluate: predictions with 5,000 rollouts are refused at once instead of hanging', async () => {
+    const r = await tokenscope(['evaluate', good, c('pred/5000-rollouts.npy'), '--frames', '5', '--size', '32']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/tokenscope evaluate: 5000-rollouts\.npy: holds 5000 rollouts; at most 256 are scored/);
+  });
+
   it('-o naming a folder is refused before any work, with exit code 2', async () => {
     await fs.mkdir(path.join(dir, 'out'), { recursive: true });
     const r = await tokenscope(['train', '--steps', '1000', '-o', path.join(dir, 'out')]);
