@@ -19,7 +19,7 @@ import { createProceduralSequence } from '../data/procedural-scene';
 import { saveCheckpoint } from '../engine/checkpoint/checkpoint';
 import { Tokenizer } from '../engine/tokenizer';
 import { decodeTokenFile } from './decode-token-file';
-import { writeCorpus, type CorpusEntry } from './hostile-corpus-files';
+import { writeCorpus, type CorpusEntry } from './test-hostile-corpus';
 import { SMALL_CONFIG } from './test-config';
 import { createWorkspace, type Workspace } from './workspace';
 
