@@ -44,7 +44,7 @@ export function parseNpz(bytes: Uint8Array, source: string, members?: string[]):
   // Each member is inflated, then copied once more by parseNpy: twice its declared size.
   let total = 0;
   for (const m of take) {
-    checkMemory(`${source}[${keyOf(m.name)}]`, 2 * m.size, `member '${keyOf(m.name)}' (${m.size} bytes declared uncompressed)`);
+    checkMemory(`${source}[${keyOf(m.name)}]`, 2 * m.size, `member '${printableName(keyOf(m.name))}' (${m.size} bytes declared uncompressed)`);
     total += 2 * m.size;
   }
   checkMemory(source, total, `the ${take.length} members together`);
