@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointInfo, TrainConfig, TrainMetrics } from '../../contract';
 import { DataError } from '../../data/errors';
+import { checkMemory } from '../../data/memory-budget';
 import { readBytes, statPath } from '../../data/read-bytes';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { validateNormalization } from '../model/normalization';
@@ -196,6 +197,8 @@ async function parseCheckpointFile(file: string): Promise<ParsedCheckpoint> {
     const st = await statPath(file);
     if (st.isDirectory()) throw new CheckpointError(file, 'is a folder, not a checkpoint file (an export folder opens with import, not as a checkpoint)');
     bytes = await readBytes(file);
+    // The file, then a decoded copy of every tensor in it.
+    checkMemory(file, 2 * bytes.byteLength, 'the file and its decoded tensors');
   } catch (err) {
     if (err instanceof CheckpointError) throw err;
     throw new CheckpointError(file, err instanceof DataError ? err.problem : `cannot read (${(err as Error).message})`);

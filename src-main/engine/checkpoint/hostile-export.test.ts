@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainMetrics } from '../../contract';
 import { checkpointDigest, checkpointInfo, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { disposeStateDict, exportForPyTorch, importFromPyTorch } from './export';
+import { MEMORY_BUDGET_ENV, setMemoryBudget } from '../../data/memory-budget';
 import { encodeSafetensors, parseSafetensorsHeader, readSafetensors } from './safetensors';
 import { randomStateDict, smallConfig } from './test-fixtures';
 
@@ -137,5 +138,20 @@ describe('a crafted checkpoint', () => {
     const t0 = Date.now();
     await expect(loadCheckpoint(file)).rejects.toThrow(/deep\.ckpt: corrupt or crafted checkpoint: quantizer\.depth must be an integer in 1\.\.64/);
     expect(Date.now() - t0).toBeLessThan(FAST_MS);
+  });
+});
+
+describe('weights files and the memory budget', () => {
+  it('a safetensors file whose decoded copy would pass the budget is refused before decoding', async () => {
+    const saved = process.env[MEMORY_BUDGET_ENV];
+    const file = path.join(dir, 'big.safetensors');
+    await fs.writeFile(file, encodeSafetensors({ w: { dtype: 'F32', shape: [200_000], data: new Float32Array(200_000) } }));
+    try {
+      setMemoryBudget('1MB');
+      await expect(readSafetensors(file)).rejects.toThrow(/big\.safetensors: the file and its decoded tensors would need 1\.5 MiB, over the memory budget of 1\.0 MiB/);
+    } finally {
+      if (saved === undefined) delete process.env[MEMORY_BUDGET_ENV];
+      else process.env[MEMORY_BUDGET_ENV] = saved;
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { DataError } from '../../data/errors';
+import { checkMemory } from '../../data/memory-budget';
 import { openRegularFile, readBytes, readRange } from '../../data/read-bytes';
 import { writeFileAtomic } from '../../util/atomic-write';
 
@@ -325,6 +326,8 @@ export async function readSafetensors(file: string): Promise<SafetensorsFile> {
   let bytes: Uint8Array;
   try {
     bytes = await readBytes(file);
+    // The file, then a decoded copy of every tensor in it.
+    checkMemory(file, 2 * bytes.byteLength, 'the file and its decoded tensors');
   } catch (err) {
     throw new SafetensorsError(file, err instanceof DataError ? err.problem : `cannot read (${(err as Error).message})`);
   }
