@@ -178,6 +178,11 @@ export async function writeCorpus(dir: string, good: string, config: TrainConfig
   await crafted('ckpt/depth-1e7.ckpt', (s) => (s.config.quantizer = { kind: 'rvq', codebookSize: 16, depth: 1e7 }), /quantizer\.depth must be an integer in 1\.\.64/);
   await crafted('ckpt/k-1e9.ckpt', (s) => (s.config.quantizer.codebookSize = 1e9), /quantizer\.codebookSize must be an integer/);
   await crafted('ckpt/hidden-string.ckpt', (s) => (s.config.model.hidden = 'eight'), /model\.hidden must be an integer/);
+  await crafted(
+    'ckpt/encoding-1e9.ckpt',
+    (s) => (s.input = { height: 32, width: 32, channelNames: Array.from({ length: 18 }, (_, i) => `c${i}`), encoding: { kind: 'classes', numClasses: 1e9, groups: 1, palette: [] } }),
+    /input\.encoding\.numClasses must be an integer in 1\.\.256/,
+  );
   await crafted('ckpt/k-mismatch.ckpt', (s) => (s.config.quantizer.codebookSize = 32), /weights do not match/);
 
   // ---- export folders ----------------------------------------------------------------------

@@ -110,13 +110,33 @@ export function configLimitProblems(model: LimitedModel, quantizer: LimitedQuant
   return p;
 }
 
-/** The problems with an input description's sizes and channel names. */
-export function inputLimitProblems(input: { height?: unknown; width?: unknown; channelNames?: unknown }, inChannels: unknown): Problem[] {
-  const p: Problem[] = [];
+/** The problems with an input description's sizes, channel names and encoding. */
+export function inputLimitProblems(input: { height?: unknown; width?: unknown; channelNames?: unknown; encoding?: unknown }, inChannels: unknown): Problem[] {
+  const p: Problem[] = encodingProblems(input.encoding, inChannels);
   intIn('input.height', input.height, 1, CONFIG_LIMITS.frameSide, p);
   intIn('input.width', input.width, 1, CONFIG_LIMITS.frameSide, p);
   const names = input.channelNames;
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string' && n.length <= 200)) p.push('input channel names must be a list of short strings');
   else if (names.length !== inChannels) p.push(`input has ${names.length} channel names but the model takes ${short(inChannels)} channels`);
+  return p;
+}
+
+/** A recorded frame encoding: continuous, or classes whose count × groups is the model's input channels. */
+function encodingProblems(enc: unknown, inChannels: unknown): Problem[] {
+  const p: Problem[] = [];
+  if (enc === undefined) return p;
+  const e = enc as Record<string, unknown> | null;
+  if (typeof e !== 'object' || e === null) return ['input.encoding is not an object'];
+  if (e.kind === 'continuous') return p;
+  if (e.kind !== 'classes') return [`input.encoding.kind ${short(e.kind)} is not "continuous" or "classes"`];
+  const k = e.numClasses;
+  const g = e.groups;
+  const okClasses = intIn('input.encoding.numClasses', k, 1, 256, p);
+  const okGroups = intIn('input.encoding.groups', g, 1, CONFIG_LIMITS.channels, p);
+  if (okClasses && okGroups && (k as number) * (g as number) !== inChannels) {
+    p.push(`input.encoding has ${k as number} classes × ${g as number} groups = ${(k as number) * (g as number)} channels but the model takes ${short(inChannels)}`);
+  }
+  if (!Array.isArray(e.palette) || e.palette.length > 256 || !e.palette.every((c) => typeof c === 'object' && c !== null)) p.push('input.encoding.palette must be a list of at most 256 classes');
+  if (e.freeClass !== undefined && okClasses) intIn('input.encoding.freeClass', e.freeClass, 0, (k as number) - 1, p);
   return p;
 }

@@ -212,7 +212,7 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
 
   const model = { inChannels: m.in_channels, hidden: m.hidden, latentDim: m.latent_dim, stages: m.stages };
   const limits = configLimitProblems(model, quantizer, m.out_channels);
-  if (c.input) limits.push(...inputLimitProblems({ height: c.input.height, width: c.input.width, channelNames: c.input.channel_names }, m.in_channels));
+  if (c.input) limits.push(...inputLimitProblems({ height: c.input.height, width: c.input.width, channelNames: c.input.channel_names, encoding: c.input.encoding }, m.in_channels));
   need(limits.length === 0, source, limits.join('; '));
   const ref = referenceLayers(model, m.out_channels);
   if (m.encoder !== undefined) need(Array.isArray(m.encoder) && sameLayers(m.encoder, ref.encoder), source, 'model.encoder is not the reference architecture TokenScope builds for these sizes');

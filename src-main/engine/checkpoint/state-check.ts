@@ -37,7 +37,7 @@ interface UntrustedState {
   outChannels?: unknown;
   config?: { model?: LimitedModel; quantizer?: LimitedQuantizer };
   metrics?: unknown;
-  input?: { height?: unknown; width?: unknown; channelNames?: unknown } | null;
+  input?: { height?: unknown; width?: unknown; channelNames?: unknown; encoding?: unknown } | null;
   savedAt?: unknown;
 }
 
