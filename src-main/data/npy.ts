@@ -48,6 +48,7 @@ export interface NpyArray {
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
+const MAX_HEADER_BYTES = 10_000;
 
 /** numpy kind letter + item size → our dtype. */
 const DTYPES: Record<string, NpyDtype> = {
@@ -131,6 +132,10 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
     if (bytes.length < 12) throw new DataError(source, `truncated: the version ${major}.0 header length is cut off`);
     headerLen = view.getUint32(8, true);
     headerStart = 12;
+  }
+  // numpy's own np.load refuses headers over 10,000 bytes (format.py's _MAX_HEADER_SIZE) as unsafe to parse.
+  if (headerLen > MAX_HEADER_BYTES) {
+    throw new DataError(source, `header is ${headerLen} bytes; numpy itself refuses .npy headers over ${MAX_HEADER_BYTES} bytes as unsafe`);
   }
   const dataStart = headerStart + headerLen;
   if (dataStart > bytes.length) {

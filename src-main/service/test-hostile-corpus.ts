@@ -96,7 +96,8 @@ export async function writeCorpus(dir: string, good: string, config: TrainConfig
   await put('npy/overflow-shape.npy', rawNpy(npyHeader('<f8', [99999999999, 99999999999, 99999]), f32(4)), 'openPath', /impossibly large/);
   const past = rawNpy(npyHeader('<f4', [1]), f32(1), 2);
   new DataView(past.buffer).setUint32(8, 0xfffffff0, true);
-  await put('npy/header-past-end.npy', past, 'openPath', /truncated: header says it is/);
+  await put('npy/header-past-end.npy', past, 'openPath', /header is 4294967280 bytes; numpy itself refuses/);
+  await put('npy/header-20k.npy', rawNpy(npyHeader('<f4', [1]).padEnd(20_000, ' '), f32(1), 2), 'openPath', /header is 2\d{4} bytes; numpy itself refuses/);
   const trailing = new Uint8Array(encodeNpy(new Float32Array(4), [2, 2]).length + 8);
   trailing.set(encodeNpy(new Float32Array(4), [2, 2]));
   await put('npy/trailing.npy', trailing, 'openPath', /unexpected bytes after the data/);
