@@ -46,6 +46,7 @@ async function variant(name: string, edit: (cfg: Record<string, any>) => void, e
 }
 
 async function refused(d: string, message: RegExp): Promise<string> {
+  const tensors = tf.memory().numTensors;
   const t0 = Date.now();
   const err = (await importFromPyTorch(d).then(
     () => null,
@@ -54,6 +55,8 @@ async function refused(d: string, message: RegExp): Promise<string> {
   expect(err, 'import should have failed').not.toBeNull();
   expect(err!.message).toMatch(message);
   expect(Date.now() - t0).toBeLessThan(FAST_MS);
+  // Refused before any tensor was made: nothing to leak.
+  expect(tf.memory().numTensors).toBe(tensors);
   return err!.message;
 }
 
