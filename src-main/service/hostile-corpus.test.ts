@@ -108,6 +108,7 @@ describe('the hostile corpus through the service (in-process, every door)', () =
 
   it('each gives one clear error naming the file, fast, within the memory budget', async () => {
     const baseline = process.memoryUsage().rss;
+    const tensors = tf.memory().numTensors;
     let peak = 0;
     const failures: string[] = [];
     for (const e of entries) {
@@ -129,6 +130,7 @@ describe('the hostile corpus through the service (in-process, every door)', () =
       if (ms > PER_FILE_MS) failures.push(`${e.name}: took ${ms} ms`);
     }
     expect(failures).toEqual([]);
+    expect(tf.memory().numTensors, 'tensors left behind by refusals').toBe(tensors);
     expect(peak, `rss grew by ${(peak / 2 ** 20).toFixed(0)} MiB`).toBeLessThan(MAX_RSS_GROWTH);
   });
 
