@@ -35,7 +35,7 @@ export function metricsProblems(metrics: unknown): string[] {
 interface UntrustedState {
   step?: unknown;
   outChannels?: unknown;
-  config?: { model?: LimitedModel; quantizer?: LimitedQuantizer };
+  config?: { model?: LimitedModel; quantizer?: LimitedQuantizer; normalization?: unknown };
   metrics?: unknown;
   input?: { height?: unknown; width?: unknown; channelNames?: unknown; encoding?: unknown } | null;
   savedAt?: unknown;
@@ -49,6 +49,9 @@ export function stateProblems(state: UntrustedState): string[] {
     if (typeof state.input !== 'object') p.push('input is not an object');
     else p.push(...inputLimitProblems(state.input, model.inChannels));
   }
+  // The tokenizer refuses this pair too, but without naming the file; say it here.
+  const enc = (state.input as { encoding?: { kind?: unknown } } | null | undefined)?.encoding;
+  if (state.config?.normalization !== undefined && enc?.kind === 'classes') p.push('normalization is recorded for class frames, which are never normalized');
   if (state.savedAt !== undefined && typeof state.savedAt !== 'string') p.push(`savedAt is not a string (got ${short(state.savedAt)})`);
   p.push(...metricsProblems(state.metrics));
   return p;
