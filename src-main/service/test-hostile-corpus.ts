@@ -206,7 +206,7 @@ export async function writeCorpus(dir: string, good: string, config: TrainConfig
   };
   await exportVariant('passwd', (c) => (c.weights = '../../../../etc/passwd'), /"weights" must be a file name inside the export folder/);
   await exportVariant('dev-zero', (c) => (c.weights = '../../dev/zero'), /"weights" must be a file name inside the export folder/);
-  await exportVariant('link-out', (c) => (c.weights = 'w.safetensors'), /link to a file outside the export folder/, (d) => fs.symlink('/etc/hostname', path.join(d, 'w.safetensors')));
+  await exportVariant('link-out', (c) => (c.weights = 'w.safetensors'), /link to a file outside the export folder/, (d) => fs.symlink(good, path.join(d, 'w.safetensors')));
   await exportVariant('depth-1e7', (c) => Object.assign(c.quantizer, { kind: 'rvq', depth: 1e7 }), /quantizer\.depth must be an integer in 1\.\.64/);
   await exportVariant('k-1e9', (c) => (c.quantizer.codebook_size = 1e9), /quantizer\.codebookSize must be an integer in 2\.\.1048576/);
   await exportVariant('k-mismatch', (c) => (c.quantizer.codebook_size = 32), /does not match/);

@@ -76,9 +76,11 @@ describe('an export folder config.json is not trusted', () => {
   });
 
   it('a link inside the folder that leads outside it is refused before it is read', async () => {
-    const d = await variant('link-out', (c) => (c.weights = 'w.safetensors'), (x) => fs.symlink('/etc/passwd', path.join(x, 'w.safetensors')));
+    const secret = path.join(dir, 'secret.txt');
+    await fs.writeFile(secret, 'SECRET-CONTENT');
+    const d = await variant('link-out', (c) => (c.weights = 'w.safetensors'), (x) => fs.symlink(secret, path.join(x, 'w.safetensors')));
     const m = await refused(d, /"weights" "w\.safetensors" is a link to a file outside the export folder: refused/);
-    expect(m).not.toMatch(/root:/);
+    expect(m).not.toMatch(/SECRET/);
   });
 
   it.runIf(existsSync('/dev/zero'))('a link to /dev/zero is refused at once', async () => {
