@@ -20,6 +20,7 @@ import { registerIpcHandlers } from './ipc-handlers';
 import { buildMenuTemplate } from './menu';
 import { addRecent, loadSettings, saveSettings } from './settings';
 import { BACKEND_ENV } from '../engine/backend/backend-order';
+import { MEMORY_BUDGET_ENV, setMemoryBudget } from '../data/memory-budget';
 import type { AppSettings, RecentItem } from './settings';
 import type { BrowserWindowLike, ElectronMainLike } from './electron-types';
 
@@ -239,6 +240,8 @@ async function main(): Promise<void> {
   await app.whenReady();
   settings = await loadSettings(app.getPath('userData'));
   applyBackendSetting();
+  // The environment variable, when set, wins over the saved setting (a per-launch override).
+  if (settings.memoryBudget && !process.env[MEMORY_BUDGET_ENV]) setMemoryBudget(settings.memoryBudget);
   app.setAboutPanelOptions({
     applicationName: 'TokenScope',
     applicationVersion: app.getVersion(),

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { addRecent, DEFAULT_SETTINGS, loadSettings, MAX_RECENT, saveSettings, settingsFile } from './settings';
+import { addRecent, DEFAULT_SETTINGS, loadSettings, MAX_RECENT, normalizeSettings, saveSettings, settingsFile } from './settings';
 import { buildMenuTemplate, PANELS } from './menu';
 import type { MenuActions } from './menu';
 import type { MenuItemOptionsLike } from './electron-types';
@@ -45,6 +45,12 @@ describe('app settings', () => {
     expect((await loadSettings(dir)).backend).toBe('auto');
     await saveSettings(dir, cleaned);
     expect(JSON.parse(await readFile(settingsFile(dir), 'utf8')).window.width).toBe(800);
+  });
+
+  it('keeps a valid memory budget and drops a malformed one', () => {
+    expect(normalizeSettings({ memoryBudget: '4GB' }).memoryBudget).toBe('4GB');
+    expect(normalizeSettings({ memoryBudget: 'lots' })).not.toHaveProperty('memoryBudget');
+    expect(normalizeSettings({ memoryBudget: 12 })).not.toHaveProperty('memoryBudget');
   });
 
   it('keeps recent items unique, newest first, at most MAX_RECENT', () => {

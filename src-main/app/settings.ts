@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { BackendName } from '../contract/index';
 import { isBackendName } from '../engine/backend/backend-order';
+import { parseMemorySize } from '../data/memory-budget';
 import { writeFileAtomic } from '../util/atomic-write';
 
 /**
@@ -30,6 +31,8 @@ export interface AppSettings {
   window: WindowBounds;
   recent: RecentItem[];
   backend: BackendPreference;
+  /** Most memory one input file may make the app allocate, e.g. "4GB" or "25%" (data/memory-budget.ts); absent: the default. */
+  memoryBudget?: string;
 }
 
 export const DEFAULT_SETTINGS: AppSettings = {
@@ -71,7 +74,18 @@ export function normalizeSettings(raw: unknown): AppSettings {
     }
   }
   const backend = typeof o.backend === 'string' && isBackendName(o.backend) ? o.backend : 'auto';
-  return { window, recent: recent.slice(0, MAX_RECENT), backend };
+  const budget = validMemoryBudget(o.memoryBudget);
+  return { window, recent: recent.slice(0, MAX_RECENT), backend, ...(budget ? { memoryBudget: budget } : {}) };
+}
+
+function validMemoryBudget(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  try {
+    parseMemorySize(v);
+    return v;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function loadSettings(userDataDir: string): Promise<AppSettings> {

@@ -20,8 +20,13 @@ export function registerInfo(program: Command): void {
           // The config alone says what the folder holds: no tensors, no backend needed.
           const { parseExportConfig } = await import('../engine/checkpoint/export-config');
           const cfgFile = path.join(file, 'config.json');
-          const text = await fs.readFile(cfgFile, 'utf8').catch(() => {
-            throw new Error(`${path.basename(file)}: not a checkpoint file nor an export folder (no config.json)`);
+          const { readText } = await import('../data/read-bytes');
+          // Through the safe reader: a config.json that is a FIFO or a link to /dev/zero must not hang `info`.
+          const text = await readText(cfgFile, 4 * 1024 * 1024).catch((err: Error) => {
+            if ((err as { problem?: string }).problem === 'no such file') {
+              throw new Error(`${path.basename(file)}: not a checkpoint file nor an export folder (no config.json)`);
+            }
+            throw err;
           });
           let raw: unknown;
           try {

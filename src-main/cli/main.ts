@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { VERSION } from './paths';
 import { addBackendOption } from './backend-option';
 import { registerBackends } from './backends-command';
+import { addGlobalOptions } from './global-options';
 import { registerInfo } from './info-command';
 import { registerPredictCommands } from './predict-commands';
 import { registerServe } from './serve-command';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str.startsWith('error') ? `tokenscope: ${str}` : str) });
+  addGlobalOptions(program);
   registerTrain(program);
   registerTokenCommands(program);
   registerInfo(program);

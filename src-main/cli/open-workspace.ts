@@ -4,6 +4,8 @@ import { bannerLine } from './banner';
 import { intOption } from './options';
 import { VERSION } from './paths';
 
+export { formatBytes } from '../data/memory-budget';
+
 /**
  * What the CLI's commands share: where the data comes from (a path, else the procedural scene
  * with its options) and a workspace with the backend banner printed on stderr.
@@ -53,11 +55,4 @@ export async function withJobProgress<T>(ws: Workspace, label: string, work: () 
   } finally {
     off();
   }
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }

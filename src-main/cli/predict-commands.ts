@@ -6,6 +6,7 @@ import { action } from './errors';
 import { addDataOptions, openWorkspace, withJobProgress } from './open-workspace';
 import type { DataOptions } from './open-workspace';
 import { floatOption, intOption } from './options';
+import { checkOutputFile } from './output-paths';
 
 /**
  * `predict` (run a baseline world model on the tokenized data and write its predicted tokens) and
@@ -83,6 +84,7 @@ export function registerPredictCommands(program: Command): void {
         data: string | undefined,
         o: DataOptions & { out: string; baseline: 'transformer' | 'copy'; steps: number; context: number; horizon?: number; rollouts: number; temperature: number; topK?: number; seed: number; json?: boolean },
       ) => {
+        await checkOutputFile(o.out, '-o');
         const ws = await openWorkspace(data, o);
         try {
           await ws.openCheckpoint(checkpoint);

@@ -4,6 +4,7 @@ import { action, UsageError } from './errors';
 import { addDataOptions, formatBytes, openWorkspace, withJobProgress } from './open-workspace';
 import type { DataOptions } from './open-workspace';
 import { intOption } from './options';
+import { checkOutputFile, checkOutputFolder } from './output-paths';
 import { ProgressBar } from './progress-bar';
 
 /** `encode`, `decode` and `export`: a checkpoint applied to data, results written as files. */
@@ -17,6 +18,7 @@ export function registerTokenCommands(program: Command): void {
       .requiredOption('-o, --out <file>', 'output .npy'),
   ).action(
     action('encode', async (checkpoint: string, data: string | undefined, o: DataOptions & { out: string }) => {
+      await checkOutputFile(o.out, '-o');
       const ws = await openWorkspace(data, o);
       try {
         await ws.openCheckpoint(checkpoint);
@@ -40,15 +42,19 @@ export function registerTokenCommands(program: Command): void {
     .requiredOption('-o, --out <file>', 'output .npy')
     .action(
       action('decode', async (checkpoint: string, tokensFile: string, o: { out: string }) => {
-        const { readNpy, toInt32, writeNpy } = await import('../data/npy');
-        const arr = await readNpy(path.resolve(tokensFile));
+        await checkOutputFile(o.out, '-o');
+        const { readNpy, writeNpy } = await import('../data/npy');
+        const { decodeTokenFile } = await import('../service/decode-token-file');
+        const tokens = path.resolve(tokensFile);
+        // Read once here to refuse a bad file before TensorFlow.js starts; decodeTokenFile reads it again (small, bounded).
+        const arr = await readNpy(tokens);
         if (arr.dtype.startsWith('float')) throw new UsageError(`${path.basename(tokensFile)}: token ids must be integers, not ${arr.dtype}`);
         const ws = await openWorkspace(undefined, {});
         try {
           await ws.openCheckpoint(checkpoint);
           const frames = arr.shape[0] ?? 0;
           const bar = new ProgressBar('decode', frames);
-          const result = await ws.decodeTokenArray(toInt32(arr), arr.shape, (done) => (done >= frames ? bar.finish(done) : bar.update(done)));
+          const result = await decodeTokenFile(ws, tokens, (done) => (done >= frames ? bar.finish(done) : bar.update(done)));
           const out = path.resolve(o.out);
           await writeNpy(out, result.data, result.shape);
           process.stdout.write(`${out}\t[${result.shape.join(', ')}] ${result.data instanceof Uint8Array ? 'uint8' : 'float32'}\n`);
@@ -75,6 +81,8 @@ export function registerTokenCommands(program: Command): void {
   ).action(
     action('export', async (checkpoint: string, dir: string | undefined, o: DataOptions & { data?: string; trainKit?: string; steps?: number; processes?: number; split?: string }) => {
       if (!dir && !o.trainKit) throw new UsageError('export needs a folder: `export CHECKPOINT DIR`, or `export CHECKPOINT --train-kit DIR`');
+      if (dir) await checkOutputFolder(dir, 'export folder');
+      if (o.trainKit) await checkOutputFolder(o.trainKit, 'training kit folder');
       const ws = await openWorkspace(o.data, o);
       try {
         await ws.openCheckpoint(checkpoint);

@@ -6,6 +6,7 @@ import { action } from './errors';
 import { addDataOptions, formatBytes, openWorkspace } from './open-workspace';
 import type { DataOptions } from './open-workspace';
 import { floatOption, intListOption, intOption } from './options';
+import { checkOutputFile, checkOutputFolder } from './output-paths';
 import { ProgressBar } from './progress-bar';
 
 interface TrainOptions extends DataOptions {
@@ -86,7 +87,8 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print the final metrics as JSON on stdout');
   addDataOptions(cmd).action(
     action('train', async (data: string | undefined, o: TrainOptions) => {
-      const out = o.out ? path.resolve(o.out) : undefined;
+      const out = o.out ? await checkOutputFile(o.out, '-o', 'tokenizer.ckpt') : undefined;
+      if (o.export) await checkOutputFolder(o.export, '--export');
       const ws = await openWorkspace(data, o, { checkpointDir: out ? path.dirname(out) : undefined });
       try {
         if (o.resume) await ws.openCheckpoint(o.resume);

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { printableName } from './printable-name';
 
 /**
  * The one error every reader in `data/` throws for bad input: it names the file (short name in
@@ -18,9 +19,12 @@ export class DataError extends Error {
   }
 }
 
-/** The last path component, which is what people recognise; npz members keep their `[member]`. */
+/**
+ * The last path component, which is what people recognise; npz members keep their `[member]`.
+ * Escaped for printing: a file name may hold control characters or bytes that are not UTF-8.
+ */
 export function displayName(file: string): string {
-  return path.basename(file) || file;
+  return printableName(path.basename(file) || file);
 }
 
 /** Whether `err` is a Node file-system error with the given code (ENOENT, EISDIR…). */

@@ -6,12 +6,14 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { gridShape } from './bev-grid';
-import { DataError, isFsError } from './errors';
+import { DataError } from './errors';
 import type { EgoPose, FrameSequence } from './frame';
 import { readPointCloud, readPointLabels, type PointLayout } from './lidar';
 import { DEFAULT_LIDAR_GRID, lidarChannelNames, rasterizeLidar, type LidarBevOptions, type LidarChannel } from './lidar-bev';
+import { listFolder } from './list-folder';
 import { NUSCENES_ATTRIBUTION } from './palette';
 import { compose, egoToReference, transformFromPose, type RigidTransform } from './pose';
+import { readText } from './read-bytes';
 import { lazySequence, naturalCompare, type CacheOptions } from './sequence';
 
 export interface LidarSequenceOptions extends CacheOptions, Pick<LidarBevOptions, 'grid' | 'zRangeM'> {
@@ -46,10 +48,10 @@ export async function isLidarSampleFolder(dir: string): Promise<boolean> {
 export async function readLidarSampleMeta(dir: string): Promise<SampleFrameMeta[]> {
   const file = path.join(dir, 'meta.json');
   let json: unknown;
+  const text = await readText(file);
   try {
-    json = JSON.parse(await fs.readFile(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (err) {
-    if (isFsError(err, 'ENOENT')) throw new DataError(file, 'no such file');
     throw new DataError(file, `not valid JSON: ${(err as Error).message}`);
   }
   const frames = (json as { frames?: unknown }).frames;
@@ -156,7 +158,7 @@ export async function openLidarSample(dir: string, opts: LidarSequenceOptions = 
 
 /** Point files of a folder in natural order (`pc10` after `pc9`). */
 export async function listPointFiles(dir: string): Promise<string[]> {
-  const names = (await fs.readdir(dir)).filter((n) => POINT_FILE.test(n) && !n.startsWith('.'));
+  const names = (await listFolder(dir)).map((e) => e.name).filter((n) => POINT_FILE.test(n) && !n.startsWith('.'));
   return names.sort(naturalCompare).map((n) => path.join(dir, n));
 }
 

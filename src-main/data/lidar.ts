@@ -80,6 +80,12 @@ function inferBinLayout(f: Float32Array, source: string, size: number): { layout
     );
   }
   if (fits4 !== fits5) return { layout: fits4 ? 'xyzi' : 'xyzir', reason: `inferred from size ${size} bytes` };
+  // The values decide from here, and NaN would make every layout look implausible: say so instead.
+  const bad = findNonFinite(f, 3);
+  const nonFinite = bad.nan + bad.posInf + bad.negInf;
+  if (nonFinite > 0) {
+    throw new DataError(source, `${nonFinite} of its ${f.length} float32 values are not finite (${bad.nan} NaN, ${bad.posInf + bad.negInf} ±Inf), first at value ${bad.firstIndices[0]}: refused`);
+  }
   const ok5 = plausible(f, 5);
   const ok4 = plausible(f, 4);
   if (ok5 && !ok4) return { layout: 'xyzir', reason: `inferred from values (size ${size} bytes fits both; column 5 is a ring index)` };

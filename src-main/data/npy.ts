@@ -8,6 +8,7 @@
  */
 import { writeFileAtomic } from '../util/atomic-write';
 import { DataError } from './errors';
+import { checkMemory } from './memory-budget';
 import { readBytes } from './read-bytes';
 
 export type NpyDtype =
@@ -47,6 +48,7 @@ export interface NpyArray {
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
+const MAX_HEADER_BYTES = 10_000;
 
 /** numpy kind letter + item size → our dtype. */
 const DTYPES: Record<string, NpyDtype> = {
@@ -131,6 +133,10 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
     headerLen = view.getUint32(8, true);
     headerStart = 12;
   }
+  // numpy's own np.load refuses headers over 10,000 bytes (format.py's _MAX_HEADER_SIZE) as unsafe to parse.
+  if (headerLen > MAX_HEADER_BYTES) {
+    throw new DataError(source, `header is ${headerLen} bytes; numpy itself refuses .npy headers over ${MAX_HEADER_BYTES} bytes as unsafe`);
+  }
   const dataStart = headerStart + headerLen;
   if (dataStart > bytes.length) {
     throw new DataError(source, `truncated: header says it is ${headerLen} bytes long but only ${bytes.length - headerStart} follow`);
@@ -144,6 +150,7 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
   const itemSize = ITEM_SIZE[dtype];
   const size = shapeSize(shape);
   const nbytes = size * itemSize;
+  if (!Number.isSafeInteger(nbytes)) throw new DataError(source, `shape ${formatShape(shape)} ${dtype} is impossibly large`);
   const available = bytes.length - dataStart;
   if (available < nbytes) {
     throw new DataError(
@@ -157,6 +164,8 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
       `${available - nbytes} unexpected bytes after the data: header says ${formatShape(shape)} ${dtype} (${nbytes} bytes) but ${available} bytes follow`,
     );
   }
+  // The copy below, plus the float32 frame most readers make of it.
+  checkMemory(source, size * (itemSize + 4), `the array ${formatShape(shape)} ${dtype}`);
   // Copy into a fresh buffer: aligned for typed-array views, and safe to byte-swap in place.
   const raw = bytes.slice(dataStart, dataStart + nbytes);
   if (itemSize > 1 && littleEndian !== HOST_LITTLE_ENDIAN) swapBytes(raw, itemSize);

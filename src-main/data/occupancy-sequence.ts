@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { FrameSequence } from './frame';
+import { checkFrameShape } from './frame-limits';
 import { readOcc3d, type OccupancyGrid } from './occ3d';
 import { occupancyToBev, type OccupancyBevOptions } from './occupancy-bev';
 import { classChannelNames, classEncoding, NUM_CLASSES, NUSCENES_ATTRIBUTION } from './palette';
@@ -21,6 +22,7 @@ export async function openOccupancyFiles(files: string[], opts: OccupancySequenc
   // Read the first frame to learn the grid's shape (Z decides the channel count).
   const first = await readOcc3d(files[0]!, { masks, grid: opts.grid });
   const groups = (opts.mode ?? 'height-folded') === 'height-folded' ? first.shape[2] : 1;
+  checkFrameShape(files[0]!, groups * NUM_CLASSES, first.shape[1], first.shape[0]);
   return lazySequence({
     name: opts.name ?? (files.length === 1 ? path.basename(files[0]!) : path.basename(path.dirname(path.dirname(files[0]!)))),
     length: files.length,

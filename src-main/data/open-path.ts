@@ -11,13 +11,14 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { frameFromArray, sequenceFromArray, type ArrayFrameOptions } from './array-sequence';
 import { alignSequence } from './bev-align';
-import { DataError, isFsError } from './errors';
+import { DataError } from './errors';
+import { listFolder } from './list-folder';
 import type { FrameSequence } from './frame';
 import { parseNpy, readNpy, formatShape, type NpyArray } from './npy';
 import { listNpzMembers, parseNpz } from './npz';
 import { isLidarSampleFolder, listPointFiles, openLidarFiles, openLidarSample, type LidarSequenceOptions } from './lidar-sequence';
 import { openOccupancyFiles, type OccupancySequenceOptions } from './occupancy-sequence';
-import { readBytes } from './read-bytes';
+import { notRegular, readBytes, statPath } from './read-bytes';
 import { lazySequence, naturalCompare, type CacheOptions } from './sequence';
 
 export interface OpenOptions extends CacheOptions {
@@ -32,15 +33,11 @@ export interface OpenOptions extends CacheOptions {
 const FRAME_FILE = /\.(npy|npz|bin)$/i;
 
 export async function openPath(p: string, opts: OpenOptions = {}): Promise<FrameSequence> {
-  let stat;
-  try {
-    stat = await fs.stat(p);
-  } catch (err) {
-    if (isFsError(err, 'ENOENT')) throw new DataError(p, 'no such file or folder');
-    throw new DataError(p, `cannot open: ${(err as Error).message}`);
-  }
+  const stat = await statPath(p, 'no such file or folder');
   const cache: CacheOptions = { cacheFrames: opts.cacheFrames, cacheBytes: opts.cacheBytes };
   if (stat.isDirectory()) return openFolder(p, opts, cache);
+  const why = notRegular(stat);
+  if (why) throw new DataError(p, why);
   if (opts.alignTo === undefined) return openFile(p, opts, cache);
   // The aligned sequence caches the frames people look at; the raw ones need not stay too.
   return alignSequence(await openFile(p, opts, { cacheFrames: 2 }), opts.alignTo, cache);
@@ -50,7 +47,7 @@ async function openFolder(dir: string, opts: OpenOptions, outerCache: CacheOptio
   // Lidar samples align their points while rasterizing; everything else is resampled afterwards.
   if (await isLidarSampleFolder(dir)) return openLidarSample(dir, { ...opts.lidar, ...outerCache, alignTo: opts.alignTo });
   const cache = opts.alignTo === undefined ? outerCache : { cacheFrames: 2 };
-  const entries = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
+  const entries = (await listFolder(dir)).filter((e) => !e.name.startsWith('.'));
   let seq: FrameSequence | undefined;
   const occHere = entries.find((e) => e.isFile() && e.name === 'labels.npz');
   if (occHere) {
@@ -106,6 +103,14 @@ async function openFile(file: string, opts: OpenOptions, cache: CacheOptions): P
 /** One .npy: a point cloud, a single frame, or a [T, …] sequence. */
 async function arraySource(a: NpyArray, file: string, arrayOpts: ArrayFrameOptions, opts: OpenOptions, cache: CacheOptions): Promise<FrameSequence> {
   if (isPointArray(a)) return openLidarFiles([file], file, { ...opts.lidar, ...cache });
+  if (isIntegerPointTable(a)) {
+    throw new DataError(
+      file,
+      `shape ${formatShape(a.shape)} ${a.dtype}: read as neither a class map nor points. A map ${a.shape[1]} cells wide is implausible, ` +
+        `so this looks like per-point rows (integer points, or pc_seman-style labels whose last column is the class); ` +
+        `points must be float32/float64 [N, 3|4|5] (x, y, z[, intensity[, ring]]), and labels belong beside their sweep in a lidar sample folder`,
+    );
+  }
   const integer = a.dtype === 'bool' || a.dtype.includes('int');
   const rank = a.shape.length;
   // Float [T, C, H, W] and integer [T, H, W] / [T, X, Y, Z] are sequences; the rest single frames.
@@ -132,6 +137,11 @@ async function arraySource(a: NpyArray, file: string, arrayOpts: ArrayFrameOptio
 /** `[N, 3|4|5]` floats with many more rows than columns (or none): a sweep, not an image. */
 function isPointArray(a: NpyArray): boolean {
   return a.shape.length === 2 && a.shape[1]! >= 3 && a.shape[1]! <= 5 && (a.shape[0]! > 16 || a.shape[0] === 0) && a.dtype.startsWith('float');
+}
+
+/** Integer `[N, 3|4|5]` with many rows: a table of points or labels, not a 3-to-5-cell-wide image. */
+function isIntegerPointTable(a: NpyArray): boolean {
+  return a.shape.length === 2 && a.shape[1]! >= 3 && a.shape[1]! <= 5 && a.shape[0]! > 16 && (a.dtype === 'bool' || a.dtype.includes('int'));
 }
 
 /** An integer `[X, Y, Z]` with a short last axis is an occupancy grid, not `[T, H, W]` maps. */

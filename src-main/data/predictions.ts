@@ -10,6 +10,7 @@
  */
 import { DataError } from './errors';
 import { unravelIndex } from './frame-utils';
+import { checkMemory } from './memory-budget';
 import { formatShape, readNpy, writeNpy, type NpyArray } from './npy';
 
 /** What the predictions must fit: the checkpoint's token grid and the sequence's length. */
@@ -47,6 +48,9 @@ export interface Predictions {
   dtype: string;
 }
 
+/** Sampled rollouts scored per file: far above what a person compares, far below what hangs evaluate (5,000 did). */
+export const MAX_ROLLOUTS = 256;
+
 const INTEGER_DTYPES = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
 
 export async function readPredictions(
@@ -75,6 +79,10 @@ export function parsePredictions(
   const { rollouts, frames, depth } = layout;
   const { h, w } = expect;
   if (frames === 0 || rollouts === 0) throw new DataError(file, `is empty (shape ${formatShape(shape)})`);
+  if (rollouts > MAX_ROLLOUTS) {
+    throw new DataError(file, `holds ${rollouts} rollouts; at most ${MAX_ROLLOUTS} are scored (each is decoded and compared frame by frame): keep a sample of them`);
+  }
+  checkMemory(file, arr.data.length * 4, `the ${formatShape(shape)} predicted ids as int32`);
 
   const offset = resolveOffset(file, expect, align);
   if (offset + frames > expect.frames) {

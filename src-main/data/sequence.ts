@@ -5,6 +5,7 @@
  */
 import { DataError } from './errors';
 import type { BevFrame, FrameSequence, SequenceHeader } from './frame';
+import { checkFrameShape } from './frame-limits';
 import { LruCache } from './lru-cache';
 
 export interface CacheOptions {
@@ -29,6 +30,7 @@ export const DEFAULT_CACHE_FRAMES = 32;
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 
 export function lazySequence(spec: LazySequenceSpec): LazySequence {
+  checkFrameShape(spec.sourcePath ?? spec.name, spec.channels, spec.height, spec.width);
   const cache = new LruCache<number, BevFrame>(
     spec.cacheFrames ?? DEFAULT_CACHE_FRAMES,
     spec.cacheBytes ?? DEFAULT_CACHE_BYTES,

@@ -1,4 +1,5 @@
 import type { FrameEncoding } from '../data/frame';
+import { formatBytes, memoryBudget } from '../data/memory-budget';
 import type { Tokenizer } from '../engine/tokenizer';
 import { ArgumentError } from './errors';
 import { classMaps } from './frame-compare';
@@ -29,6 +30,11 @@ export async function decodeTokenArray(
   }
   const [T, h, w] = shape as [number, number, number];
   const f = tokenizer.arch.factor;
+  // What the decoded frames will take, from the shape alone: a 1 MB token file can ask for gigabytes.
+  const outBytes = T * h * f * w * f * tokenizer.arch.decoder.at(-1)!.out * 4;
+  if (outBytes > memoryBudget()) {
+    throw new ArgumentError('decode', `${T} frames of ${h}×${w} tokens would decode to ${formatBytes(outBytes)}, over the memory budget of ${formatBytes(memoryBudget())} (decode fewer frames, or raise --memory-budget)`);
+  }
   const H = h * f;
   const W = w * f;
   const per = h * w * q.depth;

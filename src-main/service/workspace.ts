@@ -30,6 +30,7 @@ import type {
 import type { FrameEncoding, FrameSequence } from '../data/frame';
 import { createProceduralSequence } from '../data/procedural-scene';
 import { openPath as openDataPath } from '../data/open-path';
+import { statPath } from '../data/read-bytes';
 import { initBackend } from '../engine/backend/index';
 import { Tokenizer } from '../engine/tokenizer';
 import { sourceNormalization } from '../engine/model/normalization';
@@ -64,6 +65,7 @@ import { exportTrainKitFor } from './train-kit-export';
 import { FollowedRun } from './followed-run';
 import { CheckpointComparison } from './checkpoint-comparison';
 import { decodeTokenArray } from './token-array-decode';
+import { engineErrorIn } from './engine-error-context';
 import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
 import type { TokenizerSession } from './tokenizer-session';
@@ -211,8 +213,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   async openPath(p: string): Promise<SourceInfo> {
     const file = path.resolve(checkPath('openPath', p));
-    const stat = await fs.stat(file).catch(() => null);
-    if (!stat) throw new ServiceStateError(`${path.basename(file)}: no such file or folder`);
+    // A symlink loop, a dangling link, a FIFO: each is named for what it is, not "no such file".
+    const stat = await statPath(file, 'no such file or folder');
     const seq = await openDataPath(file);
     if (seq.length < 1) throw new ServiceStateError(`${path.basename(file)}: holds no frames`);
     return this.setSource(seq, describeSource(seq, sourceKindOf(file, stat.isDirectory(), seq), file), { kind: 'path', path: file });
@@ -490,8 +492,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   async openCheckpoint(p: string): Promise<CheckpointInfo> {
     const file = path.resolve(checkPath('openCheckpoint', p));
     if (this.trainingActive()) throw new ServiceStateError('openCheckpoint: training is running (stop it first)');
-    const stat = await fs.stat(file).catch(() => null);
-    if (!stat) throw new ServiceStateError(`${path.basename(file)}: no such checkpoint file or export folder`);
+    const stat = await statPath(file, 'no such checkpoint file or export folder');
     if (stat.isDirectory()) return this.openExport(file);
 
     const snapshot = await loadCheckpoint(file);
@@ -658,9 +659,12 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     if (!entry) {
       const inWorker = (this.opts.encodeIn ?? 'worker') === 'worker';
       entry = this.jobs.run(`encode:${key}`, `encode ${src.info.name}`, (progress) =>
-        inWorker
+        (inWorker
           ? (this.workerEncoder ??= new WorkerEncoder(this.opts.workerEntries?.infer)).encode(s.tokenizer, src.spec, progress)
-          : encodeSequenceInProcess(s.tokenizer, src.seq, progress),
+          : encodeSequenceInProcess(s.tokenizer, src.seq, progress)
+        ).catch((err: unknown) => {
+          throw engineErrorIn(src.info.path ?? src.info.name, s.info?.path, err);
+        }),
       );
       entry.catch(() => this.tokenCache.delete(key));
       this.tokenCache.set(key, entry);

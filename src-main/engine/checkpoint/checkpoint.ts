@@ -1,11 +1,14 @@
-import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointInfo, TrainConfig, TrainMetrics } from '../../contract';
+import { DataError } from '../../data/errors';
+import { checkMemory } from '../../data/memory-budget';
+import { readBytes, statPath } from '../../data/read-bytes';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { validateNormalization } from '../model/normalization';
 import { quantizerShape, type InputDescription } from './export-config';
 import { parseWithNonFinite, stringifyWithNonFinite } from './json-numbers';
+import { stateProblems } from './state-check';
 import { checkNetParams, referenceLayers } from './layers';
 import { decodeSafetensors, encodeSafetensors, parseSafetensorsHeader, type SafeTensor, type SafetensorsHeader } from './safetensors';
 import { disposeStateDict, safeToTensor, stateDictToSafe, type StateDict } from './tensor-io';
@@ -92,7 +95,7 @@ export function checkpointDigest(entries: SafetensorsHeader['entries'], state: s
 }
 
 /** The weights' problems against the config (reference encoder/decoder, codebook shapes). */
-function configProblems(config: TrainConfig, outChannels: number, shapes: Record<string, readonly number[]>): string[] {
+export function configProblems(config: TrainConfig, outChannels: number, shapes: Record<string, readonly number[]>): string[] {
   const problems = checkNetParams(shapes, referenceLayers(config.model, outChannels));
   const q = config.quantizer;
   if (q.kind === 'vq' || q.kind === 'rvq' || q.kind === 'gvq') {
@@ -191,12 +194,14 @@ function isObj(v: unknown): v is Record<string, unknown> {
 async function parseCheckpointFile(file: string): Promise<ParsedCheckpoint> {
   let bytes: Uint8Array;
   try {
-    const st = await fs.stat(file);
+    const st = await statPath(file);
     if (st.isDirectory()) throw new CheckpointError(file, 'is a folder, not a checkpoint file (an export folder opens with import, not as a checkpoint)');
-    bytes = await fs.readFile(file);
+    bytes = await readBytes(file);
+    // The file, then a decoded copy of every tensor in it.
+    checkMemory(file, 2 * bytes.byteLength, 'the file and its decoded tensors');
   } catch (err) {
     if (err instanceof CheckpointError) throw err;
-    throw new CheckpointError(file, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new CheckpointError(file, err instanceof DataError ? err.problem : `cannot read (${(err as Error).message})`);
   }
   let header: SafetensorsHeader;
   try {
@@ -224,7 +229,8 @@ async function parseCheckpointFile(file: string): Promise<ParsedCheckpoint> {
   if (!isObj(state) || !isObj(state.config) || !isObj(state.config.model) || !isObj(state.config.quantizer) || !Number.isSafeInteger(state.step)) {
     throw new CheckpointError(file, 'corrupt checkpoint: state lacks step or config');
   }
-  if (!Array.isArray(state.metrics)) throw new CheckpointError(file, 'corrupt checkpoint: metric history is not a list');
+  const stateIssues = stateProblems(state);
+  if (stateIssues.length) throw new CheckpointError(file, `corrupt or crafted checkpoint: ${stateIssues.join('; ')}`);
   if (state.config.normalization !== undefined) {
     try {
       validateNormalization(state.config.normalization, state.config.model.inChannels, 'config');

@@ -1,5 +1,6 @@
 import type { FrameEncoding, QuantizerConfig, QuantizerKind, TrainConfig } from '../../contract';
 import { validateNormalization } from '../model/normalization';
+import { configLimitProblems, inputLimitProblems } from './config-limits';
 import { referenceLayers, sameLayers, type LayerSpec } from './layers';
 
 /**
@@ -212,6 +213,9 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
   if (q.reseed !== undefined) quantizer.reseed = q.reseed as QuantizerConfig['reseed'];
 
   const model = { inChannels: m.in_channels, hidden: m.hidden, latentDim: m.latent_dim, stages: m.stages };
+  const limits = configLimitProblems(model, quantizer, m.out_channels);
+  if (c.input) limits.push(...inputLimitProblems({ height: c.input.height, width: c.input.width, channelNames: c.input.channel_names, encoding: c.input.encoding }, m.in_channels));
+  need(limits.length === 0, source, limits.join('; '));
   const ref = referenceLayers(model, m.out_channels);
   if (m.encoder !== undefined) need(Array.isArray(m.encoder) && sameLayers(m.encoder, ref.encoder), source, 'model.encoder is not the reference architecture TokenScope builds for these sizes');
   if (m.decoder !== undefined) need(Array.isArray(m.decoder) && sameLayers(m.decoder, ref.decoder), source, 'model.decoder is not the reference architecture TokenScope builds for these sizes');

@@ -2,12 +2,15 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Variable } from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../contract';
+import { DataError } from '../../data/errors';
 import { encodeNpy } from '../../data/npy';
+import { readText } from '../../data/read-bytes';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { buildExportConfig, parseExportConfig, type ExportConfigJson, type InputDescription } from './export-config';
-import { disposeSnapshot, loadCheckpoint } from './checkpoint';
+import { configProblems, disposeSnapshot, loadCheckpoint } from './checkpoint';
+import { fileInFolder } from './folder-file';
 import { checkNetParams, referenceLayers, shapesOf } from './layers';
-import { readSafetensors, encodeSafetensors } from './safetensors';
+import { readSafetensors, readSafetensorsHeader, encodeSafetensors } from './safetensors';
 import { disposeStateDict, safeFileToStateDict, stateDictToSafe, type StateDict } from './tensor-io';
 
 /**
@@ -141,14 +144,17 @@ export interface ImportResult {
   stateDict: StateDict;
 }
 
+/** A config.json is a few KB; anything near this is not one. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
 /** Reads an export folder written by TokenScope or by `save_tokenscope` in PyTorch. */
 export async function importFromPyTorch(dir: string): Promise<ImportResult> {
   const cfgFile = path.join(dir, 'config.json');
   let text: string;
   try {
-    text = await fs.readFile(cfgFile, 'utf8');
+    text = await readText(cfgFile, MAX_CONFIG_BYTES);
   } catch (err) {
-    throw new Error(`${cfgFile}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Error(`${cfgFile}: cannot read (${err instanceof DataError ? err.problem : (err as Error).message})`);
   }
   let raw: unknown;
   try {
@@ -157,7 +163,14 @@ export async function importFromPyTorch(dir: string): Promise<ImportResult> {
     throw new Error(`${cfgFile}: not valid JSON (${(err as Error).message})`);
   }
   const { json, train, outChannels } = parseExportConfig(raw, cfgFile);
-  const weightsFile = path.join(dir, typeof json.weights === 'string' ? json.weights : 'model.safetensors');
+  const weightsFile = await fileInFolder(dir, json.weights ?? 'model.safetensors', 'weights', cfgFile);
+  if (json.codebook !== null && json.codebook !== undefined) await fileInFolder(dir, json.codebook, 'codebook', cfgFile);
+  // The header alone (a few KB) must match the config before the weights are read or anything is built.
+  const header = await readSafetensorsHeader(weightsFile);
+  const headerShapes: Record<string, number[]> = {};
+  for (const [k, e] of Object.entries(header.entries)) headerShapes[k] = e.shape;
+  const headerProblems = configProblems(train, outChannels, headerShapes);
+  if (headerProblems.length) throw new Error(`${weightsFile}: does not match ${cfgFile}: ${headerProblems.join('; ')}`);
   const file = await readSafetensors(weightsFile);
   const shapes: Record<string, number[]> = {};
   for (const [k, t] of Object.entries(file.tensors)) shapes[k] = t.shape;

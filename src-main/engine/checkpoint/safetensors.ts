@@ -1,4 +1,7 @@
-import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { DataError } from '../../data/errors';
+import { checkMemory } from '../../data/memory-budget';
+import { openRegularFile, readBytes, readRange } from '../../data/read-bytes';
 import { writeFileAtomic } from '../../util/atomic-write';
 
 /**
@@ -322,30 +325,36 @@ export function encodeSafetensors(tensors: Record<string, TensorToWrite>, metada
 export async function readSafetensors(file: string): Promise<SafetensorsFile> {
   let bytes: Uint8Array;
   try {
-    bytes = await fs.readFile(file);
+    bytes = await readBytes(file);
+    // The file, then a decoded copy of every tensor in it.
+    checkMemory(file, 2 * bytes.byteLength, 'the file and its decoded tensors');
   } catch (err) {
-    throw new SafetensorsError(file, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new SafetensorsError(file, err instanceof DataError ? err.problem : `cannot read (${(err as Error).message})`);
   }
   return decodeSafetensors(bytes, file);
 }
 
 /** Reads only the header (a few KB), for listings and info without loading the weights. */
 export async function readSafetensorsHeader(file: string): Promise<SafetensorsHeader> {
-  const handle = await fs.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new SafetensorsError(file, `cannot open (${err.code ?? err.message})`);
-  });
+  let opened: { handle: FileHandle; size: number };
   try {
-    const { size } = await handle.stat();
-    const lenBuf = new Uint8Array(Math.min(8, size));
-    await handle.read(lenBuf, 0, lenBuf.byteLength, 0);
+    opened = await openRegularFile(file);
+  } catch (err) {
+    throw new SafetensorsError(file, err instanceof DataError ? err.problem : `cannot open (${(err as Error).message})`);
+  }
+  const { handle, size } = opened;
+  try {
+    const lenBuf = await readRange(handle, file, 0, Math.min(8, size));
     if (size < 8) return parseSafetensorsHeader(lenBuf, size, file);
     const n = new DataView(lenBuf.buffer).getBigUint64(0, true);
     if (n > BigInt(size - 8) || n > BigInt(MAX_HEADER_BYTES)) return parseSafetensorsHeader(lenBuf, size, file);
-    const head = new Uint8Array(8 + Number(n));
-    await handle.read(head, 0, head.byteLength, 0);
+    const head = await readRange(handle, file, 0, 8 + Number(n));
     return parseSafetensorsHeader(head, size, file);
+  } catch (err) {
+    if (err instanceof DataError) throw new SafetensorsError(file, err.problem);
+    throw err;
   } finally {
-    await handle.close();
+    await handle.close().catch(() => undefined);
   }
 }
 
