@@ -15,6 +15,8 @@ import type { RpcReply } from '../contract/rpc';
 import { dispatch } from '../service/dispatch';
 import { securityHeaders } from './security-headers';
 import { contentTypeOf, resolveStaticFile } from './static-files';
+import { PathPolicy } from './path-policy';
+import { withPathPolicy } from './path-guarded-service';
 import { bearer, cookieValue, LOOPBACK, loopbackHost, parseRequestUrl, sameOrigin, sameSecret } from './credentials';
 
 /**
@@ -33,6 +35,8 @@ export interface WebServerOptions {
   token?: string;
   /** The built renderer (`dist-web/`); defaults to `dist-web` under the working directory. */
   staticDir?: string;
+  /** What a client may read and write on disk (path-policy.ts); without one, no path at all. */
+  paths?: PathPolicy;
 }
 
 export interface WebServer {
@@ -61,6 +65,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   }
   const staticDir = path.resolve(opts.staticDir ?? path.join(process.cwd(), 'dist-web'));
   const loopbackOnly = LOOPBACK.has(host);
+  const service = withPathPolicy(opts.service, opts.paths ?? (await PathPolicy.create({ roots: [] })));
   // The page and its assets live under a random path, and the cookie that lets the browser fetch
   // the assets is scoped to that path and carries its own key, never the token: cookies ignore
   // ports, so any other server on 127.0.0.1 would receive a cookie scoped to `/`. The service
@@ -135,7 +140,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           const msg = decodeMessage(bytes) as { id?: unknown; method?: unknown; params?: unknown };
           if (typeof msg?.id !== 'number') throw new Error('request without a numeric id');
           id = msg.id;
-          reply = { id, result: await dispatch(opts.service, msg.method, msg.params ?? []) };
+          reply = { id, result: await dispatch(service, msg.method, msg.params ?? []) };
         } catch (err) {
           reply = { id, error: { message: (err as Error)?.message ?? String(err) } };
         }
