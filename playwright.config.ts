@@ -33,7 +33,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: [['list']],
+  // The second lists each skipped test with the reason it gave (list shows only that it skipped).
+  reporter: [['list'], ['./scripts/playwright-skip-summary.ts']],
   use: {
     baseURL: E2E_URL,
     viewport: { width: 1600, height: 960 },
