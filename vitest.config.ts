@@ -5,8 +5,10 @@ export default defineConfig({
   test: {
     include: ['src-main/**/*.test.ts', 'src-renderer/src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // Generous on purpose: on a busy 2-core machine a worker start or a short training run takes
+    // several times as long as on a quiet one, and a limit is only there to end a hang.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     pool: 'forks',
     poolOptions: { forks: { singleFork: false, maxForks: 2 } },
     // The second one lists every skipped test and why at the end of the run.
