@@ -139,6 +139,25 @@ describe('web server: address and token', () => {
     expect(await upgradeStatus(rpcUrl(null), { cookie: cookieHeader, origin: ownOrigin() })).toBe(403);
   });
 
+  it("one server's cookie opens nothing on another server at the same address (cookies ignore ports)", async () => {
+    const other = await startWebServer({ service: workspace, port: 0, staticDir });
+    try {
+      const first = await get(`/?token=${server.token}`);
+      const cookieHeader = String(first.headers['set-cookie']).split(';')[0]!;
+      const scope = String(first.headers.location).split('?')[0]!;
+      // The browser would send this cookie to the other port only under the same random path.
+      const res = await new Promise<number>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: other.port, path: `${scope}assets/app.js`, headers: { cookie: cookieHeader } }, (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        }).on('error', reject).end();
+      });
+      expect(res).toBe(403);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses paths that leave the renderer folder, and unknown files, with 404', async () => {
     const auth = { authorization: `token ${server.token}` };
     const scope = String((await get('/', auth)).headers.location);
