@@ -12,7 +12,8 @@ export default class PlaywrightSkipSummary implements Reporter {
   onTestEnd(test: TestCase, result: TestResult): void {
     if (result.status !== 'skipped') return;
     const notes = [...test.annotations, ...(result.annotations ?? [])].filter((a) => a.type === 'skip' || a.type === 'fixme');
-    const reason = notes.map((a) => a.description).filter(Boolean).join('; ');
+    // Playwright reports a skip's annotation on the test and on its result: say it once.
+    const reason = [...new Set(notes.map((a) => a.description).filter(Boolean))].join('; ');
     this.skipped.push({
       where: test.titlePath().filter(Boolean).join(' › '),
       tests: 1,
