@@ -1,4 +1,6 @@
 import { defineConfig } from '@playwright/test';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 /**
  * End-to-end tests drive Debian's Chromium (no `playwright install`) against the browser mode:
@@ -8,6 +10,9 @@ import { defineConfig } from '@playwright/test';
 const port = Number(process.env.TOKENSCOPE_E2E_PORT ?? 47613);
 const token = process.env.TOKENSCOPE_E2E_TOKEN ?? 'e2e-local-token-0123456789abcdef';
 export const E2E_URL = `http://127.0.0.1:${port}/?token=${token}`;
+// Browser mode confines a client's paths to its roots: the shared real data the specs open and
+// the temporary folders they export into.
+const roots = [fileURLToPath(new URL('../shared/data', import.meta.url)), tmpdir()].map((r) => `--root ${JSON.stringify(r)}`).join(' ');
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -28,7 +33,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: [['list']],
+  // The second lists each skipped test with the reason it gave (list shows only that it skipped).
+  reporter: [['list'], ['./scripts/playwright-skip-summary.ts']],
   use: {
     baseURL: E2E_URL,
     viewport: { width: 1600, height: 960 },
@@ -37,7 +43,7 @@ export default defineConfig({
     trace: 'off',
   },
   webServer: {
-    command: `npx tsx src-main/cli/main.ts serve --port ${port} --token ${token} --frames 12 --size 64 --seed 3`,
+    command: `npx tsx src-main/cli/main.ts serve --port ${port} --token ${token} --frames 12 --size 64 --seed 3 ${roots}`,
     url: E2E_URL,
     reuseExistingServer: false,
     timeout: 120_000,

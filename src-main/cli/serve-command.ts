@@ -5,6 +5,7 @@ import { bannerLine } from './banner';
 import { action } from './errors';
 import { intOption } from './options';
 import { DIST_WEB, VERSION } from './paths';
+import { SERVE_ACCESS_HELP, serveRoots } from './serve-access';
 
 /**
  * `tokenscope serve`: the browser mode. Prints `TokenScope: http://127.0.0.1:PORT/?token=…` on
@@ -25,8 +26,11 @@ export function registerServe(program: Command): void {
     .option('--follow <run>', 'follow a training kit\'s run folder (checkpoints/ and metrics.jsonl): the views move to each new checkpoint')
     .option('--checkpoint-dir <dir>', 'where Save Checkpoint writes (default: ./tokenscope-checkpoints)')
     .option('--static <dir>', 'the built renderer to serve (default: dist-web/ of this package)')
+    .option('--root <dir>', 'a folder browser clients may read and write in (repeatable; see below)', (dir: string, prev: string[]) => [...prev, dir], [] as string[])
+    .option('--allow-overwrite', 'let browser clients replace files in the roots that TokenScope did not write')
+    .addHelpText('after', SERVE_ACCESS_HELP)
     .action(
-      action('serve', async (opts: { port: number; host: string; token?: string; data?: string; checkpoint?: string; follow?: string; seed?: number; frames?: number; size?: number; static?: string; checkpointDir?: string }) => {
+      action('serve', async (opts: { port: number; host: string; token?: string; data?: string; checkpoint?: string; follow?: string; seed?: number; frames?: number; size?: number; static?: string; checkpointDir?: string; root: string[]; allowOverwrite?: boolean }) => {
         // Loaded here, not at the top, so that `--help` doesn't wait for TensorFlow.js.
         const { createWorkspace } = await import('../service/workspace');
         const { startWebServer } = await import('../web/server');
@@ -52,7 +56,10 @@ export function registerServe(program: Command): void {
         if (!existsSync(path.join(staticDir, 'index.html'))) {
           process.stderr.write(`tokenscope serve: warning: ${staticDir} has no index.html; run \`npm run build:web\` first (the API still works)\n`);
         }
-        const server = await startWebServer({ service: workspace, port: opts.port, host: opts.host, token: opts.token, staticDir });
+        const { PathPolicy } = await import('../web/path-policy');
+        const paths = await PathPolicy.create({ roots: serveRoots(opts), allowOverwrite: opts.allowOverwrite === true });
+        process.stderr.write(`tokenscope serve: browser clients may use files inside ${paths.describe()}${paths.allowOverwrite ? ' (and overwrite any of them)' : ''}\n`);
+        const server = await startWebServer({ service: workspace, port: opts.port, host: opts.host, token: opts.token, staticDir, paths });
         if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host)) {
           process.stderr.write(`tokenscope serve: exposed on ${opts.host}: anyone who can reach this port and has the token can use the app, including opening and writing files as this user\n`);
         }

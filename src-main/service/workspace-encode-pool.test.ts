@@ -82,5 +82,5 @@ describe('Workspace whole-sequence encoding', () => {
     const third = await ws.encodeAll();
     expect(inferenceWorkersStarted()).toBeGreaterThan(afterFirst); // another architecture: a new pool
     expect(Array.from(third.indices)).toEqual(Array.from(await inProcess(OTHER_ARCH)));
-  }, 30_000);
+  });
 });

@@ -18,7 +18,7 @@ const SMALL: Partial<TrainConfig> = {
 let dir: string;
 let ws: Workspace;
 
-function until(wsp: Workspace, pred: (p: TrainProgress) => boolean, timeoutMs = 60_000): Promise<TrainProgress> {
+function until(wsp: Workspace, pred: (p: TrainProgress) => boolean, timeoutMs = 240_000): Promise<TrainProgress> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();

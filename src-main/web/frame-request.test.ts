@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import WebSocket from 'ws';
 import { createWorkspace } from '../service/workspace';
 import type { Workspace } from '../service/workspace';
 import { startWebServer } from './server';
 import type { WebServer } from './server';
 import { connectWebSocket, rpcUrlFromPage } from '../../src-renderer/src/lib/transport/ws-client';
-import type { SocketLike } from '../../src-renderer/src/lib/transport/ws-client';
+import { nodeSocket } from './node-socket';
 
 /** A frame request crosses the WebSocket as the renderer sends it, and only what it asks for comes back. */
 let workspace: Workspace;
@@ -30,7 +29,7 @@ afterAll(async () => {
 
 describe('frame requests over the WebSocket', () => {
   it("getFrame(i, { channels: 'labels' }) brings the class map and an empty tensor; a bad request its error", async () => {
-    const client = await connectWebSocket({ url: rpcUrlFromPage(server.url), createSocket: (u) => new WebSocket(u) as unknown as SocketLike });
+    const client = await connectWebSocket({ url: rpcUrlFromPage(server.url), createSocket: nodeSocket });
     try {
       const local = await workspace.getFrame(1);
       const remote = await client.getFrame(1, { channels: 'labels', groupLabels: true });

@@ -9,8 +9,8 @@ import type { Workspace } from '../service/workspace';
 import { startWebServer } from './server';
 import type { WebServer } from './server';
 import { decodeMessage, encodeMessage } from '../contract/codec';
-import { connectWebSocket, rpcUrlFromPage } from '../../src-renderer/src/lib/transport/ws-client';
-import type { SocketLike } from '../../src-renderer/src/lib/transport/ws-client';
+import { connectWebSocket, rpcUrlFor, rpcUrlFromPage } from '../../src-renderer/src/lib/transport/ws-client';
+import { nodeSocket } from './node-socket';
 import type { AppStatus, TrainProgress } from '../contract/index';
 
 let workspace: Workspace;
@@ -38,7 +38,7 @@ function get(pathAndQuery: string, headers: Record<string, string> = {}): Promis
 }
 
 const rpcUrl = (token: string | null) => `ws://127.0.0.1:${server.port}/rpc${token === null ? '' : `?token=${token}`}`;
-const nodeSocket = (url: string) => new WebSocket(url) as unknown as SocketLike;
+const ownOrigin = () => `http://127.0.0.1:${server.port}`;
 
 /** Opens a WebSocket and resolves with the HTTP status of a refused upgrade, or 101 when accepted. */
 function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
@@ -55,7 +55,7 @@ function upgradeStatus(url: string, headers: Record<string, string> = {}): Promi
 
 /** Sends raw requests over an accepted WebSocket and collects the replies by id. */
 async function rawCall(messages: unknown[]): Promise<Map<number, { result?: unknown; error?: { message: string } }>> {
-  const ws = new WebSocket(rpcUrl(server.token));
+  const ws = new WebSocket(rpcUrl(server.token), { origin: ownOrigin() });
   await new Promise((r) => ws.on('open', r));
   const replies = new Map<number, { result?: unknown; error?: { message: string } }>();
   const done = new Promise<void>((resolve) => {
@@ -103,8 +103,13 @@ describe('web server: address and token', () => {
     }
   });
 
-  it('serves the page with the token, sets a cookie for its assets, and sends the security headers', async () => {
-    const page = await get(`/?token=${server.token}`);
+  it('sends the printed URL to the page under its own random path, with a cookie scoped to that path', async () => {
+    const first = await get(`/?token=${server.token}`);
+    expect(first.status).toBe(303);
+    const location = String(first.headers.location);
+    expect(location).toMatch(/^\/s\/[A-Za-z0-9_-]{16}\/\?token=/);
+    const scope = location.slice(0, location.indexOf('?'));
+    const page = await get(location);
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>TokenScope</title>');
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -115,22 +120,52 @@ describe('web server: address and token', () => {
     expect(page.headers['x-frame-options']).toBe('DENY');
     expect(page.headers['referrer-policy']).toBe('no-referrer');
     expect(page.headers['x-content-type-options']).toBe('nosniff');
-    const cookie = String(page.headers['set-cookie']);
-    expect(cookie).toContain(`=${server.token}`);
+
+    // Issue 12, finding 6: cookies ignore ports, so the cookie must not carry the token and must
+    // be scoped to this server's random path, where no other local server's pages live.
+    const cookie = String(first.headers['set-cookie']);
+    expect(cookie).not.toContain(server.token);
+    expect(cookie).toContain(`Path=${scope}`);
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Strict');
-
     const cookieHeader = cookie.split(';')[0]!;
-    const asset = await get('/assets/app.js', { cookie: cookieHeader });
+    const asset = await get(`${scope}assets/app.js`, { cookie: cookieHeader });
     expect(asset.status).toBe(200);
     expect(asset.body).toBe('console.log("app")');
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    // Outside its path the cookie opens nothing, and it never opens the service.
+    expect((await get('/assets/app.js', { cookie: cookieHeader })).status).toBe(403);
+    expect((await get(`/s/${'A'.repeat(16)}/assets/app.js`, { cookie: cookieHeader })).status).toBe(403);
+    expect(await upgradeStatus(rpcUrl(null), { cookie: cookieHeader, origin: ownOrigin() })).toBe(403);
+  });
+
+  it("one server's cookie opens nothing on another server at the same address (cookies ignore ports)", async () => {
+    const other = await startWebServer({ service: workspace, port: 0, staticDir });
+    try {
+      const first = await get(`/?token=${server.token}`);
+      const cookieHeader = String(first.headers['set-cookie']).split(';')[0]!;
+      const scope = String(first.headers.location).split('?')[0]!;
+      // The browser would send this cookie to the other port only under the same random path.
+      const res = await new Promise<number>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: other.port, path: `${scope}assets/app.js`, headers: { cookie: cookieHeader } }, (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        }).on('error', reject).end();
+      });
+      expect(res).toBe(403);
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses paths that leave the renderer folder, and unknown files, with 404', async () => {
     const auth = { authorization: `token ${server.token}` };
-    const escape = `/%2e%2e/${path.basename(staticDir)}-secret.txt`;
+    const scope = String((await get('/', auth)).headers.location);
+    expect(scope).toMatch(/^\/s\/[^/]+\/$/);
+    expect((await get(`${scope}assets/app.js`, auth)).status).toBe(200);
+    const escape = `${scope}%2e%2e/%2e%2e/%2e%2e/${path.basename(staticDir)}-secret.txt`;
     expect((await get(escape, auth)).status).toBe(404);
+    expect((await get(`${scope}nope.js`, auth)).status).toBe(404);
     expect((await get('/nope.js', auth)).status).toBe(404);
   });
 
@@ -139,12 +174,15 @@ describe('web server: address and token', () => {
     expect(res.status).toBe(403);
   });
 
-  it('accepts a WebSocket only with the token in its URL and an Origin of its own', async () => {
-    expect(await upgradeStatus(rpcUrl(null))).toBe(403);
-    expect(await upgradeStatus(rpcUrl('f'.repeat(48)))).toBe(403);
+  it('accepts a WebSocket only with the token in its URL and an Origin of its own, never without an Origin', async () => {
+    expect(await upgradeStatus(rpcUrl(null), { origin: ownOrigin() })).toBe(403);
+    expect(await upgradeStatus(rpcUrl('f'.repeat(48)), { origin: ownOrigin() })).toBe(403);
     expect(await upgradeStatus(rpcUrl(server.token), { origin: 'http://evil.example' })).toBe(403);
-    expect(await upgradeStatus(rpcUrl(server.token), { origin: `http://127.0.0.1:${server.port}` })).toBe(101);
-    expect(await upgradeStatus(rpcUrl(server.token))).toBe(101);
+    // Another server on the same address (cookies, and the old Origin check's absence, ignored ports).
+    expect(await upgradeStatus(rpcUrl(server.token), { origin: `http://127.0.0.1:${server.port + 1}` })).toBe(403);
+    // Issue 12, finding 6: a client without an Origin (any local program) was let in.
+    expect(await upgradeStatus(rpcUrl(server.token))).toBe(403);
+    expect(await upgradeStatus(rpcUrl(server.token), { origin: ownOrigin() })).toBe(101);
   });
 });
 
@@ -224,8 +262,9 @@ describe('web server: JSON-RPC over the WebSocket', () => {
     await expect(client.getStatus()).rejects.toThrow(/connection to the TokenScope server is closed/);
   });
 
-  it('rpcUrlFromPage refuses a page URL without a token', () => {
+  it("rpcUrlFromPage refuses a page URL without a token; rpcUrlFor puts the kept token on the page's own server", () => {
     expect(() => rpcUrlFromPage('http://127.0.0.1:1234/')).toThrow(/no access token/);
     expect(rpcUrlFromPage('http://127.0.0.1:1234/?token=abc')).toBe('ws://127.0.0.1:1234/rpc?token=abc');
+    expect(rpcUrlFor('http://127.0.0.1:1234/s/xyz/#frame', 'abc')).toBe('ws://127.0.0.1:1234/rpc?token=abc');
   });
 });

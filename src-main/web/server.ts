@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createReadStream, existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { SERVICE_EVENTS } from '../contract/index';
@@ -15,11 +15,15 @@ import type { RpcReply } from '../contract/rpc';
 import { dispatch } from '../service/dispatch';
 import { securityHeaders } from './security-headers';
 import { contentTypeOf, resolveStaticFile } from './static-files';
+import { PathPolicy } from './path-policy';
+import { withPathPolicy } from './path-guarded-service';
+import { bearer, cookieValue, LOOPBACK, loopbackHost, parseRequestUrl, sameOrigin, sameSecret } from './credentials';
 
 /**
  * Browser mode: the built renderer over HTTP and the service contract over a WebSocket, on one
- * port. Like Jupyter, it prints a URL with a random token; every HTTP request and WebSocket
- * upgrade without that token (in the query, or in the cookie the first visit sets) gets 403.
+ * port. Like Jupyter, it prints a URL with a random token; every HTTP request without that token
+ * (or the page-scoped asset cookie its first visit sets) and every WebSocket upgrade without the
+ * token and this server's own Origin gets 403.
  * Bound to 127.0.0.1 unless the caller asks for another host on purpose.
  */
 export interface WebServerOptions {
@@ -31,6 +35,8 @@ export interface WebServerOptions {
   token?: string;
   /** The built renderer (`dist-web/`); defaults to `dist-web` under the working directory. */
   staticDir?: string;
+  /** What a client may read and write on disk (path-policy.ts); without one, no path at all. */
+  paths?: PathPolicy;
 }
 
 export interface WebServer {
@@ -42,36 +48,10 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 /** Large enough for a few hundred frames of tokens, small enough that a bad client can't exhaust memory. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-
-function sameToken(given: string | null | undefined, token: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function cookieValue(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return null;
-}
-
-function bearer(header: string | undefined): string | null {
-  const m = header?.match(/^(?:token|bearer)\s+(\S+)$/i);
-  return m ? m[1]! : null;
-}
-
-function hostOnly(hostHeader: string): string {
-  // "[::1]:8080" → "::1", "127.0.0.1:8080" → "127.0.0.1"
-  if (hostHeader.startsWith('[')) return hostHeader.slice(1, hostHeader.indexOf(']'));
-  return hostHeader.replace(/:\d+$/, '');
-}
+/** Lets the browser fetch the page's assets; scoped to the page's random path (see `scope`). */
+const ASSET_COOKIE = 'tokenscope-assets';
 
 function formatHostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
@@ -85,19 +65,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   }
   const staticDir = path.resolve(opts.staticDir ?? path.join(process.cwd(), 'dist-web'));
   const loopbackOnly = LOOPBACK.has(host);
-  let cookieName = 'tokenscope-token';
-
-  /** DNS rebinding guard: a page on evil.example resolved to 127.0.0.1 still sends its own Host. */
-  const hostAllowed = (req: IncomingMessage): boolean => {
-    if (!loopbackOnly) return true;
-    const h = req.headers.host;
-    return !!h && LOOPBACK.has(hostOnly(h));
-  };
-
-  const tokenOf = (req: IncomingMessage, url: URL, allowCookie: boolean): string | null =>
-    url.searchParams.get(TOKEN_PARAM) ??
-    bearer(req.headers.authorization) ??
-    (allowCookie ? cookieValue(req.headers.cookie, cookieName) : null);
+  const service = withPathPolicy(opts.service, opts.paths ?? (await PathPolicy.create({ roots: [] })));
+  // The page and its assets live under a random path, and the cookie that lets the browser fetch
+  // the assets is scoped to that path and carries its own key, never the token: cookies ignore
+  // ports, so any other server on 127.0.0.1 would receive a cookie scoped to `/`. The service
+  // itself (the WebSocket) takes only the token, which the page keeps and sends explicitly.
+  const scope = `/s/${randomBytes(12).toString('base64url')}/`;
+  const assetKey = randomBytes(24).toString('hex');
+  const hostAllowed = (req: IncomingMessage): boolean => !loopbackOnly || loopbackHost(req);
+  const explicitToken = (req: IncomingMessage, url: URL): string | null => url.searchParams.get(TOKEN_PARAM) ?? bearer(req.headers.authorization);
 
   const refuse = (res: ServerResponse, status: number, text: string): void => {
     res.writeHead(status, { ...securityHeaders(), 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
@@ -105,21 +81,31 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
 
   const handleHttp = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseRequestUrl(req.url);
+    if (!url) return refuse(res, 400, 'malformed request target');
     if (!hostAllowed(req)) return refuse(res, 403, 'unexpected Host header');
-    if (!sameToken(tokenOf(req, url, true), token)) {
+    const inScope = url.pathname.startsWith(scope);
+    const tokenOk = sameSecret(explicitToken(req, url), token);
+    const cookieOk = inScope && sameSecret(cookieValue(req.headers.cookie, ASSET_COOKIE), assetKey);
+    if (!tokenOk && !cookieOk) {
       return refuse(res, 403, 'missing or wrong token: open the URL that `tokenscope serve` printed');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed');
-    const headers: Record<string, string> = { ...securityHeaders() };
-    if (url.searchParams.get(TOKEN_PARAM)) {
-      // The first visit carries the token in its URL; the page's own assets then ride on this cookie.
-      headers['Set-Cookie'] = `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+    const cookie = `${ASSET_COOKIE}=${assetKey}; Path=${scope}; HttpOnly; SameSite=Strict`;
+    if (!inScope) {
+      if (url.pathname !== '/') return refuse(res, 404, 'not found');
+      // The printed URL: move to the page's own path, keeping the query the page reads its token from.
+      res.writeHead(303, { ...securityHeaders(), Location: `${scope}${url.search}`, 'Set-Cookie': cookie, 'Cache-Control': 'no-store' });
+      res.end();
+      return;
     }
+    const headers: Record<string, string> = { ...securityHeaders() };
+    // The first visit carries the token; the page's own assets then ride on this cookie.
+    if (tokenOk) headers['Set-Cookie'] = cookie;
     if (!existsSync(staticDir)) {
       return refuse(res, 503, `the renderer is not built (no ${path.basename(staticDir)}/): run \`npm run build:web\``);
     }
-    const file = await resolveStaticFile(staticDir, url.pathname);
+    const file = await resolveStaticFile(staticDir, `/${url.pathname.slice(scope.length)}`);
     if (!file) return refuse(res, 404, 'not found');
     headers['Content-Type'] = contentTypeOf(file);
     headers['Cache-Control'] = file.endsWith('.html') ? 'no-store' : 'private, max-age=3600';
@@ -154,7 +140,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           const msg = decodeMessage(bytes) as { id?: unknown; method?: unknown; params?: unknown };
           if (typeof msg?.id !== 'number') throw new Error('request without a numeric id');
           id = msg.id;
-          reply = { id, result: await dispatch(opts.service, msg.method, msg.params ?? []) };
+          reply = { id, result: await dispatch(service, msg.method, msg.params ?? []) };
         } catch (err) {
           reply = { id, error: { message: (err as Error)?.message ?? String(err) } };
         }
@@ -180,28 +166,29 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     });
   });
 
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  // Runs before authentication: it must survive any request (a path of `//` once killed the process).
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const deny = (status: number, text: string): void => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    const url = parseRequestUrl(req.url);
+    if (!url) return deny(400, 'Bad Request');
     if (url.pathname !== RPC_PATH) return deny(404, 'Not Found');
     if (!hostAllowed(req)) return deny(403, 'Forbidden');
-    // A WebSocket is not bound by the same-origin policy: a page from another origin must not
-    // reach the service even if the browser would send our cookie, so the token must be explicit
-    // and the Origin, when the browser sends one, must be ours.
-    if (!sameToken(tokenOf(req, url, false), token)) return deny(403, 'Forbidden');
-    const origin = req.headers.origin;
-    if (origin) {
-      let originHost = '';
-      try {
-        originHost = new URL(origin).host;
-      } catch {
-        return deny(403, 'Forbidden');
-      }
-      if (originHost !== req.headers.host) return deny(403, 'Forbidden');
-    }
+    // Never the cookie: the token must be explicit, and the Origin present and ours, so that
+    // neither a page of another origin nor a local program without an Origin reaches the service.
+    if (!sameSecret(explicitToken(req, url), token)) return deny(403, 'Forbidden');
+    if (!sameOrigin(req)) return deny(403, 'Forbidden');
     wss.handleUpgrade(req, socket, head, (ws) => serve(ws));
+  };
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A client that resets the connection mid-upgrade must not become an uncaught 'error'.
+    socket.on('error', () => socket.destroy());
+    try {
+      upgrade(req, socket, head);
+    } catch {
+      socket.destroy();
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -212,7 +199,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     });
   });
   const address = server.address() as AddressInfo;
-  cookieName = `tokenscope-token-${address.port}`; // cookies ignore ports: one name per server
   const url = `http://${formatHostForUrl(host)}:${address.port}/?${TOKEN_PARAM}=${token}`;
 
   return {

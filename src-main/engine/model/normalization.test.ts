@@ -127,5 +127,5 @@ describe('input normalisation on the real lidar sample', () => {
     run.tok.dispose();
     expect(tf.memory().numTensors).toBe(baseline);
     x.dispose();
-  }, 60_000);
+  });
 });

@@ -54,7 +54,8 @@ describe('the baseline predictor on tokens of a briefly trained VQ tokenizer', (
     const all: TokenVolume = { data: ids, frames: seq.length, h, w, depth: 1, codebookSize: 64 };
     const train: TokenVolume = { ...all, data: ids.slice(0, 32 * n), frames: 32 };
     const heldOut: TokenVolume = { ...all, data: ids.slice(30 * n), frames: 18 };
-    const loop = new PredictorTrainingLoop([train], { seed: 1 }, { steps: 60, batchSize: 4, learningRate: 4e-3, seed: 1 });
+    // 30 predictor steps at twice the rate instead of 60: half the steps, still twice the margin asked for.
+    const loop = new PredictorTrainingLoop([train], { seed: 1 }, { steps: 30, batchSize: 4, learningRate: 8e-3, seed: 1 });
     await loop.run();
     const modelAcc = meanAccuracy(await predictNextFrames(loop.model, heldOut), heldOut);
     const copyAcc = meanAccuracy(copyLastBaseline(heldOut), heldOut);
@@ -63,10 +64,10 @@ describe('the baseline predictor on tokens of a briefly trained VQ tokenizer', (
         `next-frame token accuracy on unseen frames: trained predictor ${modelAcc.toFixed(4)}, copy-last ${copyAcc.toFixed(4)}`,
     );
     /*
-     * Observed: 0.875 against 0.843 (+3.2 points). A learned tokenizer's ids around a moving car
-     * change less regularly than the patch tokenizer's (the encoder's receptive field spans
-     * several cells and codes are shared between patterns), so less of copy-last's 16% error is
-     * predictable. One point (a sixteenth of copy-last's errors) still fails a model that only
+     * Observed: 0.863 against 0.843 (+2.0 points; 0.875 after 60 steps at half the rate). A
+     * learned tokenizer's ids around a moving car change less regularly than the patch
+     * tokenizer's (the encoder's receptive field spans several cells and codes are shared between
+     * patterns), so less of copy-last's 16% error is predictable. One point (a sixteenth of copy-last's errors) still fails a model that only
      * copies, and the run is seeded, so on the wasm backend it repeats exactly.
      */
     expect(modelAcc).toBeGreaterThan(copyAcc + 0.01);

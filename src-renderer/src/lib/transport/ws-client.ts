@@ -33,12 +33,16 @@ export interface WsClientOptions {
 
 /** The WebSocket URL for the page the renderer was served from (`http://h:p/?token=T` → `ws://h:p/rpc?token=T`). */
 export function rpcUrlFromPage(pageUrl: string): string {
-  const page = new URL(pageUrl);
-  const token = page.searchParams.get(TOKEN_PARAM);
+  const token = new URL(pageUrl).searchParams.get(TOKEN_PARAM);
   if (!token) throw new Error('no access token in the page URL: open the URL that `tokenscope serve` printed');
-  const ws = new URL(RPC_PATH, page);
+  return rpcUrlFor(pageUrl, token);
+}
+
+/** The WebSocket URL on the page's own server, carrying the token the page keeps (see page-token.ts). */
+export function rpcUrlFor(pageUrl: string, token: string): string {
+  const page = new URL(pageUrl);
+  const ws = new URL(RPC_PATH, page.origin);
   ws.protocol = page.protocol === 'https:' ? 'wss:' : 'ws:';
-  ws.search = '';
   ws.searchParams.set(TOKEN_PARAM, token);
   return ws.toString();
 }

@@ -1,0 +1,28 @@
+import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
+import { formatSkipSummary } from './skip-summary';
+import type { SkippedEntry } from './skip-summary';
+
+/**
+ * Beside Playwright's list reporter (playwright.config.ts), which marks a skipped test but not
+ * why: at the end, each skipped test with the reason given to `test.skip(condition, reason)`.
+ */
+export default class PlaywrightSkipSummary implements Reporter {
+  private readonly skipped: SkippedEntry[] = [];
+
+  onTestEnd(test: TestCase, result: TestResult): void {
+    if (result.status !== 'skipped') return;
+    const notes = [...test.annotations, ...(result.annotations ?? [])].filter((a) => a.type === 'skip' || a.type === 'fixme');
+    // Playwright reports a skip's annotation on the test and on its result: say it once.
+    const reason = [...new Set(notes.map((a) => a.description).filter(Boolean))].join('; ');
+    this.skipped.push({
+      where: test.titlePath().filter(Boolean).join(' › '),
+      tests: 1,
+      reason: reason || 'NO REASON GIVEN: pass one to test.skip(condition, reason)',
+    });
+  }
+
+  onEnd(_result: FullResult): void {
+    const text = formatSkipSummary(this.skipped);
+    if (text) process.stdout.write(text);
+  }
+}
