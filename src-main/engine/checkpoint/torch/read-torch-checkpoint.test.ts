@@ -1,0 +1,181 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { probePython } from '../python-check';
+import { checkStateDict, readTorchCheckpoint, StateDictMismatchError, TorchCheckpointError, type TorchCheckpoint } from './index';
+import { makeTorchFixtures, type TorchFixtures } from './test-fixtures';
+
+/**
+ * The PyTorch checkpoint reader against files written by real torch.save: values equal to what
+ * PyTorch prints for every dtype and strided view, OccWorld's nested layout with optimizer
+ * state, DataParallel prefixes; and hostile or broken files refused with one clear error each,
+ * nothing executed.
+ */
+
+const py = probePython(['torch']);
+let dir = '';
+let fx: TorchFixtures;
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ts-pth-'));
+  if (py.ok) fx = makeTorchFixtures(dir);
+});
+afterAll(async () => {
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function withCheckpoint<T>(name: string, use: (ck: TorchCheckpoint) => Promise<T>, opts?: { memoryBudgetBytes?: number }): Promise<T> {
+  const ck = await readTorchCheckpoint(path.join(dir, name), opts);
+  try {
+    return await use(ck);
+  } finally {
+    await ck.close();
+  }
+}
+
+async function refusal(name: string, opts?: { memoryBudgetBytes?: number }): Promise<string> {
+  const file = path.join(dir, name);
+  const err = await readTorchCheckpoint(file, opts).then(
+    async (ck) => {
+      // Problems with a tensor's bytes may only show when it is read.
+      try {
+        for (const t of ck.stateDict.values()) await t.read();
+      } finally {
+        await ck.close();
+      }
+      return null;
+    },
+    (e: unknown) => e,
+  );
+  expect(err, `${name} should be refused`).toBeInstanceOf(Error);
+  const message = (err as Error).message;
+  expect(message.startsWith(file)).toBe(true);
+  return message;
+}
+
+describe.skipIf(!py.ok)(`torch.save checkpoints read in TypeScript${py.ok ? '' : ` (skipped: ${py.reason})`}`, () => {
+  it('reads every dtype and every strided view exactly as PyTorch sees it', async () => {
+    await withCheckpoint('dtypes.pth', async (ck) => {
+      expect([...ck.stateDict.keys()]).toEqual(Object.keys(fx.dtypes));
+      expect(ck.stateDict.get('f16')!.dtype).toBe('float16');
+      expect(ck.stateDict.get('bf16')!.dtype).toBe('bfloat16');
+      expect(ck.stateDict.get('i64')!.dtype).toBe('int64');
+      expect(ck.stateDict.get('bool')!.dtype).toBe('bool');
+      for (const [name, want] of Object.entries(fx.dtypes)) {
+        const t = ck.stateDict.get(name)!;
+        expect(t.shape, name).toEqual(want.shape);
+        expect(Array.from(await t.read()), name).toEqual(want.values);
+      }
+    });
+  });
+
+  it('reads a deflated re-zip of the same checkpoint to the same values', async () => {
+    await withCheckpoint('deflated.pth', async (ck) => {
+      for (const name of ['f32', 'transposed', 'sliced', 'bf16']) {
+        expect(Array.from(await ck.stateDict.get(name)!.read()), name).toEqual(fx.dtypes[name]!.values);
+      }
+    });
+  });
+
+  it("finds OccWorld's {'state_dict', 'optimizer', 'epoch'} state dict and keeps epoch and the optimizer's settings as plain values", async () => {
+    await withCheckpoint('occworld-style.pth', async (ck) => {
+      const shapes = Object.fromEntries([...ck.stateDict].map(([k, t]) => [k, t.shape]));
+      expect(shapes).toEqual(fx.occworldStyle.shapes);
+      expect(ck.extra.epoch).toBe(3);
+      const optim = ck.extra.optimizer as { param_groups: Array<{ lr: number; betas: number[] }>; state: Record<string, { exp_avg: unknown }> };
+      expect(optim.param_groups[0]!.lr).toBe(fx.occworldStyle.lr);
+      expect(optim.param_groups[0]!.betas).toEqual([0.9, 0.999]);
+      expect(optim.state['0']!.exp_avg).toEqual({ tensor: 'float32', shape: fx.occworldStyle.shapes['0.weight'] });
+      expect(JSON.parse(JSON.stringify(ck.extra))).toEqual(ck.extra);
+    });
+  });
+
+  it("strips DataParallel's module. prefix and finds a state dict under 'model'", async () => {
+    for (const file of ['dataparallel.pth', 'model-key.pt']) {
+      await withCheckpoint(file, async (ck) => {
+        expect(Object.fromEntries([...ck.stateDict].map(([k, t]) => [k, t.shape])), file).toEqual(fx.occworldStyle.shapes);
+      });
+    }
+    await withCheckpoint('model-key.pt', async (ck) => expect(ck.extra).toEqual({ best_miou: 0.25 }));
+  });
+
+  it('reads an nn.Parameter saved as such', async () => {
+    await withCheckpoint('parameter.pth', async (ck) => {
+      expect(Array.from(await ck.stateDict.get('weight')!.read())).toEqual(fx.param.values);
+    });
+  });
+
+  it('checkStateDict names the file, the tensor and both shapes for each problem, and lets known buffers through', async () => {
+    await withCheckpoint('occworld-style.pth', async (ck) => {
+      const expected = { ...fx.occworldStyle.shapes, '0.weight': [3, 2, 5, 5], 'extra.bias': [4] };
+      delete (expected as Record<string, number[]>)['2.bias'];
+      let err: unknown;
+      try {
+        checkStateDict(ck.file, expected, ck.stateDict);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(StateDictMismatchError);
+      const e = err as StateDictMismatchError;
+      expect(e.message.startsWith(ck.file)).toBe(true);
+      expect(e.problems).toHaveLength(3);
+      expect(e.problems).toContain('tensor 0.weight is [3, 2, 3, 3] in the file but the model needs [3, 2, 5, 5]');
+      expect(e.problems).toContain('missing tensor extra.bias (the model needs [4])');
+      expect(e.problems).toContain('unexpected tensor 2.bias [2]: the model has no such parameter');
+      expect(() => checkStateDict(ck.file, fx.occworldStyle.shapes, ck.stateDict)).not.toThrow();
+      const withBuffer = new Map<string, { shape: number[] }>([...ck.stateDict, ['quantizer.cluster_size', { shape: [16] }]]);
+      expect(() => checkStateDict(ck.file, fx.occworldStyle.shapes, withBuffer)).not.toThrow();
+      expect(() => checkStateDict(ck.file, fx.occworldStyle.shapes, withBuffer, { allowExtra: () => false })).toThrow(/unexpected tensor quantizer.cluster_size \[16\]/);
+    });
+  });
+
+  it('refuses a pickle that calls os.system or builtins.eval, and runs nothing', async () => {
+    const sys = await refusal('os-system.pth');
+    expect(sys).toMatch(/refused to load: the pickle names the global (posix|os)\.system/);
+    const ev = await refusal('builtins-eval.pth');
+    expect(ev).toMatch(/refused to load: the pickle names the global (__builtin__|builtins)\.eval/);
+    expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
+    // The same payload does run under torch.load: the refusal above is what kept it from running.
+    expect(fx.hostileRunsUnderTorchLoad).toBe(true);
+  });
+
+  it('gives the legacy (non-zip) format a re-save hint', async () => {
+    expect(await refusal('legacy.pth')).toMatch(/legacy \(non-zip\) format.*re-save it with a current torch\.save \(zip format\)/);
+  });
+
+  it('refuses a truncated zip, a short or missing storage, and a garbage pickle', async () => {
+    const whole = await fs.readFile(path.join(dir, 'dtypes.pth'));
+    await fs.writeFile(path.join(dir, 'truncated.pth'), whole.subarray(0, Math.floor(whole.length * 0.6)));
+    expect(await refusal('truncated.pth')).toMatch(/truncated/);
+    expect(await refusal('short-storage.pth')).toMatch(/tensor "f32" \[4, 6\] float32: storage .*data\/0 holds 48 bytes, less than the 24 × 4/);
+    expect(await refusal('missing-storage.pth')).toMatch(/tensor "f32" .*data\/0 is missing/);
+    expect(await refusal('garbage-pickle.pth')).toMatch(/data\.pkl byte \d+ \(opcode 0x[0-9a-f]+\)/);
+    await fs.writeFile(path.join(dir, 'not-a-zip.pth'), Buffer.from('hello, this is not a checkpoint at all'));
+    expect(await refusal('not-a-zip.pth')).toMatch(/not a zip archive/);
+  });
+
+  it('stays bounded on deep nesting and memo floods', async () => {
+    expect(await refusal('deep-nesting.pth')).toMatch(/holds a list, not a state dict/);
+    expect(await refusal('memo-flood.pth')).toMatch(/memo entry 12345 was never stored/);
+    await withCheckpoint('deep-extra.pth', async (ck) => {
+      expect(ck.stateDict.size).toBe(0);
+      let depth = 0;
+      for (let v: unknown = ck.extra.nest; Array.isArray(v); v = v[0]) depth++;
+      expect(depth).toBeLessThanOrEqual(32);
+      expect(depth).toBeGreaterThan(1);
+    });
+  });
+
+  it('refuses a declared shape over the memory budget before reading anything', async () => {
+    expect(await refusal('huge-shape.pth')).toMatch(/tensor "huge" \[100000, 100000\] float32 would take 40000000000 bytes as float32, over the memory budget/);
+    expect(await refusal('big.pth', { memoryBudgetBytes: 100_000 })).toMatch(/tensor "big" \[256, 256\].*over the memory budget of 100000 bytes/);
+    await withCheckpoint('big.pth', async (ck) => expect((await ck.stateDict.get('big')!.read()).length).toBe(65536), { memoryBudgetBytes: 262_144 });
+  });
+
+  it('names a missing file', async () => {
+    const err = await readTorchCheckpoint(path.join(dir, 'nope.pth')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TorchCheckpointError);
+    expect((err as Error).message).toBe(`${path.join(dir, 'nope.pth')}: no such file`);
+  });
+});
