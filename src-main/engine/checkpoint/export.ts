@@ -4,7 +4,9 @@ import { Variable } from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../contract';
 import { encodeNpy } from '../../data/npy';
 import { writeFileAtomic } from '../../util/atomic-write';
-import { buildExportConfig, parseExportConfig, type ExportConfigJson, type InputDescription } from './export-config';
+import { buildExportConfig, type ExportConfigJson, type InputDescription } from './export-config';
+import { architectureFor, type ParsedModelConfig, type TokenizerArchitecture } from './architecture-registry';
+import { readConfigJson } from './config-json';
 import { disposeSnapshot, loadCheckpoint } from './checkpoint';
 import { checkNetParams, referenceLayers, shapesOf } from './layers';
 import { readSafetensors, encodeSafetensors } from './safetensors';
@@ -129,14 +131,7 @@ export async function writeTokenDataset(file: string, tokens: Int32Array, shape:
   await writeFileAtomic(file, encodeNpy(tokens, [...shape]));
 }
 
-export interface ImportResult {
-  /** Settings to build the Tokenizer with (training fields from the export, or defaults). */
-  config: TrainConfig;
-  /** Decoder output channels. */
-  outChannels: number;
-  /** The frames the model was made for, when the export says. */
-  input: InputDescription | null;
-  json: ExportConfigJson;
+export interface ImportResult extends Omit<ParsedModelConfig, 'weights'> {
   /** PyTorch names and layouts, for Tokenizer.loadStateDict; the caller disposes it. */
   stateDict: StateDict;
 }
@@ -144,36 +139,34 @@ export interface ImportResult {
 /** Reads an export folder written by TokenScope or by `save_tokenscope` in PyTorch. */
 export async function importFromPyTorch(dir: string): Promise<ImportResult> {
   const cfgFile = path.join(dir, 'config.json');
-  let text: string;
-  try {
-    text = await fs.readFile(cfgFile, 'utf8');
-  } catch (err) {
-    throw new Error(`${cfgFile}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${cfgFile}: not valid JSON (${(err as Error).message})`);
-  }
-  const { json, train, outChannels } = parseExportConfig(raw, cfgFile);
-  const weightsFile = path.join(dir, typeof json.weights === 'string' ? json.weights : 'model.safetensors');
+  const { arch, parsed } = await readModelConfig(cfgFile);
+  const weightsFile = path.join(dir, parsed.weights ?? 'model.safetensors');
   const file = await readSafetensors(weightsFile);
   const shapes: Record<string, number[]> = {};
   for (const [k, t] of Object.entries(file.tensors)) shapes[k] = t.shape;
-  const problems = checkNetParams(shapes, referenceLayers(train.model, outChannels));
-  if (problems.length) throw new Error(`${weightsFile}: does not match ${cfgFile}: ${problems.join('; ')}`);
-  const stateDict = safeFileToStateDict(file, weightsFile);
-  const input: InputDescription | null = json.input
-    ? {
-        height: json.input.height,
-        width: json.input.width,
-        channelNames: json.input.channel_names,
-        encoding: json.input.encoding,
-        ...(json.input.normalization ? { normalization: json.input.normalization } : {}),
-      }
-    : null;
-  return { config: train, outChannels, input, json, stateDict };
+  return importWeights(arch, parsed, { cfgFile, weightsFile, shapes, load: async () => safeFileToStateDict(file, weightsFile) });
+}
+
+/** config.json read, its architecture found and its settings validated. */
+export async function readModelConfig(cfgFile: string): Promise<{ arch: TokenizerArchitecture; parsed: ParsedModelConfig }> {
+  const raw = await readConfigJson(cfgFile);
+  const arch = architectureFor(raw, cfgFile);
+  return { arch, parsed: arch.parseConfig(raw, cfgFile) };
+}
+
+/**
+ * The one import path every weights format ends in: names and shapes checked against
+ * config.json before a single tensor is made, then the state dict.
+ */
+export async function importWeights(
+  arch: TokenizerArchitecture,
+  parsed: ParsedModelConfig,
+  src: { cfgFile: string; weightsFile: string; shapes: Record<string, readonly number[]>; load: () => Promise<StateDict> },
+): Promise<ImportResult> {
+  const problems = arch.checkWeights(parsed, src.shapes);
+  if (problems.length) throw new Error(`${src.weightsFile}: does not match ${src.cfgFile}: ${problems.join('; ')}`);
+  const { weights: _weights, ...rest } = parsed;
+  return { ...rest, stateDict: await src.load() };
 }
 
 export { disposeStateDict };
