@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { bannerLine } from './banner';
 import { action } from './errors';
 import { intOption } from './options';
+import { configOption } from './torch-config-option';
 import { DIST_WEB, VERSION } from './paths';
 
 /**
@@ -19,13 +20,14 @@ export function registerServe(program: Command): void {
     .option('--token <token>', 'access token (default: a random one)')
     .option('--data <path>', 'open this data file or folder instead of the procedural scene')
     .option('--checkpoint <path>', 'open this checkpoint')
+    .option('--config <file>', "config.json of a PyTorch --checkpoint (.pth) that has none beside it")
     .option('--seed <n>', 'procedural scene seed', intOption(0))
     .option('--frames <n>', 'procedural scene length', intOption(1, 10_000))
     .option('--size <n>', 'procedural scene grid side in cells', intOption(16, 1024))
     .option('--checkpoint-dir <dir>', 'where Save Checkpoint writes (default: ./tokenscope-checkpoints)')
     .option('--static <dir>', 'the built renderer to serve (default: dist-web/ of this package)')
     .action(
-      action('serve', async (opts: { port: number; host: string; token?: string; data?: string; checkpoint?: string; seed?: number; frames?: number; size?: number; static?: string; checkpointDir?: string }) => {
+      action('serve', async (opts: { port: number; host: string; token?: string; data?: string; checkpoint?: string; config?: string; seed?: number; frames?: number; size?: number; static?: string; checkpointDir?: string }) => {
         // Loaded here, not at the top, so that `--help` doesn't wait for TensorFlow.js.
         const { createWorkspace } = await import('../service/workspace');
         const { startWebServer } = await import('../web/server');
@@ -42,7 +44,7 @@ export function registerServe(program: Command): void {
         const status = await workspace.getStatus();
         process.stderr.write(bannerLine(status.backend, VERSION) + '\n');
         if (opts.data) await workspace.openPath(opts.data);
-        if (opts.checkpoint) await workspace.openCheckpoint(opts.checkpoint);
+        if (opts.checkpoint) await workspace.openCheckpoint(opts.checkpoint, configOption(opts));
         const staticDir = path.resolve(opts.static ?? DIST_WEB);
         if (!existsSync(path.join(staticDir, 'index.html'))) {
           process.stderr.write(`tokenscope serve: warning: ${staticDir} has no index.html; run \`npm run build:web\` first (the API still works)\n`);

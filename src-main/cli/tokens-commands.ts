@@ -4,21 +4,23 @@ import { action, UsageError } from './errors';
 import { addDataOptions, formatBytes, openWorkspace, withJobProgress } from './open-workspace';
 import type { DataOptions } from './open-workspace';
 import { ProgressBar } from './progress-bar';
+import { CONFIG_HELP, configOption } from './torch-config-option';
 
 /** `encode`, `decode` and `export`: a checkpoint applied to data, results written as files. */
 export function registerTokenCommands(program: Command): void {
   addDataOptions(
     program
       .command('encode')
-      .argument('<checkpoint>', 'checkpoint file or export folder')
+      .argument('<checkpoint>', 'checkpoint file, export folder or PyTorch .pth')
       .argument('[data]', 'data file or folder (default: the procedural scene)')
       .description('encode every frame to token ids and write them as .npy int32 [T, h, w] (or [T, h, w, depth])')
-      .requiredOption('-o, --out <file>', 'output .npy'),
+      .requiredOption('-o, --out <file>', 'output .npy')
+      .option('--config <file>', CONFIG_HELP),
   ).action(
-    action('encode', async (checkpoint: string, data: string | undefined, o: DataOptions & { out: string }) => {
+    action('encode', async (checkpoint: string, data: string | undefined, o: DataOptions & { out: string; config?: string }) => {
       const ws = await openWorkspace(data, o);
       try {
-        await ws.openCheckpoint(checkpoint);
+        await ws.openCheckpoint(checkpoint, configOption(o));
         const tokens = await withJobProgress(ws, 'encode', () => ws.encodeAll());
         const { writeTokenDataset } = await import('../engine/checkpoint/export');
         const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
@@ -33,18 +35,19 @@ export function registerTokenCommands(program: Command): void {
 
   program
     .command('decode')
-    .argument('<checkpoint>', 'checkpoint file or export folder')
+    .argument('<checkpoint>', 'checkpoint file, export folder or PyTorch .pth')
     .argument('<tokens>', '.npy of integer token ids [T, h, w] (or [T, h, w, depth])')
     .description('decode token ids to frames: class maps uint8 [T, groups, H, W] for class data, values float32 [T, C, H, W] otherwise')
     .requiredOption('-o, --out <file>', 'output .npy')
+    .option('--config <file>', CONFIG_HELP)
     .action(
-      action('decode', async (checkpoint: string, tokensFile: string, o: { out: string }) => {
+      action('decode', async (checkpoint: string, tokensFile: string, o: { out: string; config?: string }) => {
         const { readNpy, toInt32, writeNpy } = await import('../data/npy');
         const arr = await readNpy(path.resolve(tokensFile));
         if (arr.dtype.startsWith('float')) throw new UsageError(`${path.basename(tokensFile)}: token ids must be integers, not ${arr.dtype}`);
         const ws = await openWorkspace(undefined, {});
         try {
-          await ws.openCheckpoint(checkpoint);
+          await ws.openCheckpoint(checkpoint, configOption(o));
           const frames = arr.shape[0] ?? 0;
           const bar = new ProgressBar('decode', frames);
           const result = await ws.decodeTokenArray(toInt32(arr), arr.shape, (done) => (done >= frames ? bar.finish(done) : bar.update(done)));
@@ -63,12 +66,13 @@ export function registerTokenCommands(program: Command): void {
       .argument('<checkpoint>', 'checkpoint file')
       .argument('<dir>', 'folder to write model.safetensors, config.json, codebook.npy and tokens.npy into')
       .description('export a tokenizer for PyTorch (safetensors with PyTorch names and layouts) plus the token dataset of the data')
-      .option('--data <path>', 'data whose tokens to export (default: the procedural scene)'),
+      .option('--data <path>', 'data whose tokens to export (default: the procedural scene)')
+      .option('--config <file>', CONFIG_HELP),
   ).action(
-    action('export', async (checkpoint: string, dir: string, o: DataOptions & { data?: string }) => {
+    action('export', async (checkpoint: string, dir: string, o: DataOptions & { data?: string; config?: string }) => {
       const ws = await openWorkspace(o.data, o);
       try {
-        await ws.openCheckpoint(checkpoint);
+        await ws.openCheckpoint(checkpoint, configOption(o));
         const files = await withJobProgress(ws, 'encode', () => ws.exportCheckpoint(path.resolve(dir)));
         const { stat } = await import('node:fs/promises');
         for (const f of files) process.stdout.write(`${f}\t${formatBytes((await stat(f)).size)}\n`);

@@ -179,3 +179,24 @@ describe.skipIf(!py.ok)(`torch.save checkpoints read in TypeScript${py.ok ? '' :
     expect((err as Error).message).toBe(`${path.join(dir, 'nope.pth')}: no such file`);
   });
 });
+
+describe('hostile checkpoints written without Python', () => {
+  it('refuses every global outside the allow-list, naming the file and the global, and runs nothing', async () => {
+    const { makeHostilePth } = await import('./hostile-pth');
+    const own = await fs.mkdtemp(path.join(os.tmpdir(), 'ts-pth-hostile-'));
+    try {
+      const marker = path.join(own, 'PWNED');
+      for (const [module, name] of [['posix', 'system'], ['os', 'system'], ['builtins', 'eval'], ['builtins', 'exec'], ['subprocess', 'check_output'], ['torch', 'load'], ['torch._utils', '_rebuild_device_tensor_from_numpy'], ['collections', 'defaultdict']] as const) {
+        const file = path.join(own, `${module}.${name}.pth`);
+        await fs.writeFile(file, makeHostilePth(name === 'eval' || name === 'exec' ? `__import__('os').system('touch ${marker}')` : `touch ${marker}`, module, name));
+        const err = await readTorchCheckpoint(file).catch((e: unknown) => e);
+        expect(err, file).toBeInstanceOf(TorchCheckpointError);
+        expect((err as Error).message).toContain(`${file}: data.pkl byte `);
+        expect((err as Error).message).toContain(`refused to load: the pickle names the global ${module}.${name}`);
+      }
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      await fs.rm(own, { recursive: true, force: true });
+    }
+  });
+});
