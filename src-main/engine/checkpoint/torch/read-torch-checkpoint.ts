@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { TorchCheckpointError } from './errors';
 import { isTensorView, PyDict, typeName, type PickleValue, type TensorView, type TorchDType } from './pickle-values';
 import { keyText, toPlain } from './plain-values';
-import { bytesPerElement, gatherFloat32, numelOf, viewSpan } from './strided-gather';
+import { bytesPerElement, gatherFloat32, isRowMajor, numelOf, viewSpan } from './strided-gather';
 import { unpickle } from './unpickler';
 import { ZipArchive } from './zip-archive';
 
@@ -141,7 +141,8 @@ function tensorRef(zip: ZipArchive, prefix: string, name: string, v: TensorView,
   if (v.storage.numel * es > info.size) {
     fail(`${what}: storage ${member} holds ${info.size} bytes, less than the ${v.storage.numel} × ${es} its header declares (truncated or corrupt)`);
   }
-  const span = viewSpan({ dtype, offset: v.offset, shape, stride: v.stride });
+  const view = { dtype, offset: v.offset, shape, stride: v.stride };
+  const span = viewSpan(view);
   if (span && span.end > v.storage.numel) {
     fail(`${what} (offset ${v.offset}, stride [${v.stride.join(', ')}]) reaches element ${span.end - 1} of a storage of ${v.storage.numel} elements`);
   }
@@ -151,8 +152,13 @@ function tensorRef(zip: ZipArchive, prefix: string, name: string, v: TensorView,
     shape,
     async read() {
       if (!span) return new Float32Array(0);
+      if (dtype === 'float32' && isRowMajor(view)) {
+        // The common case: the file's bytes are the answer; read them into it, with no copy.
+        const out = new Float32Array(n);
+        if (await zip.readInto(member, span.first * es, new Uint8Array(out.buffer))) return out;
+      }
       const bytes = await zip.readRange(member, span.first * es, span.end * es);
-      return gatherFloat32({ dtype, offset: v.offset, shape, stride: v.stride }, bytes, span.first);
+      return gatherFloat32(view, bytes, span.first);
     },
   };
 }

@@ -68,7 +68,8 @@ export function gatherFloat32(v: StridedView, bytes: Uint8Array, first: number):
   return out;
 }
 
-function isRowMajor(v: StridedView): boolean {
+/** Whether the view is laid out row-major (size-1 dimensions may have any stride). */
+export function isRowMajor(v: StridedView): boolean {
   let expect = 1;
   for (let i = v.shape.length - 1; i >= 0; i--) {
     if (v.shape[i]! !== 1 && v.stride[i]! !== expect) return false;

@@ -100,6 +100,26 @@ export class ZipArchive {
     return plain.subarray(begin, end);
   }
 
+  /**
+   * Reads bytes [begin, begin + target.length) of a stored member straight into `target` (no
+   * intermediate copy); returns false for a deflated member, which the caller reads otherwise.
+   */
+  async readInto(name: string, begin: number, target: Uint8Array): Promise<boolean> {
+    const m = this.members.get(name);
+    if (!m) this.fail(`zip member ${name} is missing`);
+    if (m.method !== 0) return false;
+    const end = begin + target.length;
+    if (begin < 0 || end > m.size) this.fail(`zip member ${name}: bytes [${begin}, ${end}) are outside its ${m.size} bytes`);
+    const start = await this.dataStart(m);
+    let got = 0;
+    while (got < target.length) {
+      const { bytesRead } = await this.handle.read(target, got, target.length - got, start + begin + got);
+      if (bytesRead === 0) this.fail(`zip member ${name}: truncated`);
+      got += bytesRead;
+    }
+    return true;
+  }
+
   async read(name: string): Promise<Buffer> {
     const m = this.members.get(name);
     if (!m) this.fail(`zip member ${name} is missing`);
