@@ -140,6 +140,10 @@ export interface ImportResult extends Omit<ParsedModelConfig, 'weights'> {
 export async function importFromPyTorch(dir: string): Promise<ImportResult> {
   const cfgFile = path.join(dir, 'config.json');
   const { arch, parsed } = await readModelConfig(cfgFile);
+  // The config may name its weights file, but only beside it: a file never picks where we read.
+  if (parsed.weights !== null && (parsed.weights !== path.basename(parsed.weights) || parsed.weights.startsWith('.'))) {
+    throw new Error(`${cfgFile}: "weights" must be a file name beside config.json, not ${JSON.stringify(parsed.weights)}`);
+  }
   const weightsFile = path.join(dir, parsed.weights ?? 'model.safetensors');
   const file = await readSafetensors(weightsFile);
   const shapes: Record<string, number[]> = {};

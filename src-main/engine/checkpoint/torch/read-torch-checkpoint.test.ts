@@ -200,3 +200,39 @@ describe('hostile checkpoints written without Python', () => {
     }
   });
 });
+
+describe('bounded inflation', () => {
+  it('refuses a deflated storage whose declared size is over the memory budget, before inflating it', async () => {
+    const { zipSync } = await import('fflate');
+    const { hostilePickle } = await import('./hostile-pth');
+    // {'w': _rebuild_tensor_v2(('storage', torch.FloatStorage, '0', 'cpu', 4), 0, (4,), (1,), False, OrderedDict())}
+    const u = (s: string) => [0x58, ...new Uint8Array(new Uint32Array([s.length]).buffer), ...Buffer.from(s)];
+    const pkl = Uint8Array.from([
+      0x80, 0x02, 0x7d, 0x28, ...u('w'),
+      0x63, ...Buffer.from('torch._utils\n_rebuild_tensor_v2\n'),
+      0x28, 0x28, ...u('storage'), 0x63, ...Buffer.from('torch\nFloatStorage\n'), ...u('0'), ...u('cpu'), 0x4b, 4, 0x74, 0x51,
+      0x4b, 0, 0x4b, 4, 0x85, 0x4b, 1, 0x85, 0x89, 0x63, ...Buffer.from('collections\nOrderedDict\n'), 0x29, 0x52, 0x74, 0x52,
+      0x75, 0x2e,
+    ]);
+    const own = await fs.mkdtemp(path.join(os.tmpdir(), 'ts-pth-bomb-'));
+    try {
+      const file = path.join(own, 'bomb.pth');
+      // 4 floats used, 1 MiB of zeros declared: a tiny deflated member that inflates far past the budget.
+      await fs.writeFile(file, zipSync({ 'a/data.pkl': [pkl, { level: 0 }], 'a/data/0': [new Uint8Array(1 << 20), { level: 9 }] }));
+      const err = await readTorchCheckpoint(file, { memoryBudgetBytes: 65_536 }).catch((e: unknown) => e);
+      expect((err as Error).message).toBe(`${file}: tensor "w" [4] float32: storage a/data/0 is compressed and inflates to 1048576 bytes, over the memory budget of 65536 bytes`);
+      await withFile(file, async (ck) => expect(Array.from(await ck.stateDict.get('w')!.read())).toEqual([0, 0, 0, 0]));
+    } finally {
+      await fs.rm(own, { recursive: true, force: true });
+    }
+  });
+});
+
+async function withFile(file: string, use: (ck: TorchCheckpoint) => Promise<void>): Promise<void> {
+  const ck = await readTorchCheckpoint(file);
+  try {
+    await use(ck);
+  } finally {
+    await ck.close();
+  }
+}

@@ -137,6 +137,8 @@ function tensorRef(zip: ZipArchive, prefix: string, name: string, v: TensorView,
   const member = `${prefix}data/${v.storage.key}`;
   const info = zip.members.get(member);
   if (!info) fail(`${what}: its storage ${member} is missing from the archive`);
+  // A deflated member is inflated whole: its declared size, not the tensor's, is what it costs.
+  if (info.method !== 0 && info.size > budget) fail(`${what}: storage ${member} is compressed and inflates to ${info.size} bytes, over the memory budget of ${budget} bytes`);
   const es = bytesPerElement(dtype);
   if (v.storage.numel * es > info.size) {
     fail(`${what}: storage ${member} holds ${info.size} bytes, less than the ${v.storage.numel} × ${es} its header declares (truncated or corrupt)`);
