@@ -78,11 +78,13 @@ describe.skipIf(!py.ok)(`torch.save checkpoints read in TypeScript${py.ok ? '' :
     });
   });
 
-  it("finds OccWorld's {'state_dict', 'optimizer', 'epoch'} state dict and keeps epoch and the optimizer's settings as plain values", async () => {
+  it("finds OccWorld's {'state_dict', 'optimizer', 'scheduler', 'epoch', 'global_iter'} state dict and keeps epoch and the optimizer's settings as plain values", async () => {
     await withCheckpoint('occworld-style.pth', async (ck) => {
       const shapes = Object.fromEntries([...ck.stateDict].map(([k, t]) => [k, t.shape]));
       expect(shapes).toEqual(fx.occworldStyle.shapes);
       expect(ck.extra.epoch).toBe(3);
+      expect(ck.extra.global_iter).toBe(1234);
+      expect(ck.extra.scheduler).toMatchObject({ T_max: 10, last_epoch: 0, base_lrs: [fx.occworldStyle.lr] });
       const optim = ck.extra.optimizer as { param_groups: Array<{ lr: number; betas: number[] }>; state: Record<string, { exp_avg: unknown }> };
       expect(optim.param_groups[0]!.lr).toBe(fx.occworldStyle.lr);
       expect(optim.param_groups[0]!.betas).toEqual([0.9, 0.999]);

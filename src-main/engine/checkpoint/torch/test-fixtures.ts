@@ -54,7 +54,9 @@ m = torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3), torch.nn.GroupNorm(1, 3), torc
 opt = torch.optim.AdamW(m.parameters(), lr=1e-3)
 m(torch.randn(1, 2, 6, 6)).sum().backward()
 opt.step()
-torch.save({'state_dict': m.state_dict(), 'optimizer': opt.state_dict(), 'epoch': 3}, d + '/occworld-style.pth')
+sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10)
+# As OccWorld's train.py saves an epoch (its scheduler's state is plain numbers and lists too).
+torch.save({'state_dict': m.state_dict(), 'optimizer': opt.state_dict(), 'scheduler': sched.state_dict(), 'epoch': 3, 'global_iter': 1234}, d + '/occworld-style.pth')
 torch.save(torch.nn.DataParallel(m).state_dict(), d + '/dataparallel.pth')
 torch.save({'model': m.state_dict(), 'best_miou': 0.25}, d + '/model-key.pt')
 torch.save(m.state_dict(), d + '/legacy.pth', _use_new_zipfile_serialization=False)
