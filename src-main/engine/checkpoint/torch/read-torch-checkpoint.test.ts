@@ -102,6 +102,13 @@ describe.skipIf(!py.ok)(`torch.save checkpoints read in TypeScript${py.ok ? '' :
     await withCheckpoint('model-key.pt', async (ck) => expect(ck.extra).toEqual({ best_miou: 0.25 }));
   });
 
+  it('says so when a tensor is read after close', async () => {
+    const ck = await readTorchCheckpoint(path.join(dir, 'parameter.pth'));
+    await ck.close();
+    await ck.close();
+    await expect(ck.stateDict.get('weight')!.read()).rejects.toThrow(/parameter\.pth: zip member .*data\/0: the checkpoint was closed before its tensors were read/);
+  });
+
   it('reads an nn.Parameter saved as such', async () => {
     await withCheckpoint('parameter.pth', async (ck) => {
       expect(Array.from(await ck.stateDict.get('weight')!.read())).toEqual(fx.param.values);

@@ -56,7 +56,11 @@ export class ZipArchive {
     }
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.handle.close();
   }
 
@@ -66,6 +70,7 @@ export class ZipArchive {
 
   /** Where a member's data starts in the file (after its local header). */
   private async dataStart(m: ZipMember): Promise<number> {
+    if (this.closed) this.fail(`zip member ${m.name}: the checkpoint was closed before its tensors were read`);
     const head = await readAt(this.handle, m.localHeaderOffset, 30);
     if (head.length < 30 || head.readUInt32LE(0) !== LOCAL_SIG) this.fail(`zip member ${m.name}: local header missing at offset ${m.localHeaderOffset} (truncated or corrupt zip)`);
     const start = m.localHeaderOffset + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
