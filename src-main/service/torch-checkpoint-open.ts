@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { looksLikeTorchCheckpoint } from '../engine/checkpoint/torch-import';
+import { looksLikeTorchCheckpoint, SIGNATURE_BYTES } from '../engine/checkpoint/torch/file-signature';
 import { checkObject, checkPath } from './validate';
 import { ArgumentError } from './errors';
 
@@ -11,8 +11,8 @@ import { ArgumentError } from './errors';
 export async function isTorchCheckpointFile(file: string): Promise<boolean> {
   const h = await fs.open(file, 'r');
   try {
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await h.read(head, 0, 4, 0);
+    const head = Buffer.alloc(SIGNATURE_BYTES);
+    const { bytesRead } = await h.read(head, 0, SIGNATURE_BYTES, 0);
     return looksLikeTorchCheckpoint(head.subarray(0, bytesRead));
   } finally {
     await h.close();

@@ -22,13 +22,6 @@ export interface TorchImportResult extends ImportResult {
   extra: Record<string, unknown>;
 }
 
-/** Whether a file's first bytes say torch.save wrote it (a zip, or the legacy raw pickle). */
-export function looksLikeTorchCheckpoint(head: Uint8Array): boolean {
-  const zip = head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
-  const legacyPickle = head.length >= 2 && head[0] === 0x80 && head[1]! <= 5;
-  return zip || legacyPickle;
-}
-
 export async function importTorchCheckpoint(file: string, opts: TorchImportOptions = {}): Promise<TorchImportResult> {
   const cfgFile = opts.config ?? path.join(path.dirname(file), 'config.json');
   const { arch, parsed } = await readModelConfig(cfgFile).catch((err: Error) => {

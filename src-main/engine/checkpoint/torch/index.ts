@@ -6,3 +6,4 @@ export { readTorchCheckpoint, type TorchCheckpoint, type TorchTensorRef, type Re
 export { checkStateDict, isKnownBuffer, StateDictMismatchError, type CheckStateDictOptions } from './check-state-dict';
 export { TorchCheckpointError } from './errors';
 export type { TorchDType } from './pickle-values';
+export { looksLikeTorchCheckpoint } from './file-signature';

@@ -245,3 +245,14 @@ async function withFile(file: string, use: (ck: TorchCheckpoint) => Promise<void
     await ck.close();
   }
 }
+
+describe('telling a torch.save file from TokenScope’s own checkpoint', () => {
+  it('takes zips and the legacy magic, not a safetensors header whose length starts with 0x80', async () => {
+    const { looksLikeTorchCheckpoint, LEGACY_MAGIC } = await import('./file-signature');
+    expect(looksLikeTorchCheckpoint(Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0, 0]))).toBe(true);
+    expect(looksLikeTorchCheckpoint(LEGACY_MAGIC)).toBe(true);
+    // A safetensors file with a 640-byte header: 80 02 00 00 00 00 00 00 then '{'.
+    expect(looksLikeTorchCheckpoint(Uint8Array.from([0x80, 0x02, 0, 0, 0, 0, 0, 0, 0x7b, 0x22, 0x5f, 0x5f, 0x6d, 0x65]))).toBe(false);
+    expect(looksLikeTorchCheckpoint(Uint8Array.from([0x80, 0x02, 0x7d]))).toBe(false);
+  });
+});

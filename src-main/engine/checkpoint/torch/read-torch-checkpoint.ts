@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { TorchCheckpointError } from './errors';
+import { isLegacyTorchFile, SIGNATURE_BYTES } from './file-signature';
 import { isTensorView, PyDict, typeName, type PickleValue, type TensorView, type TorchDType } from './pickle-values';
 import { keyText, toPlain } from './plain-values';
 import { bytesPerElement, gatherFloat32, isRowMajor, numelOf, viewSpan } from './strided-gather';
@@ -38,8 +39,6 @@ export interface ReadTorchOptions {
 const DEFAULT_BUDGET = 2 * 1024 ** 3;
 // The pickle of a state dict with optimizer state is kilobytes; this bounds a hostile one.
 const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
-/** torch's legacy (pre-1.6) format starts with a pickled magic number: LONG1 0x1950a86a20f9469cfc6c. */
-const LEGACY_MAGIC = Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]);
 /** Keys under which training scripts keep the model's state dict (OccWorld: `state_dict`). */
 const STATE_DICT_KEYS = ['state_dict', 'model'];
 
@@ -93,7 +92,7 @@ async function refuseLegacy(file: string): Promise<void> {
   try {
     const h = await fs.open(file, 'r');
     try {
-      head = Buffer.alloc(LEGACY_MAGIC.length);
+      head = Buffer.alloc(SIGNATURE_BYTES);
       await h.read(head, 0, head.length, 0);
     } finally {
       await h.close();
@@ -101,7 +100,7 @@ async function refuseLegacy(file: string): Promise<void> {
   } catch {
     return; // ZipArchive.open reports a missing or unreadable file.
   }
-  if (head.equals(LEGACY_MAGIC)) {
+  if (isLegacyTorchFile(head)) {
     throw new TorchCheckpointError(
       file,
       "uses torch's legacy (non-zip) format, which TokenScope does not read: re-save it with a current torch.save (zip format), e.g. torch.save(torch.load(old), new)",
