@@ -180,6 +180,8 @@ describe.skipIf(!py.ok)(`torch.save checkpoints read in TypeScript${py.ok ? '' :
     expect(await refusal('huge-shape.pth')).toMatch(/tensor "huge" \[100000, 100000\] float32 would take 40000000000 bytes as float32, over the memory budget/);
     expect(await refusal('big.pth', { memoryBudgetBytes: 100_000 })).toMatch(/tensor "big" \[256, 256\].*over the memory budget of 100000 bytes/);
     await withCheckpoint('big.pth', async (ck) => expect((await ck.stateDict.get('big')!.read()).length).toBe(65536), { memoryBudgetBytes: 262_144 });
+    // Each tensor fits a 220-byte budget; all of them together (292 bytes) do not.
+    expect(await refusal('occworld-style.pth', { memoryBudgetBytes: 220 })).toMatch(/the state dict's 6 tensors would take 292 bytes as float32, over the memory budget of 220 bytes/);
   });
 
   it('names a missing file', async () => {

@@ -32,11 +32,14 @@ export interface TorchCheckpoint {
 }
 
 export interface ReadTorchOptions {
-  /** The most bytes one tensor may take as float32 (default 2 GiB). */
+  /**
+   * The most bytes the state dict may take as float32, all tensors together (default 4 GiB):
+   * a file declaring more is refused before anything is read.
+   */
   memoryBudgetBytes?: number;
 }
 
-const DEFAULT_BUDGET = 2 * 1024 ** 3;
+const DEFAULT_BUDGET = 4 * 1024 ** 3;
 // The pickle of a state dict with optimizer state is kilobytes; this bounds a hostile one.
 const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
 /** Keys under which training scripts keep the model's state dict (OccWorld: `state_dict`). */
@@ -67,6 +70,7 @@ export async function readTorchCheckpoint(file: string, opts: ReadTorchOptions =
     }
     const { dict, key } = findStateDict(root, fail);
     const stateDict = new Map<string, TorchTensorRef>();
+    let total = 0;
     for (const [k, v] of dict.map) {
       const raw = keyText(k);
       if (typeof k !== 'string') fail(`state dict key ${raw} is a ${typeName(k)}, not a string`);
@@ -75,7 +79,9 @@ export async function readTorchCheckpoint(file: string, opts: ReadTorchOptions =
       if (!isTensorView(v)) fail(`state dict entry "${raw}" is a ${typeName(v)}, not a tensor`);
       if (stateDict.has(name)) fail(`state dict holds "${name}" twice (with and without the module. prefix)`);
       stateDict.set(name, tensorRef(zip, prefix, name, v, budget, fail));
+      total += numelOf(v.shape) * 4;
     }
+    if (total > budget) fail(`the state dict's ${stateDict.size} tensors would take ${total} bytes as float32, over the memory budget of ${budget} bytes`);
     const extra: Record<string, unknown> = {};
     if (key !== null && root instanceof PyDict) {
       for (const [k, v] of root.map) if (k !== key) extra[keyText(k)] = toPlain(v);
