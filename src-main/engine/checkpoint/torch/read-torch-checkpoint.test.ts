@@ -258,3 +258,18 @@ describe('telling a torch.save file from TokenScope’s own checkpoint', () => {
     expect(looksLikeTorchCheckpoint(Uint8Array.from([0x80, 0x02, 0x7d]))).toBe(false);
   });
 });
+
+describe('the unpickler on hand-written pickles', () => {
+  it('builds an allowed class through NEWOBJ and refuses INST, OBJ and EXT', async () => {
+    const { unpickle } = await import('./unpickler');
+    const { PyDict } = await import('./pickle-values');
+    const od = Buffer.from('collections\nOrderedDict\n', 'latin1');
+    // OrderedDict.__new__() then SETITEM 'a' = 1
+    const v = unpickle(Uint8Array.from([0x80, 0x02, 0x63, ...od, 0x29, 0x81, 0x8c, 1, 0x61, 0x4b, 1, 0x73, 0x2e]), { source: 'x.pkl' });
+    expect(v).toBeInstanceOf(PyDict);
+    expect([...(v as InstanceType<typeof PyDict>).map]).toEqual([['a', 1]]);
+    expect(() => unpickle(Uint8Array.from([0x80, 0x02, 0x82, 1, 0x2e]), { source: 'x.pkl' })).toThrow(/^x\.pkl byte 2 \(opcode 0x82\): refused: this opcode builds an arbitrary Python object/);
+    expect(() => unpickle(Uint8Array.from([0x80, 0x02, 0x28, 0x69, ...Buffer.from('os\nsystem\n'), 0x2e]), { source: 'x.pkl' })).toThrow(/opcode 0x69\): refused/);
+    expect(() => unpickle(Uint8Array.from([0x80, 0x02, 0x4b, 1]), { source: 'x.pkl' })).toThrow(/x\.pkl byte 4 .*ends at byte 4/);
+  });
+});

@@ -6,8 +6,9 @@ import { PyDict, PySet, PyTuple, typeName, type GlobalRef, type PickleValue, typ
  * opcodes a newer Python may emit). It is a plain stack machine over the bytes: no recursion, so
  * deep nesting cannot overflow the JS stack; every length is checked against the bytes left, so
  * a lying length fails at once; the stack, the memo and the mark stack grow by at most one entry
- * per opcode, so memory is bounded by the pickle's size. Globals go through allowed-globals.ts;
- * opcodes that build arbitrary objects (INST, OBJ, NEWOBJ, EXT*) are refused.
+ * per opcode, so memory is bounded by the pickle's size. Globals go through allowed-globals.ts,
+ * and REDUCE / NEWOBJ call only those; opcodes that name classes another way (INST, OBJ, EXT*)
+ * are refused.
  */
 
 const MARK = Symbol('mark');
@@ -315,6 +316,20 @@ function run(bytes: Uint8Array, source: string): PickleValue {
         push(callGlobal(fn as GlobalRef, args.items, fail));
         break;
       }
+      case 0x81: // NEWOBJ: cls.__new__(cls, *args), for an allowed class only (OrderedDict)
+      case 0x92: {
+        // NEWOBJ_EX: the same with keyword arguments, which no allowed class takes
+        if (op === 0x92) {
+          const kwargs = pop();
+          if (!(kwargs instanceof PyDict) || kwargs.map.size) fail('NEWOBJ_EX with keyword arguments');
+        }
+        const args = pop();
+        const cls = pop();
+        if (!(args instanceof PyTuple)) fail(`NEWOBJ arguments are a ${typeName(args)}, not a tuple`);
+        if (typeof cls !== 'object' || cls === null || (cls as { kind?: unknown }).kind !== 'global') fail(`NEWOBJ builds a ${typeName(cls)}, not an allowed class`);
+        push(callGlobal(cls as GlobalRef, args.items, fail));
+        break;
+      }
       case 0x62: {
         // BUILD: sets an object's state. The objects built here (tensors, OrderedDicts) keep
         // none that matters: torch's state-dict `_metadata` and empty hook dicts are dropped.
@@ -334,8 +349,8 @@ function run(bytes: Uint8Array, source: string): PickleValue {
       }
       default:
         fail(
-          op === 0x81 || op === 0x92 || op === 0x69 || op === 0x6f || (op >= 0x82 && op <= 0x84)
-            ? 'refused: this opcode builds an arbitrary Python object (NEWOBJ, INST, OBJ or EXT), which a checkpoint does not need'
+          op === 0x69 || op === 0x6f || (op >= 0x82 && op <= 0x84)
+            ? 'refused: this opcode builds an arbitrary Python object (INST, OBJ or EXT), which a checkpoint does not need'
             : `opcode 0x${op.toString(16)} is not one torch.save writes (garbage, or not a torch checkpoint)`,
         );
     }
