@@ -149,6 +149,10 @@ describe.skipIf(!py.ok)(`torch.save checkpoints read in TypeScript${py.ok ? '' :
     expect(fx.hostileRunsUnderTorchLoad).toBe(true);
   });
 
+  it('tells a TorchScript archive from a checkpoint', async () => {
+    expect(await refusal('torchscript.pt')).toMatch(/is a TorchScript archive \(torch\.jit\.save\).*save model\.state_dict\(\) with torch\.save instead/);
+  });
+
   it('gives the legacy (non-zip) format a re-save hint', async () => {
     expect(await refusal('legacy.pth')).toMatch(/legacy \(non-zip\) format.*re-save it with a current torch\.save \(zip format\)/);
   });

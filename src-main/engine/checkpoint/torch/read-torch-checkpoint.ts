@@ -58,6 +58,9 @@ export async function readTorchCheckpoint(file: string, opts: ReadTorchOptions =
       fail(pkl.length ? `holds ${pkl.length} data.pkl members (${pkl.join(', ')}), expected one` : 'is a zip but not a torch.save checkpoint (no <archive>/data.pkl)');
     }
     const prefix = pkl[0]!.slice(0, -'data.pkl'.length);
+    if (zip.members.has(`${prefix}constants.pkl`) || [...zip.members.keys()].some((n) => n.startsWith(`${prefix}code/`))) {
+      fail('is a TorchScript archive (torch.jit.save), which holds code, not a torch.save checkpoint: save model.state_dict() with torch.save instead');
+    }
     await checkByteOrder(zip, prefix, fail);
     const pklSize = zip.members.get(pkl[0]!)!.size;
     if (pklSize > MAX_PICKLE_BYTES) fail(`data.pkl is ${pklSize} bytes, over the ${MAX_PICKLE_BYTES}-byte limit`);

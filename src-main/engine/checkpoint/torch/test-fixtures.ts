@@ -62,6 +62,8 @@ torch.save({'model': m.state_dict(), 'best_miou': 0.25}, d + '/model-key.pt')
 torch.save(m.state_dict(), d + '/legacy.pth', _use_new_zipfile_serialization=False)
 shapes = {k: list(v.shape) for k, v in m.state_dict().items()}
 
+torch.jit.save(torch.jit.script(torch.nn.Linear(2, 3)), d + '/torchscript.pt')
+
 p = torch.nn.Parameter(torch.randn(2, 3))
 torch.save({'weight': p}, d + '/parameter.pth')
 
