@@ -25,7 +25,7 @@ export interface TorchImportResult extends ImportResult {
 export async function importTorchCheckpoint(file: string, opts: TorchImportOptions = {}): Promise<TorchImportResult> {
   const cfgFile = opts.config ?? path.join(path.dirname(file), 'config.json');
   const { arch, parsed } = await readModelConfig(cfgFile).catch((err: Error) => {
-    throw opts.config ? err : new Error(`${err.message} (a .pth holds weights only: give its config.json with --config, or put it beside the checkpoint)`);
+    throw opts.config ? err : new Error(`${err.message} (a .pth holds weights only: put the config.json describing its model beside it, or name it with --config in the CLI)`);
   });
   const ck = await readTorchCheckpoint(file, opts.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: opts.memoryBudgetBytes } : {});
   try {
