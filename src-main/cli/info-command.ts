@@ -8,11 +8,12 @@ import { formatBytes } from './open-workspace';
 export function registerInfo(program: Command): void {
   program
     .command('info')
-    .argument('<checkpoint>', 'checkpoint file or export folder')
+    .argument('<checkpoint>', 'checkpoint file, export folder or PyTorch .pth')
     .description("show a checkpoint's config, size and codebook health")
     .option('--json', 'print as JSON')
+    .option('--config <file>', 'config.json of a PyTorch .pth (default: config.json beside it)')
     .action(
-      action('info', async (target: string, o: { json?: boolean }) => {
+      action('info', async (target: string, o: { json?: boolean; config?: string }) => {
         const file = path.resolve(target);
         const stat = await fs.stat(file).catch(() => null);
         if (!stat) throw new Error(`${path.basename(file)}: no such checkpoint file or export folder`);
@@ -51,6 +52,8 @@ export function registerInfo(program: Command): void {
           process.stdout.write(lines.join('\n') + '\n');
           return;
         }
+        const { isTorchCheckpointFile } = await import('../service/torch-checkpoint-open');
+        if (await isTorchCheckpointFile(file)) return (await import('./torch-info')).printTorchInfo(file, o);
         const { checkpointInfo } = await import('../engine/checkpoint/checkpoint');
         const d = await checkpointInfo(file);
         if (o.json) {

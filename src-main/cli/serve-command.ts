@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { bannerLine } from './banner';
 import { action } from './errors';
 import { intOption } from './options';
+import { configOption } from './torch-config-option';
 import { DIST_WEB, VERSION } from './paths';
 import { SERVE_ACCESS_HELP, serveRoots } from './serve-access';
 
@@ -20,6 +21,7 @@ export function registerServe(program: Command): void {
     .option('--token <token>', 'access token (default: a random one)')
     .option('--data <path>', 'open this data file or folder instead of the procedural scene')
     .option('--checkpoint <path>', 'open this checkpoint')
+    .option('--config <file>', "config.json of a PyTorch --checkpoint (.pth) that has none beside it")
     .option('--seed <n>', 'procedural scene seed', intOption(0))
     .option('--frames <n>', 'procedural scene length', intOption(1, 10_000))
     .option('--size <n>', 'procedural scene grid side in cells', intOption(16, 1024))
@@ -30,7 +32,7 @@ export function registerServe(program: Command): void {
     .option('--allow-overwrite', 'let browser clients replace files in the roots that TokenScope did not write')
     .addHelpText('after', SERVE_ACCESS_HELP)
     .action(
-      action('serve', async (opts: { port: number; host: string; token?: string; data?: string; checkpoint?: string; follow?: string; seed?: number; frames?: number; size?: number; static?: string; checkpointDir?: string; root: string[]; allowOverwrite?: boolean }) => {
+      action('serve', async (opts: { port: number; host: string; token?: string; data?: string; checkpoint?: string; config?: string; follow?: string; seed?: number; frames?: number; size?: number; static?: string; checkpointDir?: string; root: string[]; allowOverwrite?: boolean }) => {
         // Loaded here, not at the top, so that `--help` doesn't wait for TensorFlow.js.
         const { createWorkspace } = await import('../service/workspace');
         const { startWebServer } = await import('../web/server');
@@ -47,7 +49,7 @@ export function registerServe(program: Command): void {
         const status = await workspace.getStatus();
         process.stderr.write(bannerLine(status.backend, VERSION) + '\n');
         if (opts.data) await workspace.openPath(opts.data);
-        if (opts.checkpoint) await workspace.openCheckpoint(opts.checkpoint);
+        if (opts.checkpoint) await workspace.openCheckpoint(opts.checkpoint, configOption(opts));
         if (opts.follow) {
           const { info } = await workspace.followRun(opts.follow);
           process.stderr.write(`following ${info.dir}: ${info.checkpoints.length} checkpoint(s) so far, ${info.metricsCount} step(s) of metrics\n`);

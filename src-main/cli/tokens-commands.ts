@@ -6,22 +6,24 @@ import type { DataOptions } from './open-workspace';
 import { intOption } from './options';
 import { checkOutputFile, checkOutputFolder } from './output-paths';
 import { ProgressBar } from './progress-bar';
+import { CONFIG_HELP, configOption } from './torch-config-option';
 
 /** `encode`, `decode` and `export`: a checkpoint applied to data, results written as files. */
 export function registerTokenCommands(program: Command): void {
   addDataOptions(
     program
       .command('encode')
-      .argument('<checkpoint>', 'checkpoint file or export folder')
+      .argument('<checkpoint>', 'checkpoint file, export folder or PyTorch .pth')
       .argument('[data]', 'data file or folder (default: the procedural scene)')
       .description('encode every frame to token ids and write them as .npy int32 [T, h, w] (or [T, h, w, depth])')
-      .requiredOption('-o, --out <file>', 'output .npy'),
+      .requiredOption('-o, --out <file>', 'output .npy')
+      .option('--config <file>', CONFIG_HELP),
   ).action(
-    action('encode', async (checkpoint: string, data: string | undefined, o: DataOptions & { out: string }) => {
+    action('encode', async (checkpoint: string, data: string | undefined, o: DataOptions & { out: string; config?: string }) => {
       await checkOutputFile(o.out, '-o');
       const ws = await openWorkspace(data, o);
       try {
-        await ws.openCheckpoint(checkpoint);
+        await ws.openCheckpoint(checkpoint, configOption(o));
         const tokens = await withJobProgress(ws, 'encode', () => ws.encodeAll());
         const { writeTokenDataset } = await import('../engine/checkpoint/export');
         const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
@@ -36,12 +38,13 @@ export function registerTokenCommands(program: Command): void {
 
   program
     .command('decode')
-    .argument('<checkpoint>', 'checkpoint file or export folder')
+    .argument('<checkpoint>', 'checkpoint file, export folder or PyTorch .pth')
     .argument('<tokens>', '.npy of integer token ids [T, h, w] (or [T, h, w, depth])')
     .description('decode token ids to frames: class maps uint8 [T, groups, H, W] for class data, values float32 [T, C, H, W] otherwise')
     .requiredOption('-o, --out <file>', 'output .npy')
+    .option('--config <file>', CONFIG_HELP)
     .action(
-      action('decode', async (checkpoint: string, tokensFile: string, o: { out: string }) => {
+      action('decode', async (checkpoint: string, tokensFile: string, o: { out: string; config?: string }) => {
         await checkOutputFile(o.out, '-o');
         const { readNpy, writeNpy } = await import('../data/npy');
         const { decodeTokenFile } = await import('../service/decode-token-file');
@@ -51,7 +54,7 @@ export function registerTokenCommands(program: Command): void {
         if (arr.dtype.startsWith('float')) throw new UsageError(`${path.basename(tokensFile)}: token ids must be integers, not ${arr.dtype}`);
         const ws = await openWorkspace(undefined, {});
         try {
-          await ws.openCheckpoint(checkpoint);
+          await ws.openCheckpoint(checkpoint, configOption(o));
           const frames = arr.shape[0] ?? 0;
           const bar = new ProgressBar('decode', frames);
           const result = await decodeTokenFile(ws, tokens, (done) => (done >= frames ? bar.finish(done) : bar.update(done)));
@@ -77,15 +80,16 @@ export function registerTokenCommands(program: Command): void {
       .option('--train-kit <dir>', 'write a training kit for torchrun into this new folder')
       .option('--steps <n>', 'steps in the kit\'s ready command line', intOption(1))
       .option('--processes <n>', 'processes per node in the kit\'s ready command line', intOption(1))
-      .option('--split <name>', 'Occ3D split the kit trains on (train, val)'),
+      .option('--split <name>', 'Occ3D split the kit trains on (train, val)')
+      .option('--config <file>', CONFIG_HELP),
   ).action(
-    action('export', async (checkpoint: string, dir: string | undefined, o: DataOptions & { data?: string; trainKit?: string; steps?: number; processes?: number; split?: string }) => {
+    action('export', async (checkpoint: string, dir: string | undefined, o: DataOptions & { data?: string; config?: string; trainKit?: string; steps?: number; processes?: number; split?: string }) => {
       if (!dir && !o.trainKit) throw new UsageError('export needs a folder: `export CHECKPOINT DIR`, or `export CHECKPOINT --train-kit DIR`');
       if (dir) await checkOutputFolder(dir, 'export folder');
       if (o.trainKit) await checkOutputFolder(o.trainKit, 'training kit folder');
       const ws = await openWorkspace(o.data, o);
       try {
-        await ws.openCheckpoint(checkpoint);
+        await ws.openCheckpoint(checkpoint, configOption(o));
         const { stat } = await import('node:fs/promises');
         if (dir) {
           const files = await withJobProgress(ws, 'encode', () => ws.exportCheckpoint(path.resolve(dir)));

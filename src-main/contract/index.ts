@@ -159,6 +159,11 @@ export interface TrainProgress {
   message?: string;
 }
 
+/** openCheckpoint's options: the config.json describing a PyTorch checkpoint's architecture. */
+export interface OpenCheckpointOptions {
+  config?: string;
+}
+
 export interface CheckpointInfo {
   path: string;
   step: number;
@@ -332,7 +337,8 @@ export interface TokenScopeService {
   defaultTrainConfig(): Promise<TrainConfig>;
 
   saveCheckpoint(path?: string): Promise<CheckpointInfo>;
-  openCheckpoint(path: string): Promise<CheckpointInfo>;
+  /** A TokenScope checkpoint, an export folder, or a PyTorch .pth/.pt/.ckpt (its config.json beside it or as `opts.config`). */
+  openCheckpoint(path: string, opts?: OpenCheckpointOptions): Promise<CheckpointInfo>;
   /** safetensors + config.json (+ codebook.npy, tokens.npy) into a folder. */
   exportCheckpoint(dir: string): Promise<string[]>;
   /**

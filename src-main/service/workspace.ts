@@ -5,6 +5,7 @@ import type {
   AppStatus,
   BackendStatus,
   CheckpointInfo,
+  OpenCheckpointOptions,
   CodebookView,
   CodeOccurrence,
   DecodedFrame,
@@ -36,6 +37,10 @@ import { Tokenizer } from '../engine/tokenizer';
 import { sourceNormalization } from '../engine/model/normalization';
 import { checkpointInfo, disposeSnapshot, loadCheckpoint, saveCheckpoint as writeCheckpoint } from '../engine/checkpoint/checkpoint';
 import { disposeStateDict, exportForPyTorch, importFromPyTorch, writeTokenDataset } from '../engine/checkpoint/export';
+import type { ImportResult } from '../engine/checkpoint/export';
+import { buildImportedTokenizer } from '../engine/checkpoint/architecture-registry';
+import { importTorchCheckpoint } from '../engine/checkpoint/torch-import';
+import { checkpointOpenOptions, isTorchCheckpointFile } from './torch-checkpoint-open';
 import { sameArchitecture } from '../engine/checkpoint/checkpoint';
 import { accuracyPerHorizon } from '../engine/predict/prediction-metrics';
 import { stepsAhead } from '../engine/predict/token-volume';
@@ -489,11 +494,13 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     return s.info?.tokenGrid ?? [0, 0];
   }
 
-  async openCheckpoint(p: string): Promise<CheckpointInfo> {
+  async openCheckpoint(p: string, opts?: OpenCheckpointOptions): Promise<CheckpointInfo> {
     const file = path.resolve(checkPath('openCheckpoint', p));
+    const torchOpts = checkpointOpenOptions('openCheckpoint', opts);
     if (this.trainingActive()) throw new ServiceStateError('openCheckpoint: training is running (stop it first)');
     const stat = await statPath(file, 'no such checkpoint file or export folder');
     if (stat.isDirectory()) return this.openExport(file);
+    if (await isTorchCheckpointFile(file)) return this.openImported(await importTorchCheckpoint(file, torchOpts), file, stat.size);
 
     const snapshot = await loadCheckpoint(file);
     let tokenizer: Tokenizer | null = null;
@@ -525,13 +532,22 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   /** An export folder (config.json + model.safetensors), from TokenScope or from PyTorch. */
   private async openExport(dir: string): Promise<CheckpointInfo> {
     const imported = await importFromPyTorch(dir);
+    let sizeBytes = 0;
+    try {
+      for (const name of await fs.readdir(dir)) sizeBytes += (await fs.stat(path.join(dir, name))).size;
+    } catch (err) {
+      disposeStateDict(imported.stateDict);
+      throw err;
+    }
+    return this.openImported(imported, dir, sizeBytes);
+  }
+
+  /** Weights imported from outside (an export folder, a PyTorch .pth) become the session's tokenizer. */
+  private openImported(imported: ImportResult, dir: string, sizeBytes: number): CheckpointInfo {
     let tokenizer: Tokenizer | null = null;
     try {
       const encoding = this.encodingFor(imported.input?.encoding, imported.config.model.inChannels);
-      tokenizer = new Tokenizer(imported.config, encoding);
-      tokenizer.loadStateDict(imported.stateDict, path.basename(dir));
-      let sizeBytes = 0;
-      for (const name of await fs.readdir(dir)) sizeBytes += (await fs.stat(path.join(dir, name))).size;
+      tokenizer = buildImportedTokenizer(imported, encoding, path.basename(dir));
       const f = 2 ** imported.config.model.stages;
       const grid: [number, number] = imported.input ? [imported.input.height / f, imported.input.width / f] : [0, 0];
       // A training kit's checkpoint says its step; other exports are step 0.

@@ -2,13 +2,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Variable } from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../contract';
-import { DataError } from '../../data/errors';
 import { encodeNpy } from '../../data/npy';
-import { readText } from '../../data/read-bytes';
 import { writeFileAtomic } from '../../util/atomic-write';
-import { buildExportConfig, parseExportConfig, type ExportConfigJson, type InputDescription } from './export-config';
-import { configProblems, disposeSnapshot, loadCheckpoint } from './checkpoint';
 import { fileInFolder } from './folder-file';
+import { buildExportConfig, type ExportConfigJson, type InputDescription } from './export-config';
+import { architectureFor, type ParsedModelConfig, type TokenizerArchitecture } from './architecture-registry';
+import { readConfigJson } from './config-json';
+import { disposeSnapshot, loadCheckpoint } from './checkpoint';
 import { checkNetParams, referenceLayers, shapesOf } from './layers';
 import { readSafetensors, readSafetensorsHeader, encodeSafetensors } from './safetensors';
 import { disposeStateDict, safeFileToStateDict, stateDictToSafe, type StateDict } from './tensor-io';
@@ -132,61 +132,51 @@ export async function writeTokenDataset(file: string, tokens: Int32Array, shape:
   await writeFileAtomic(file, encodeNpy(tokens, [...shape]));
 }
 
-export interface ImportResult {
-  /** Settings to build the Tokenizer with (training fields from the export, or defaults). */
-  config: TrainConfig;
-  /** Decoder output channels. */
-  outChannels: number;
-  /** The frames the model was made for, when the export says. */
-  input: InputDescription | null;
-  json: ExportConfigJson;
+export interface ImportResult extends Omit<ParsedModelConfig, 'weights'> {
   /** PyTorch names and layouts, for Tokenizer.loadStateDict; the caller disposes it. */
   stateDict: StateDict;
 }
 
-/** A config.json is a few KB; anything near this is not one. */
-const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
-
 /** Reads an export folder written by TokenScope or by `save_tokenscope` in PyTorch. */
 export async function importFromPyTorch(dir: string): Promise<ImportResult> {
   const cfgFile = path.join(dir, 'config.json');
-  let text: string;
-  try {
-    text = await readText(cfgFile, MAX_CONFIG_BYTES);
-  } catch (err) {
-    throw new Error(`${cfgFile}: cannot read (${err instanceof DataError ? err.problem : (err as Error).message})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${cfgFile}: not valid JSON (${(err as Error).message})`);
-  }
-  const { json, train, outChannels } = parseExportConfig(raw, cfgFile);
-  const weightsFile = await fileInFolder(dir, json.weights ?? 'model.safetensors', 'weights', cfgFile);
-  if (json.codebook !== null && json.codebook !== undefined) await fileInFolder(dir, json.codebook, 'codebook', cfgFile);
+  const { arch, parsed } = await readModelConfig(cfgFile);
+  // The config may name its weights file, but only a plain file inside its folder: a file never picks where we read.
+  const weightsFile = await fileInFolder(dir, parsed.weights ?? 'model.safetensors', 'weights', cfgFile);
+  const codebook = parsed.json.codebook;
+  if (codebook !== null && codebook !== undefined) await fileInFolder(dir, codebook, 'codebook', cfgFile);
   // The header alone (a few KB) must match the config before the weights are read or anything is built.
   const header = await readSafetensorsHeader(weightsFile);
   const headerShapes: Record<string, number[]> = {};
   for (const [k, e] of Object.entries(header.entries)) headerShapes[k] = e.shape;
-  const headerProblems = configProblems(train, outChannels, headerShapes);
+  const headerProblems = arch.checkWeights(parsed, headerShapes);
   if (headerProblems.length) throw new Error(`${weightsFile}: does not match ${cfgFile}: ${headerProblems.join('; ')}`);
   const file = await readSafetensors(weightsFile);
   const shapes: Record<string, number[]> = {};
   for (const [k, t] of Object.entries(file.tensors)) shapes[k] = t.shape;
-  const problems = checkNetParams(shapes, referenceLayers(train.model, outChannels));
-  if (problems.length) throw new Error(`${weightsFile}: does not match ${cfgFile}: ${problems.join('; ')}`);
-  const stateDict = safeFileToStateDict(file, weightsFile);
-  const input: InputDescription | null = json.input
-    ? {
-        height: json.input.height,
-        width: json.input.width,
-        channelNames: json.input.channel_names,
-        encoding: json.input.encoding,
-        ...(json.input.normalization ? { normalization: json.input.normalization } : {}),
-      }
-    : null;
-  return { config: train, outChannels, input, json, stateDict };
+  return importWeights(arch, parsed, { cfgFile, weightsFile, shapes, load: async () => safeFileToStateDict(file, weightsFile) });
+}
+
+/** config.json read, its architecture found and its settings validated. */
+export async function readModelConfig(cfgFile: string): Promise<{ arch: TokenizerArchitecture; parsed: ParsedModelConfig }> {
+  const raw = await readConfigJson(cfgFile);
+  const arch = architectureFor(raw, cfgFile);
+  return { arch, parsed: arch.parseConfig(raw, cfgFile) };
+}
+
+/**
+ * The one import path every weights format ends in: names and shapes checked against
+ * config.json before a single tensor is made, then the state dict.
+ */
+export async function importWeights(
+  arch: TokenizerArchitecture,
+  parsed: ParsedModelConfig,
+  src: { cfgFile: string; weightsFile: string; shapes: Record<string, readonly number[]>; load: () => Promise<StateDict> },
+): Promise<ImportResult> {
+  const problems = arch.checkWeights(parsed, src.shapes);
+  if (problems.length) throw new Error(`${src.weightsFile}: does not match ${src.cfgFile}: ${problems.join('; ')}`);
+  const { weights: _weights, ...rest } = parsed;
+  return { ...rest, stateDict: await src.load() };
 }
 
 export { disposeStateDict };

@@ -25,6 +25,7 @@ import type {
 } from '../../../../src-main/contract/index';
 import { SERVICE_METHODS } from '../../../../src-main/contract/index';
 import { AsyncLru } from '../logic/lru-cache';
+import { isCheckpointPath } from '../logic/open-target';
 import * as S from '../logic/selection';
 import type { Selection } from '../logic/selection';
 import { appendMetrics, emptyColumns } from '../logic/series';
@@ -224,6 +225,7 @@ export class AppStore {
   async openPath(path: string): Promise<void> {
     const p = path.trim().replace(/^file:\/\//, '');
     if (!p) return;
+    if (isCheckpointPath(p)) return this.openCheckpoint(decodeURI(p));
     await this.opened((c) => c.openPath(decodeURI(p)));
   }
 
