@@ -9,7 +9,8 @@ import { disposeStateDict, safeFileToStateDict, type StateDict } from '../checkp
 import { probePython, runPython } from '../checkpoint/python-check';
 import { classCrossEntropy } from '../model/losses';
 import { repoRoot } from '../quantizers/test-backend';
-import { parseOccWorldConfig, type OccWorldConfig } from './occworld-config';
+import type { OccWorldConfig } from './occworld-config';
+import { smallOccWorldConfig } from './test-configs';
 import { OccWorldNet } from './occworld-net';
 import { OccWorldQuantizer } from './occworld-quantizer';
 import { loadOccWorldStateDict, OCCWORLD_CODEBOOK } from './occworld-state-dict';
@@ -22,22 +23,6 @@ import { loadOccWorldStateDict, OCCWORLD_CODEBOOK } from './occworld-state-dict'
  */
 const torch = probePython(['torch', 'numpy']);
 const d = torch.ok ? describe : describe.skip;
-
-/** Small enough for seconds on wasm: ch 16, ch_mult [1, 2], attention at 16, 32×32×4 voxels. */
-export function smallOccWorldConfig(): OccWorldConfig {
-  const net = { ch: 16, ch_mult: [1, 2], num_res_blocks: 1, attn_resolutions: [16], dropout: 0, resamp_with_conv: true, in_channels: 32, resolution: 32, z_channels: 16 };
-  return parseOccWorldConfig(
-    {
-      type: 'VAERes2D',
-      encoder_cfg: { type: 'Encoder2D', ...net, out_ch: 16, double_z: false },
-      decoder_cfg: { type: 'Decoder2D', ...net, out_ch: 32, give_pre_end: false },
-      num_classes: 18,
-      expansion: 8,
-      vqvae_cfg: { type: 'VectorQuantizer', n_e: 64, e_dim: 8, beta: 0.5, z_channels: 16, use_voxel: false },
-    },
-    'small config',
-  );
-}
 
 const SCRIPT = String.raw`
 import json, sys, torch, torch.nn.functional as F
