@@ -11,47 +11,11 @@
  * `conv_in` on the BEV's channels, `conv_out` back to them, an MSE), the VQGAN-style tokenizer of
  * continuous BEV features.
  */
+import type { OccWorldConfig, OccWorldNetConfig, OccWorldVqConfig } from '../../contract/occworld';
 
-export interface OccWorldNetConfig {
-  ch: number;
-  out_ch: number;
-  ch_mult: number[];
-  num_res_blocks: number;
-  attn_resolutions: number[];
-  dropout: number;
-  resamp_with_conv: boolean;
-  in_channels: number;
-  resolution: number;
-  z_channels: number;
-  /** Encoder only. */
-  double_z?: boolean;
-  /** Decoder only (OccWorld's tokenizers have it off). */
-  give_pre_end?: boolean;
-}
+export type { OccWorldConfig, OccWorldHead, OccWorldNetConfig, OccWorldVqConfig } from '../../contract/occworld';
 
-export interface OccWorldVqConfig {
-  n_e: number;
-  e_dim: number;
-  beta: number;
-  z_channels: number;
-  /** OccWorld's default (true): loss = ‖sg(q) − z‖² + β·‖q − sg(z)‖², the β on the codebook term. */
-  legacy: boolean;
-}
-
-export type OccWorldHead = 'classes' | 'continuous';
-
-export interface OccWorldConfig {
-  type: 'VAERes2D' | 'VAERes2DContinuous';
-  encoder_cfg: OccWorldNetConfig;
-  decoder_cfg: OccWorldNetConfig;
-  /** Class head only. */
-  num_classes?: number;
-  /** Class head only: values per voxel of `class_embeds`. */
-  expansion?: number;
-  vqvae_cfg: OccWorldVqConfig;
-}
-
-export function occworldHead(c: OccWorldConfig): OccWorldHead {
+export function occworldHead(c: OccWorldConfig): 'classes' | 'continuous' {
   return c.type === 'VAERes2D' ? 'classes' : 'continuous';
 }
 
@@ -140,7 +104,7 @@ function net(v: unknown, source: string, where: 'encoder_cfg' | 'decoder_cfg'): 
   const cfg: OccWorldNetConfig = {
     ch: int(o, 'ch', source, where, 1, 1024),
     out_ch: int(o, 'out_ch', source, where, 1, MAX_CHANNELS),
-    ch_mult: intList(o, 'ch_mult', source, where, 1, 16, 6, 1),
+    ch_mult: intList(o, 'ch_mult', source, where, 1, 16, 6, 2),
     num_res_blocks: int(o, 'num_res_blocks', source, where, 1, 8),
     attn_resolutions: intList(o, 'attn_resolutions', source, where, 1, 4096, 8, 0),
     dropout: num(o, 'dropout', source, where, 0, 0.99, 0),

@@ -24,16 +24,17 @@ export class OccWorldNet {
   readonly decoder: Decoder2D;
   readonly head: 'classes' | 'continuous';
 
+  /** @param seed of the initial weights; null builds the structure only (`store.torchShapes()`), no tensors. */
   constructor(
     readonly cfg: OccWorldConfig,
-    seed: number,
+    seed: number | null,
   ) {
-    this.store = new ParamStore(new Rng(seed));
+    this.store = new ParamStore(seed === null ? null : new Rng(seed));
     this.head = occworldHead(cfg);
     // Registered in VAERes2D's order (encoder, decoder, class_embeds, vqvae): the state dict's order.
     this.encoder = new Encoder2D(this.store, 'encoder', cfg.encoder_cfg);
     this.decoder = new Decoder2D(this.store, 'decoder', cfg.decoder_cfg);
-    const rng = new Rng(seed ^ 0xc1a55);
+    const rng = new Rng((seed ?? 0) ^ 0xc1a55);
     if (this.head === 'classes') this.store.addPlain('class_embeds.weight', [cfg.num_classes!, cfg.expansion!], () => rng.normal());
     const z = encoderOutChannels(cfg);
     this.store.addConv('vqvae.quant_conv', z, cfg.vqvae_cfg.e_dim, 1);

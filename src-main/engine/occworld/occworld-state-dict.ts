@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { OccWorldNet } from './occworld-net';
+import type { OccWorldConfig } from './occworld-config';
+import { OccWorldNet } from './occworld-net';
 import type { OccWorldQuantizer } from './occworld-quantizer';
 
 /** Where the codebook sits in OccWorld's state dict. */
@@ -12,6 +13,28 @@ export const OCCWORLD_CODEBOOK = 'vqvae.embedding.weight';
  */
 export function occworldTorchShapes(net: OccWorldNet, quantizer: OccWorldQuantizer): Record<string, number[]> {
   return { ...net.store.torchShapes(), [OCCWORLD_CODEBOOK]: [quantizer.codebookSize, quantizer.dim] };
+}
+
+/** The state dict's names and PyTorch shapes for a config, without building any tensor. */
+export function occworldExpectedShapes(cfg: OccWorldConfig): Record<string, number[]> {
+  const net = new OccWorldNet(cfg, null);
+  return { ...net.store.torchShapes(), [OCCWORLD_CODEBOOK]: [cfg.vqvae_cfg.n_e, cfg.vqvae_cfg.e_dim] };
+}
+
+/**
+ * A state dict's problems against a config (missing, extra, wrong shape: each names the tensor
+ * and both shapes); empty when it matches.
+ */
+export function occworldShapeProblems(cfg: OccWorldConfig, shapes: Record<string, readonly number[]>): string[] {
+  const want = occworldExpectedShapes(cfg);
+  const problems: string[] = [];
+  for (const [name, shape] of Object.entries(want)) {
+    const got = shapes[name];
+    if (!got) problems.push(`${name} is missing (expected [${shape.join(', ')}])`);
+    else if (got.join() !== shape.join()) problems.push(`${name} is [${got.join(', ')}] but the config needs [${shape.join(', ')}]`);
+  }
+  for (const [name, got] of Object.entries(shapes)) if (!(name in want)) problems.push(`${name} [${got.join(', ')}] is not part of the configured OccWorld model`);
+  return problems;
 }
 
 /** New tensors the caller disposes. */

@@ -10,7 +10,8 @@ import { variableFrom } from '../model/variable-from';
  * by shape before anything is assigned.
  */
 interface Entry {
-  variable: tf.Variable;
+  /** Null in a shapes-only store. */
+  variable: tf.Variable | null;
   conv: boolean;
   torchShape: number[];
 }
@@ -18,7 +19,8 @@ interface Entry {
 export class ParamStore {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly rng: Rng) {}
+  /** @param rng draws the initial values; null makes a shapes-only store (no tensors: checks, config files). */
+  constructor(private readonly rng: Rng | null) {}
 
   /**
    * A Conv2d's weight and bias with PyTorch's default init: kaiming_uniform(a=√5), i.e.
@@ -26,8 +28,8 @@ export class ParamStore {
    */
   addConv(name: string, cin: number, cout: number, k: number): void {
     const bound = 1 / Math.sqrt(cin * k * k);
-    this.add(`${name}.weight`, [cout, cin, k, k], true, () => this.rng.range(-bound, bound));
-    this.add(`${name}.bias`, [cout], false, () => this.rng.range(-bound, bound));
+    this.add(`${name}.weight`, [cout, cin, k, k], true, () => this.rng!.range(-bound, bound));
+    this.add(`${name}.bias`, [cout], false, () => this.rng!.range(-bound, bound));
   }
 
   /** GroupNorm's affine parameters, initialised as PyTorch does (weight 1, bias 0). */
@@ -43,6 +45,10 @@ export class ParamStore {
 
   private add(name: string, torchShape: number[], conv: boolean, init: () => number): void {
     if (this.entries.has(name)) throw new Error(`param store: ${name} is defined twice`);
+    if (!this.rng) {
+      this.entries.set(name, { variable: null, conv, torchShape });
+      return;
+    }
     const data = new Float32Array(torchShape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < data.length; i++) data[i] = init();
     const t = tf.tensor(data, torchShape);
@@ -54,7 +60,7 @@ export class ParamStore {
   /** The live variable (tfjs layout). Throws on a name the model does not have: a bug, not bad input. */
   get(name: string): tf.Variable {
     const e = this.entries.get(name);
-    if (!e) throw new Error(`param store: no parameter ${name}`);
+    if (!e?.variable) throw new Error(`param store: no parameter ${name}${e ? ' (a shapes-only store)' : ''}`);
     return e.variable;
   }
 
@@ -63,13 +69,13 @@ export class ParamStore {
   }
 
   variables(): tf.Variable[] {
-    return [...this.entries.values()].map((e) => e.variable);
+    return [...this.entries.keys()].map((k) => this.get(k));
   }
 
   /** Number of scalar parameters. */
   size(): number {
     let n = 0;
-    for (const e of this.entries.values()) n += e.variable.size;
+    for (const e of this.entries.values()) n += e.torchShape.reduce((a, b) => a * b, 1);
     return n;
   }
 
@@ -82,7 +88,7 @@ export class ParamStore {
   /** Every parameter under its PyTorch name and layout: new tensors the caller disposes. */
   stateDict(): Record<string, tf.Tensor> {
     const out: Record<string, tf.Tensor> = {};
-    for (const [k, e] of this.entries) out[k] = e.conv ? tf.transpose(e.variable, [3, 2, 0, 1]) : tf.clone(e.variable);
+    for (const [k, e] of this.entries) out[k] = e.conv ? tf.transpose(this.get(k), [3, 2, 0, 1]) : tf.clone(this.get(k));
     return out;
   }
 
@@ -105,12 +111,12 @@ export class ParamStore {
   loadStateDict(sd: Record<string, tf.Tensor>, source: string): void {
     this.checkStateDict(sd, source);
     for (const [name, e] of this.entries) {
-      tf.tidy(() => e.variable.assign(e.conv ? tf.transpose(sd[name]!, [2, 3, 1, 0]) : sd[name]!));
+      tf.tidy(() => this.get(name).assign(e.conv ? tf.transpose(sd[name]!, [2, 3, 1, 0]) : sd[name]!));
     }
   }
 
   dispose(): void {
-    for (const e of this.entries.values()) e.variable.dispose();
+    for (const e of this.entries.values()) e.variable?.dispose();
     this.entries.clear();
   }
 }
