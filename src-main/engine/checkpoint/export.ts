@@ -8,6 +8,7 @@ import { buildExportConfig, parseExportConfig, type ExportConfigJson, type Input
 import { disposeSnapshot, loadCheckpoint } from './checkpoint';
 import { checkNetParams, referenceLayers, shapesOf } from './layers';
 import { readSafetensors, encodeSafetensors } from './safetensors';
+import { exportOccWorld, importOccWorld, isOccWorldExportJson } from '../occworld/occworld-export';
 import { disposeStateDict, safeFileToStateDict, stateDictToSafe, type StateDict } from './tensor-io';
 
 /**
@@ -71,6 +72,7 @@ export async function exportForPyTorch(
   dir: string,
   input?: InputDescription,
 ): Promise<ExportResult> {
+  if (config.model.arch === 'occworld') return exportOccWorld(tokenizer, config, dir, input);
   const sd = tokenizer.stateDict();
   let weights: Uint8Array;
   let codebook: Uint8Array | null = null;
@@ -156,6 +158,7 @@ export async function importFromPyTorch(dir: string): Promise<ImportResult> {
   } catch (err) {
     throw new Error(`${cfgFile}: not valid JSON (${(err as Error).message})`);
   }
+  if (isOccWorldExportJson(raw)) return importOccWorld(dir, raw, cfgFile);
   const { json, train, outChannels } = parseExportConfig(raw, cfgFile);
   const weightsFile = path.join(dir, typeof json.weights === 'string' ? json.weights : 'model.safetensors');
   const file = await readSafetensors(weightsFile);
