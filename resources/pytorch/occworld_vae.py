@@ -288,3 +288,31 @@ def state_dict_of_checkpoint(obj) -> Dict[str, torch.Tensor]:
     """OccWorld saves {'state_dict': ..., 'optimizer': ..., 'epoch': ...}; strip DataParallel's `module.`."""
     sd = obj.get("state_dict", obj.get("model", obj)) if isinstance(obj, dict) else obj
     return {k[len("module."):] if k.startswith("module.") else k: v for k, v in sd.items()}
+
+
+def lovasz_softmax(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Lovász-softmax (Berman et al., CVPR 2018) over probs [P, C] and labels [P], mean over the
+    classes present in the labels, as OccWorld trains its tokenizer."""
+    losses = []
+    for c in range(probs.shape[1]):
+        fg = (labels == c).float()
+        if fg.sum() == 0:
+            continue
+        errors = (fg - probs[:, c]).abs()
+        order = torch.argsort(errors, descending=True)
+        fg_sorted = fg[order]
+        gts = fg_sorted.sum()
+        jaccard = 1.0 - (gts - fg_sorted.cumsum(0)) / (gts + (1.0 - fg_sorted).cumsum(0))
+        grad = torch.cat([jaccard[:1], jaccard[1:] - jaccard[:-1]])
+        losses.append(torch.dot(errors[order], grad))
+    return torch.stack(losses).mean() if losses else probs.sum() * 0
+
+
+def occworld_loss(logits: torch.Tensor, voxels: torch.Tensor, vq_loss: torch.Tensor, ce: float = 10.0, lovasz: float = 1.0) -> torch.Tensor:
+    """OccWorld's tokenizer loss: ce × cross-entropy + lovasz × Lovász-softmax + the VQ loss.
+    logits [B, X, Y, Z, C], voxels [B, X, Y, Z] class ids."""
+    c = logits.shape[-1]
+    loss = ce * F.cross_entropy(logits.reshape(-1, c), voxels.reshape(-1)) + vq_loss
+    if lovasz > 0:
+        loss = loss + lovasz * lovasz_softmax(logits.reshape(-1, c).softmax(-1), voxels.reshape(-1))
+    return loss

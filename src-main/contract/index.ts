@@ -101,6 +101,8 @@ export interface ModelConfig {
    */
   arch?: 'reference' | 'occworld';
   occworld?: OccWorldConfig;
+  /** OccWorld's training loss weights: ce × cross-entropy + lovasz × Lovász-softmax (OccWorld: 10 and 1; 0 turns Lovász off). */
+  occworldLoss?: { ce: number; lovasz: number };
 }
 
 /**

@@ -8,6 +8,7 @@ import { ReferenceNets } from './model/reference-nets';
 import { OccWorldNets } from './occworld/occworld-nets';
 import { occworldFrameChannels, occworldHead, occworldHeights } from './occworld/occworld-config';
 import { occworldOf } from './occworld/occworld-model-config';
+import { occworldReconLoss } from './occworld/occworld-loss';
 import { OccWorldQuantizer } from './occworld/occworld-quantizer';
 import type { TokenizerNets } from './tokenizer-nets';
 import { reconstructionLoss, toFrameSpace } from './model/losses';
@@ -194,7 +195,8 @@ export class Tokenizer {
     const q = this.quantizer.quantize(z, { training: true });
     const qz = tf.reshape(q.quantized, [b, h, w, d]) as tf.Tensor4D;
     const out = this.nets.decode(qz, true);
-    const reconLoss = reconstructionLoss(out, xNhwc, this.encoding);
+    const reconLoss =
+      this.nets.kind === 'occworld' ? occworldReconLoss(out, xNhwc, this.encoding, this.cfg.model.occworldLoss) : reconstructionLoss(out, xNhwc, this.encoding);
     const loss = tf.add(reconLoss, q.loss) as tf.Scalar;
     return { loss, reconLoss, quantLoss: q.loss, lossParts: q.lossParts, z, indices: q.indices, out };
   }

@@ -28,6 +28,13 @@ export function occworldOf(m: ModelConfig, source: string): OccWorldConfig {
   for (const k of ['inChannels', 'hidden', 'latentDim', 'stages'] as const) {
     if (m[k] !== derived[k]) throw new Error(`${source}: model.${k} is ${m[k]} but OccWorld's model dict makes it ${derived[k]}`);
   }
+  const w = m.occworldLoss;
+  if (w !== undefined) {
+    const ok = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1000;
+    if (typeof w !== 'object' || w === null || !ok(w.ce) || !ok(w.lovasz)) {
+      throw new Error(`${source}: model.occworldLoss must be { ce, lovasz } with weights in 0..1000, got ${JSON.stringify(w)}`);
+    }
+  }
   return occ;
 }
 

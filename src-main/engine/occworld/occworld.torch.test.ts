@@ -7,7 +7,8 @@ import { initBackend } from '../backend';
 import { readSafetensors } from '../checkpoint/safetensors';
 import { disposeStateDict, safeFileToStateDict, type StateDict } from '../checkpoint/tensor-io';
 import { probePython, runPython } from '../checkpoint/python-check';
-import { classCrossEntropy } from '../model/losses';
+import { classEncoding } from '../../data/palette';
+import { occworldReconLoss } from './occworld-loss';
 import { repoRoot } from '../quantizers/test-backend';
 import type { OccWorldConfig } from './occworld-config';
 import { smallOccWorldConfig } from './test-configs';
@@ -18,8 +19,8 @@ import { loadOccWorldStateDict, OCCWORLD_CODEBOOK } from './occworld-state-dict'
 /**
  * The OccWorld tokenizer against its PyTorch twin (resources/pytorch/occworld_vae.py, OccWorld's
  * names): random weights and voxels made by torch, the state dict loaded here as is; latents,
- * token ids, decoded logits and the gradients of one training step (10·CE + the VQ loss, as
- * OccWorld trains it) must agree.
+ * token ids, decoded logits and the gradients of one training step (10·CE + Lovász-softmax + the
+ * VQ loss, as OccWorld trains it) must agree.
  */
 const torch = probePython(['torch', 'numpy']);
 const d = torch.ok ? describe : describe.skip;
@@ -27,7 +28,7 @@ const d = torch.ok ? describe : describe.skip;
 const SCRIPT = String.raw`
 import json, sys, torch, torch.nn.functional as F
 sys.path.insert(0, sys.argv[2])
-from occworld_vae import VAERes2D
+from occworld_vae import VAERes2D, occworld_loss
 from tokenscope_tokenizer import write_safetensors
 out = sys.argv[1]
 cfg = json.load(open(out + '/config.json'))
@@ -51,12 +52,11 @@ with torch.no_grad():
     logits = model.decode_ids(ids, (X, Y, Z))
 model.train()
 logits_t, vq_loss, _ = model(vox)
-ce = F.cross_entropy(logits_t.permute(0, 4, 1, 2, 3), vox)
-loss = 10 * ce + vq_loss
+loss = occworld_loss(logits_t, vox, vq_loss)
 loss.backward()
 write_safetensors(out + '/model.safetensors', model.state_dict())
 io = {'voxels': vox.int(), 'z': z.permute(0, 2, 3, 1).contiguous(), 'ids': ids.int(), 'gap': (two[:, 1] - two[:, 0]).contiguous(),
-      'logits': logits.contiguous(), 'loss': torch.stack([loss, ce, vq_loss]).detach()}
+      'logits': logits.contiguous(), 'loss': torch.stack([loss, vq_loss]).detach()}
 for n, p in model.named_parameters():
     io['grad.' + n] = p.grad
 write_safetensors(out + '/io.safetensors', io)
@@ -151,7 +151,7 @@ d(`OccWorld VAERes2D against PyTorch${torch.ok ? '' : ` (skipped: ${torch.reason
     expect(tf.memory().numTensors).toBe(before);
   }, 120_000);
 
-  it('gives the same loss and gradients in a training step (10·CE + VQ loss)', async () => {
+  it('gives the same loss and gradients in a training step (OccWorld\'s: 10·CE + Lovász-softmax + VQ loss)', async () => {
     const voxels = io.voxels as tf.Tensor4D;
     const ncls = cfg.num_classes!;
     const vars: Record<string, tf.Variable> = { ...Object.fromEntries(Object.keys(net.store.torchShapes()).map((k) => [k, net.store.get(k)])) };
@@ -165,9 +165,9 @@ d(`OccWorld VAERes2D against PyTorch${torch.ok ? '' : ` (skipped: ${torch.reason
         const q = vq.quantize(tf.reshape(z, [-1, e]) as tf.Tensor2D, { training: true });
         const logits = net.decode(tf.reshape(q.quantized, [b, h, w, e]) as tf.Tensor4D, true);
         const target = tf.cast(tf.oneHot(tf.reshape(voxels, [-1]), ncls), 'float32');
-        const ce = classCrossEntropy(logits, tf.reshape(target, logits.shape) as tf.Tensor4D, ncls);
-        const loss = tf.add(tf.mul(ce, 10), q.loss) as tf.Scalar;
-        parts = tf.keep(tf.stack([loss, ce, q.loss]));
+        const recon = occworldReconLoss(logits, tf.reshape(target, logits.shape) as tf.Tensor4D, classEncoding(logits.shape[3] / ncls));
+        const loss = tf.add(recon, q.loss) as tf.Scalar;
+        parts = tf.keep(tf.stack([loss, q.loss]));
         return loss;
       }, Object.values(vars));
       return { ...r, parts: parts! };
