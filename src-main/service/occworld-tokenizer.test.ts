@@ -3,22 +3,23 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TrainConfig } from '../../contract';
-import { openPath } from '../../data/open-path';
-import type { FrameSequence } from '../../data/frame';
-import { OCC3D_SAMPLE } from '../../data/test-paths';
-import { initBackend } from '../backend';
-import { loadCheckpoint, disposeSnapshot } from '../checkpoint/checkpoint';
-import { probePython, runPython } from '../checkpoint/python-check';
-import { readSafetensors } from '../checkpoint/safetensors';
-import { disposeStateDict, safeFileToStateDict } from '../checkpoint/tensor-io';
-import { resumeTraining, saveTrainingCheckpoint } from '../checkpoint/training-checkpoint';
-import { repoRoot } from '../quantizers/test-backend';
-import { Tokenizer } from '../tokenizer';
-import { BatchSampler } from '../train/batch-sampler';
-import { Trainer } from '../train/trainer';
-import { parseOccWorldConfig, type OccWorldConfig } from './occworld-config';
-import { occworldModelConfig } from './occworld-model-config';
+import type { TrainConfig } from '../contract';
+import { openPath } from '../data/open-path';
+import type { FrameSequence } from '../data/frame';
+import { OCC3D_SAMPLE } from '../data/test-paths';
+import { decodeTokenArray } from './token-array-decode';
+import { initBackend } from '../engine/backend';
+import { loadCheckpoint, disposeSnapshot } from '../engine/checkpoint/checkpoint';
+import { probePython, runPython } from '../engine/checkpoint/python-check';
+import { readSafetensors } from '../engine/checkpoint/safetensors';
+import { disposeStateDict, safeFileToStateDict } from '../engine/checkpoint/tensor-io';
+import { resumeTraining, saveTrainingCheckpoint } from '../engine/checkpoint/training-checkpoint';
+import { repoRoot } from '../engine/quantizers/test-backend';
+import { Tokenizer } from '../engine/tokenizer';
+import { BatchSampler } from '../engine/train/batch-sampler';
+import { Trainer } from '../engine/train/trainer';
+import { parseOccWorldConfig, type OccWorldConfig } from '../engine/occworld/occworld-config';
+import { occworldModelConfig } from '../engine/occworld/occworld-model-config';
 
 /**
  * OccWorld's architecture inside the product's Tokenizer, on the real Occ3D-nuScenes frame
@@ -132,25 +133,15 @@ describe('OccWorld architecture in the Tokenizer', () => {
       }
       expect(differ).toBeLessThan(5);
       expect(new Set(Array.from(theirs)).size).toBeGreaterThan(10);
-      // Decoded voxels: the class per voxel, read back from the frame layout, as PyTorch's argmax.
-      const probs = tok.reconstruct(x);
-      const p = (await probs.data()) as Float32Array;
+      // Decoded voxels, as `tokenscope decode` writes them ([T, X, Y, Z], the source's layout): PyTorch's argmax.
+      const decoded = await decodeTokenArray(tok, seq.encoding, ours, [1, 50, 50]);
+      expect(decoded.shape).toEqual([1, 200, 200, 16]);
       const pred = (await io.pred!.data()) as Int32Array;
-      const [C, H, W] = [frame.channels, frame.height, frame.width];
       let same = 0;
-      for (let xi = 0; xi < 200; xi++) {
-        for (let yi = 0; yi < 200; yi++) {
-          const pix = (199 - yi) * W + xi;
-          for (let zi = 0; zi < 16; zi++) {
-            let best = 0;
-            for (let c = 1; c < 18; c++) if (p[(zi * 18 + c) * H * W + pix]! > p[(zi * 18 + best) * H * W + pix]!) best = c;
-            if (best === pred[(xi * 200 + yi) * 16 + zi]) same++;
-          }
-        }
-      }
-      expect(C).toBe(288);
-      expect(same / (200 * 200 * 16)).toBeGreaterThanOrEqual(0.999);
-      tf.dispose([x, indices, quantError, probs]);
+      for (let i = 0; i < pred.length; i++) if (decoded.data[i] === pred[i]) same++;
+      expect(same / pred.length).toBeGreaterThanOrEqual(0.999);
+      expect(frame.channels).toBe(288);
+      tf.dispose([x, indices, quantError]);
       expect(tf.memory().numTensors).toBe(before);
       tok.dispose();
       disposeStateDict(sd);
