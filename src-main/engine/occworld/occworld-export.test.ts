@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TrainConfig } from '../../contract';
@@ -13,6 +13,7 @@ import { repoRoot } from '../quantizers/test-backend';
 import { Tokenizer } from '../tokenizer';
 import { Trainer } from '../train/trainer';
 import { occworldModelConfig } from './occworld-model-config';
+import { openOccWorldTokenizer } from './occworld-open';
 import { smallOccWorldConfig } from './test-configs';
 
 /**
@@ -144,4 +145,34 @@ describe('OccWorld export and import', () => {
     expect(existsSync(path.join(bare, 'model.safetensors'))).toBe(true);
     tok.dispose();
   }, 60_000);
+
+  it('opens from a model dict and a lazily read state dict (a .pth reader\'s), checking every shape before reading', async () => {
+    const out = path.join(dir, 'export');
+    const json = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')) as unknown;
+    const file = await readSafetensors(path.join(out, 'model.safetensors'));
+    let reads = 0;
+    const lazy = new Map(
+      Object.entries(file.tensors).map(([k, t]) => [k, { dtype: 'float32', shape: t.shape, read: () => (reads++, Promise.resolve(t.data as Float32Array)) }]),
+    );
+    const { tokenizer } = await openOccWorldTokenizer({ model: (json as { model: unknown }).model }, lazy, 'model.pth');
+    expect(reads).toBe(lazy.size);
+    const imp = await importFromPyTorch(out);
+    const ref = new Tokenizer(imp.config, encoding);
+    ref.loadStateDict(imp.stateDict);
+    disposeStateDict(imp.stateDict);
+    const x = tf.tensor4d(scene().frame, [1, Z * C, Y, X]);
+    const [a, b] = [ref.encode(x), tokenizer.encode(x)];
+    expect(Array.from((await b.indices.data()) as Int32Array)).toEqual(Array.from((await a.indices.data()) as Int32Array));
+    tf.dispose([a.indices, a.quantError, b.indices, b.quantError, x]);
+    ref.dispose();
+    tokenizer.dispose();
+    // A wrong shape is refused before any tensor is read.
+    reads = 0;
+    const name = 'decoder.up.0.block.0.conv1.weight';
+    const wrong = new Map(lazy);
+    wrong.set(name, { ...lazy.get(name)!, shape: [16, 16, 3, 3] });
+    await expect(openOccWorldTokenizer(json, wrong, 'model.pth')).rejects.toThrow(`model.pth: ${name} is [16, 16, 3, 3] but the config needs [16, 32, 3, 3]`);
+    expect(reads).toBe(0);
+  }, 60_000);
 });
+

@@ -100,8 +100,12 @@ function defaultInput(occ: OccWorldConfig): InputDescription | null {
   return { height: side, width: side, channelNames: classChannelNames(z), encoding: classEncoding(z) };
 }
 
-/** Reads an OccWorld export (or a bare OccWorld model dict + model.safetensors); `raw` is config.json's JSON. */
-export async function importOccWorld(dir: string, raw: unknown, cfgFile: string): Promise<ImportResult> {
+/**
+ * What an OccWorld config.json says besides the weights: the model dict (checked), TokenScope's
+ * training settings (an export's own when sane, OccWorld-like defaults otherwise) and the input
+ * frames (the export's description, or Occ3D's for an 18-class head).
+ */
+export function occworldImportSettings(raw: unknown, cfgFile: string): { occ: OccWorldConfig; train: TrainConfig; input: InputDescription | null } {
   const o = raw as Record<string, unknown>;
   const occ = parseOccWorldConfig(o, cfgFile);
   const model = occworldModelConfig(occ);
@@ -118,14 +122,20 @@ export async function importOccWorld(dir: string, raw: unknown, cfgFile: string)
     model,
     quantizer: { kind: 'vq', codebookSize: occ.vqvae_cfg.n_e, beta: occ.vqvae_cfg.beta },
   };
+  const rawInput = o.input as OccWorldExportJson['input'] | undefined;
+  const input: InputDescription | null = rawInput ? checkInput(rawInput, model.inChannels, cfgFile) : defaultInput(occ);
+  return { occ, train, input };
+}
+
+/** Reads an OccWorld export (or a bare OccWorld model dict + model.safetensors); `raw` is config.json's JSON. */
+export async function importOccWorld(dir: string, raw: unknown, cfgFile: string): Promise<ImportResult> {
+  const { occ, train, input } = occworldImportSettings(raw, cfgFile);
   const weightsFile = path.join(dir, 'model.safetensors');
   const file = await readSafetensors(weightsFile);
   const problems = occworldShapeProblems(occ, Object.fromEntries(Object.entries(file.tensors).map(([k, t]) => [k, t.shape])));
   if (problems.length) throw new Error(`${weightsFile}: does not match ${cfgFile}: ${problems.join('; ')}`);
   const stateDict: StateDict = safeFileToStateDict(file, weightsFile);
-  const rawInput = o.input as OccWorldExportJson['input'] | undefined;
-  const input: InputDescription | null = rawInput ? checkInput(rawInput, model.inChannels, cfgFile) : defaultInput(occ);
-  return { config: train, outChannels: model.inChannels, input, json: o as unknown as ExportConfigJson, stateDict };
+  return { config: train, outChannels: train.model.inChannels, input, json: raw as ExportConfigJson, stateDict };
 }
 
 /** config.json's `input`, checked: sizes, one name per channel, an encoding of the right kind. */
