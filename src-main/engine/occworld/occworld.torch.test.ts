@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../backend';
@@ -10,7 +10,7 @@ import { probePython, runPython } from '../checkpoint/python-check';
 import { classEncoding } from '../../data/palette';
 import { occworldReconLoss } from './occworld-loss';
 import { repoRoot } from '../quantizers/test-backend';
-import type { OccWorldConfig } from './occworld-config';
+import { parseOccWorldConfig, type OccWorldConfig } from './occworld-config';
 import { smallOccWorldConfig } from './test-configs';
 import { OccWorldNet } from './occworld-net';
 import { OccWorldQuantizer } from './occworld-quantizer';
@@ -24,6 +24,29 @@ import { loadOccWorldStateDict, OCCWORLD_CODEBOOK } from './occworld-state-dict'
  */
 const torch = probePython(['torch', 'numpy']);
 const d = torch.ok ? describe : describe.skip;
+
+const CONTINUOUS = String.raw`
+import json, sys, torch, torch.nn.functional as F
+sys.path.insert(0, sys.argv[2])
+from occworld_vae import VAERes2D
+from tokenscope_tokenizer import write_safetensors
+out = sys.argv[1]
+torch.manual_seed(3)
+model = VAERes2D(**json.load(open(out + '/config.json'))).train()
+x = torch.randn(2, 5, 32, 32)
+with torch.no_grad():
+    z, _ = model.latents(x)
+    flat = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
+    model.vqvae.embedding.weight.copy_(flat[torch.randperm(flat.shape[0])[: model.vqvae.n_e]])
+o, vq, _ = model(x)
+loss = F.mse_loss(o, x) + vq
+loss.backward()
+write_safetensors(out + '/model.safetensors', model.state_dict())
+io = {'x': x.permute(0, 2, 3, 1).contiguous(), 'out': o.detach().permute(0, 2, 3, 1).contiguous(), 'loss': loss.detach().reshape(1)}
+for n, p in model.named_parameters():
+    io['grad.' + n] = p.grad
+write_safetensors(out + '/io.safetensors', io)
+`;
 
 const SCRIPT = String.raw`
 import json, sys, torch, torch.nn.functional as F
@@ -194,4 +217,52 @@ d(`OccWorld VAERes2D against PyTorch${torch.ok ? '' : ` (skipped: ${torch.reason
     expect(checked).toBe(Object.keys(vars).length);
     tf.dispose([value, parts, ...Object.values(grads)]);
   }, 120_000);
+
+  it('has a continuous head (VQGAN-style BEV features) equal to PyTorch: outputs and gradients of MSE + VQ', async () => {
+    const small = smallOccWorldConfig();
+    const cont = parseOccWorldConfig(
+      { ...small, type: 'VAERes2DContinuous', encoder_cfg: { ...small.encoder_cfg, in_channels: 5 }, decoder_cfg: { ...small.decoder_cfg, in_channels: 5, out_ch: 5 } },
+      'continuous config',
+    );
+    const cdir = path.join(dir, 'continuous');
+    mkdirSync(cdir);
+    writeFileSync(path.join(cdir, 'config.json'), JSON.stringify(cont));
+    runPython(CONTINUOUS, [cdir, path.join(repoRoot, 'resources/pytorch')]);
+    const csd = safeFileToStateDict(await readSafetensors(path.join(cdir, 'model.safetensors')), 'model.safetensors');
+    const cio = safeFileToStateDict(await readSafetensors(path.join(cdir, 'io.safetensors')), 'io.safetensors');
+    const cnet = new OccWorldNet(cont, 3);
+    const cvq = new OccWorldQuantizer(cont.vqvae_cfg, 3);
+    loadOccWorldStateDict(cnet, cvq, csd, 'model.safetensors');
+    const vars = Object.fromEntries(Object.keys(cnet.store.torchShapes()).map((k) => [k, cnet.store.get(k)]));
+    const names = new Map(Object.entries(vars).map(([k, v]) => [v.name, k]));
+    const xN = cio.x as tf.Tensor4D; // NHWC
+    const { value, grads, out } = tf.tidy(() => {
+      let out: tf.Tensor | undefined;
+      const r = tf.variableGrads(() => {
+        const { z } = cnet.latents(cnet.input(xN), true);
+        const [b, h, w, e] = z.shape;
+        const q = cvq.quantize(tf.reshape(z, [-1, e]) as tf.Tensor2D, { training: true });
+        const o = cnet.decode(tf.reshape(q.quantized, [b, h, w, e]) as tf.Tensor4D, true);
+        out = tf.keep(o);
+        return tf.add(occworldReconLoss(o, xN, { kind: 'continuous' }), q.loss) as tf.Scalar;
+      }, Object.values(vars));
+      return { ...r, out: out! };
+    });
+    const [ot, op] = [await arr(out), await arr(cio.out!)];
+    expect(maxAbsDiff(ot, op)).toBeLessThan(1e-3 * Math.max(1, maxAbs(op)));
+    expect(Math.abs((await arr(value))[0]! - (await arr(cio.loss!))[0]!)).toBeLessThan(1e-4);
+    for (const [vname, g] of Object.entries(grads)) {
+      const name = names.get(vname)!;
+      const gt = g.rank === 4 ? tf.transpose(g, [3, 2, 0, 1]) : g;
+      const ref = await arr(cio[`grad.${name}`]!);
+      expect(maxAbsDiff(await arr(gt), ref) / Math.max(maxAbs(ref), 1e-4), `gradient of ${name}`).toBeLessThan(2e-3);
+      if (gt !== g) gt.dispose();
+    }
+    tf.dispose([value, out, ...Object.values(grads)]);
+    cnet.dispose();
+    cvq.dispose();
+    disposeStateDict(csd);
+    disposeStateDict(cio);
+  }, 120_000);
 });
+
