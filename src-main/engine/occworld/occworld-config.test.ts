@@ -47,9 +47,9 @@ describe('OccWorld model config', () => {
     expect(Object.keys(sd).sort()).toEqual(Object.keys(occworldTorchShapes(a, qa)).sort());
     const name = 'encoder.down.0.block.0.conv1.weight';
     const { [name]: dropped, ...missing } = sd;
-    expect(() => loadOccWorldStateDict(b, qb, missing, 'm.pth')).toThrow(`m.pth: ${name} is missing (expected [16, 16, 3, 3])`);
-    const wrong = { ...sd, [name]: tf.zeros([16, 16, 1, 1]) };
-    expect(() => loadOccWorldStateDict(b, qb, wrong, 'm.pth')).toThrow(`m.pth: ${name} is [16, 16, 1, 1] but the model needs [16, 16, 3, 3]`);
+    expect(() => loadOccWorldStateDict(b, qb, missing, 'm.pth')).toThrow(`m.pth: ${name} is missing (expected [32, 32, 3, 3])`);
+    const wrong = { ...sd, [name]: tf.zeros([32, 32, 1, 1]) };
+    expect(() => loadOccWorldStateDict(b, qb, wrong, 'm.pth')).toThrow(`m.pth: ${name} is [32, 32, 1, 1] but the model needs [32, 32, 3, 3]`);
     const extra = { ...sd, 'encoder.evil.weight': tf.zeros([2]) };
     expect(() => loadOccWorldStateDict(b, qb, extra, 'm.pth')).toThrow('m.pth: encoder.evil.weight [2] is not part of the configured OccWorld model');
     const cb = { ...sd, 'vqvae.embedding.weight': tf.zeros([65, 8]) };

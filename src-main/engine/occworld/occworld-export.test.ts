@@ -170,8 +170,8 @@ describe('OccWorld export and import', () => {
     reads = 0;
     const name = 'decoder.up.0.block.0.conv1.weight';
     const wrong = new Map(lazy);
-    wrong.set(name, { ...lazy.get(name)!, shape: [16, 16, 3, 3] });
-    await expect(openOccWorldTokenizer(json, wrong, 'model.pth')).rejects.toThrow(`model.pth: ${name} is [16, 16, 3, 3] but the config needs [16, 32, 3, 3]`);
+    wrong.set(name, { ...lazy.get(name)!, shape: [32, 32, 3, 3] });
+    await expect(openOccWorldTokenizer(json, wrong, 'model.pth')).rejects.toThrow(`model.pth: ${name} is [32, 32, 3, 3] but the config needs [32, 64, 3, 3]`);
     expect(reads).toBe(0);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { AttnBlock } from './attn-block';
 import type { ParamStore } from './param-store';
 import { ResnetBlock } from './resnet-block';
@@ -14,11 +14,22 @@ export interface ResLevel {
   resample?: string;
 }
 
+/**
+ * Runs `f`, and at inference inside its own tidy: an enclosing tidy frees intermediates only at
+ * its end, so a 200×200 frame's encode would otherwise hold every block's activations at once.
+ * In training the tape keeps what the backward pass needs anyway.
+ */
+export function blockScope(training: boolean, f: () => tf.Tensor4D): tf.Tensor4D {
+  return training ? f() : tf.tidy(f);
+}
+
 /** The blocks (and attention) of a level; the caller resamples. */
 export function runLevelBlocks(level: ResLevel, h: tf.Tensor4D, training: boolean): tf.Tensor4D {
   level.blocks.forEach((block, j) => {
-    h = block.forward(h, training);
-    if (level.attns.length > 0) h = level.attns[j]!.forward(h);
+    const x = h;
+    h = blockScope(training, () => block.forward(x, training));
+    const y = h;
+    if (level.attns.length > 0) h = blockScope(training, () => level.attns[j]!.forward(y));
   });
   return h;
 }
@@ -36,7 +47,9 @@ export class MidBlock {
   }
 
   forward(h: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    return this.parts[2].forward(this.parts[1].forward(this.parts[0].forward(h, training)), training);
+    const a = blockScope(training, () => this.parts[0].forward(h, training));
+    const b = blockScope(training, () => this.parts[1].forward(a));
+    return blockScope(training, () => this.parts[2].forward(b, training));
   }
 }
 
