@@ -47,6 +47,9 @@ export function isOccWorldExportJson(raw: unknown): boolean {
 
 export async function exportOccWorld(tokenizer: ExportableTokenizer, config: TrainConfig, dir: string, input?: InputDescription): Promise<ExportResult> {
   const occ = occworldOf(config.model, 'export');
+  if (input && input.channelNames.length !== config.model.inChannels) {
+    throw new Error(`export: the input has ${input.channelNames.length} channel names but the model takes ${config.model.inChannels} channels`);
+  }
   const sd = tokenizer.stateDict();
   let weights: Uint8Array;
   let codebook: Uint8Array;

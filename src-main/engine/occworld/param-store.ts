@@ -93,8 +93,8 @@ export class ParamStore {
   }
 
   /**
-   * Throws one error naming `source` unless `sd` holds exactly these parameters (no missing, no
-   * extra entry among `names`-prefixed ones), each with its PyTorch shape, float32.
+   * Throws one error naming `source` unless `sd` holds every parameter of the store with its
+   * PyTorch shape, float32 (extra entries are the caller's to refuse: see occworld-state-dict.ts).
    */
   checkStateDict(sd: Record<string, tf.Tensor>, source: string): void {
     for (const [name, e] of this.entries) {
