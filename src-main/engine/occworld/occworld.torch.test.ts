@@ -153,12 +153,14 @@ d(`OccWorld VAERes2D against PyTorch${torch.ok ? '' : ` (skipped: ${torch.reason
     const differ: number[] = [];
     for (let i = 0; i < ip.length; i++) if (it[i] !== ip[i]) differ.push(i);
     for (const i of differ) expect(gap[i]!, `cell ${i}: ids ${it[i]} vs ${ip[i]}, nearest-vs-second gap ${gap[i]}`).toBeLessThan(1e-4);
+    console.log(`OccWorld small: ${ip.length - differ.length}/${ip.length} token ids equal to PyTorch${differ.map((i) => `; cell ${i} differs (gap ${gap[i]!.toExponential(2)})`).join('')}`);
     expect(new Set(Array.from(ip)).size).toBeGreaterThan(8);
     // Decoded logits from PyTorch's ids (so a near-tie cannot make them differ): within 1e-3.
     const qp = tf.tidy(() => net.decode(tf.reshape(vq.indicesToCodes(io.ids!), [B, X / 2, Y / 2, vq.dim]) as tf.Tensor4D, false));
     expect(qp.shape).toEqual([B, X, Y, Z * ncls]);
     const [lt, lp] = [await arr(qp), await arr(io.logits!)];
     expect(maxAbsDiff(lt, lp)).toBeLessThan(1e-3);
+    console.log(`OccWorld small: max |latent diff| ${maxAbsDiff(zt, zp).toExponential(2)}, max |logit diff| ${maxAbsDiff(lt, lp).toExponential(2)}`);
     // Argmax per voxel equal on ≥ 99.9 %.
     let same = 0;
     for (let v = 0; v < lt.length / ncls; v++) {
