@@ -123,6 +123,10 @@ async function main(): Promise<void> {
     console.log(`load average: ${load()}`);
   }
 
+  console.log('\nOccWorld tokenizer bench (bench/occworld-bench.ts):');
+  const ow = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'occworld-bench.ts')], { stdio: 'inherit' });
+  if (ow.status !== 0) process.exitCode = ow.status ?? 1;
+
   const dataBench = path.join(here, 'data-bench.ts');
   if (existsSync(dataBench)) {
     console.log('\ndata bench (bench/data-bench.ts):');

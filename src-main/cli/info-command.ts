@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { action } from './errors';
 import { formatBytes } from './open-workspace';
+import { occworldExportInfo, occworldModelLines } from './occworld-info';
 
 /** `tokenscope info`: a checkpoint's (or export folder's) config, size and codebook health, without a backend. */
 export function registerInfo(program: Command): void {
@@ -35,9 +36,15 @@ export function registerInfo(program: Command): void {
           } catch (err) {
             throw new Error(`${cfgFile}: not valid JSON (${(err as Error).message})`);
           }
-          const j = parseExportConfig(raw, cfgFile).json;
           let size = 0;
           for (const name of await fs.readdir(file)) size += (await fs.stat(path.join(file, name))).size;
+          const { isOccWorldExportJson } = await import('../engine/occworld/occworld-export');
+          if (isOccWorldExportJson(raw)) {
+            const info = occworldExportInfo(raw, cfgFile, file, formatBytes(size));
+            process.stdout.write(o.json ? JSON.stringify(info.json, null, 2) + '\n' : info.lines.join('\n') + '\n');
+            return;
+          }
+          const j = parseExportConfig(raw, cfgFile).json;
           if (o.json) {
             process.stdout.write(JSON.stringify(j, null, 2) + '\n');
             return;
@@ -66,8 +73,12 @@ export function registerInfo(program: Command): void {
           `checkpoint  ${d.path}`,
           `size        ${formatBytes(d.sizeBytes)}, saved ${d.savedAt}`,
           `step        ${d.step} of ${c.steps} (${d.metricsRecorded} metric records, optimiser ${d.optimizer ?? 'none'})`,
-          `model       in ${c.model.inChannels} → hidden ${c.model.hidden} → latent ${c.model.latentDim}, ${c.model.stages} stages (${2 ** c.model.stages}× down)`,
-          `quantizer   ${q.kind}${q.levels ? ` levels [${q.levels.join(', ')}]` : ''}, codebook ${d.codebookSize}${d.depth > 1 ? `, depth ${d.depth}` : ''}`,
+          ...(c.model.arch === 'occworld' && c.model.occworld
+            ? occworldModelLines(c.model.occworld)
+            : [
+                `model       in ${c.model.inChannels} → hidden ${c.model.hidden} → latent ${c.model.latentDim}, ${c.model.stages} stages (${2 ** c.model.stages}× down)`,
+                `quantizer   ${q.kind}${q.levels ? ` levels [${q.levels.join(', ')}]` : ''}, codebook ${d.codebookSize}${d.depth > 1 ? `, depth ${d.depth}` : ''}`,
+              ]),
           `token grid  ${d.tokenGrid.join(' × ')}`,
           `training    lr ${c.learningRate}, batch ${c.batchSize}, crop ${c.crop || 'whole frames'}, seed ${c.seed}`,
         ];

@@ -40,7 +40,7 @@ export function registerTokenCommands(program: Command): void {
     .command('decode')
     .argument('<checkpoint>', 'checkpoint file, export folder or PyTorch .pth')
     .argument('<tokens>', '.npy of integer token ids [T, h, w] (or [T, h, w, depth])')
-    .description('decode token ids to frames: class maps uint8 [T, groups, H, W] for class data, values float32 [T, C, H, W] otherwise')
+    .description('decode token ids to frames: class maps uint8 [T, 1, H, W] for class maps, voxel class ids uint8 [T, X, Y, Z] for occupancy, values float32 [T, C, H, W] otherwise')
     .requiredOption('-o, --out <file>', 'output .npy')
     .option('--config <file>', CONFIG_HELP)
     .action(

@@ -8,6 +8,7 @@ import type { DataOptions } from './open-workspace';
 import { floatOption, intListOption, intOption } from './options';
 import { checkOutputFile, checkOutputFolder } from './output-paths';
 import { ProgressBar } from './progress-bar';
+import { occworldModelOptions, readOccWorldConfigFile } from './occworld-options';
 
 interface TrainOptions extends DataOptions {
   steps: number;
@@ -24,6 +25,9 @@ interface TrainOptions extends DataOptions {
   seed?: number;
   checkpointEvery?: number;
   resume?: string;
+  arch?: 'reference' | 'occworld';
+  occworldConfig?: string;
+  lovasz?: boolean;
   out?: string;
   export?: string;
   json?: boolean;
@@ -32,10 +36,11 @@ interface TrainOptions extends DataOptions {
 /** The partial config the options ask for (the workspace fills in and checks the rest). */
 export function configFromOptions(o: TrainOptions): Partial<TrainConfig> {
   const cfg: Record<string, unknown> = { steps: o.steps };
-  const model: Record<string, number> = {};
+  const model: Record<string, unknown> = {};
   if (o.hidden !== undefined) model.hidden = o.hidden;
   if (o.latent !== undefined) model.latentDim = o.latent;
   if (o.stages !== undefined) model.stages = o.stages;
+  Object.assign(model, occworldModelOptions(o));
   if (Object.keys(model).length) cfg.model = model;
   const q: Record<string, unknown> = {};
   if (o.quantizer) q.kind = o.quantizer;
@@ -76,6 +81,9 @@ export function registerTrain(program: Command): void {
     .option('--hidden <n>', 'encoder/decoder width', intOption(1, 1024))
     .option('--latent <n>', 'latent (code) dimension', intOption(1, 1024))
     .option('--stages <n>', 'down-sampling stages (2 → 4×, 3 → 8×)', intOption(1, 5))
+    .addOption(new Option('--arch <arch>', "network: TokenScope's reference conv net or OccWorld's VAERes2D").choices(['reference', 'occworld']))
+    .option('--occworld-config <file>', "OccWorld's model dict as JSON (config/train_vqvae.py's model = dict(...)), implies --arch occworld")
+    .option('--no-lovasz', 'OccWorld: train without the Lovász-softmax term (10·CE + VQ loss only)')
     .option('--lr <x>', 'learning rate', floatOption(1e-7, 1))
     .option('--batch <n>', 'batch size', intOption(1, 1024))
     .option('--crop <n>', 'random crop side (0 = whole frames)', intOption(0))
@@ -89,6 +97,7 @@ export function registerTrain(program: Command): void {
     action('train', async (data: string | undefined, o: TrainOptions) => {
       const out = o.out ? await checkOutputFile(o.out, '-o', 'tokenizer.ckpt') : undefined;
       if (o.export) await checkOutputFolder(o.export, '--export');
+      if (o.occworldConfig) o.occworldConfig = await readOccWorldConfigFile(o.occworldConfig);
       const ws = await openWorkspace(data, o, { checkpointDir: out ? path.dirname(out) : undefined });
       try {
         if (o.resume) await ws.openCheckpoint(o.resume);

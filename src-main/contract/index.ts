@@ -4,6 +4,8 @@
  * events arrive through `on(name, listener)`. Typed arrays cross the boundary as typed arrays
  * (structured clone in Electron, a binary-aware codec over WebSocket).
  */
+import type { OccWorldConfig } from './occworld';
+export type { OccWorldConfig } from './occworld';
 import type { FrameEncoding } from '../data/frame';
 
 export type { FrameEncoding, ClassInfo } from '../data/frame';
@@ -103,6 +105,15 @@ export interface ModelConfig {
   latentDim: number;
   /** Down/up-sampling stages: 2 → 4×, 3 → 8×. */
   stages: number;
+  /**
+   * The network: the reference conv net (absent or 'reference') or OccWorld's VAERes2D, whose
+   * settings are `occworld` (then inChannels = the frames' channels, hidden = ch, latentDim =
+   * e_dim, stages = len(ch_mult) − 1).
+   */
+  arch?: 'reference' | 'occworld';
+  occworld?: OccWorldConfig;
+  /** OccWorld's training loss weights: ce × cross-entropy + lovasz × Lovász-softmax (OccWorld: 10 and 1; 0 turns Lovász off). */
+  occworldLoss?: { ce: number; lovasz: number };
 }
 
 /**

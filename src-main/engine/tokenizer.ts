@@ -3,7 +3,14 @@ import type { TrainConfig } from '../contract';
 import type { FrameEncoding } from '../data/frame';
 import { Rng } from '../util/rng';
 import { architecture, type Architecture } from './model/architecture';
-import { ConvNet } from './model/conv-net';
+import type { ConvNet } from './model/conv-net';
+import { ReferenceNets } from './model/reference-nets';
+import { OccWorldNets } from './occworld/occworld-nets';
+import { occworldFrameChannels, occworldHead, occworldHeights } from './occworld/occworld-config';
+import { occworldOf } from './occworld/occworld-model-config';
+import { occworldReconLoss } from './occworld/occworld-loss';
+import { OccWorldQuantizer } from './occworld/occworld-quantizer';
+import type { TokenizerNets } from './tokenizer-nets';
 import { reconstructionLoss, toFrameSpace } from './model/losses';
 import { denormalizeNhwc, normalizeNhwc, validateNormalization } from './model/normalization';
 import { createQuantizer } from './quantizers/create-quantizer';
@@ -38,8 +45,8 @@ export interface ForwardResult {
 
 export class Tokenizer {
   readonly arch: Architecture;
-  readonly encoder: ConvNet;
-  readonly decoder: ConvNet;
+  /** The encoder/decoder pair: the reference conv nets or OccWorld's VAERes2D (`cfg.model.arch`). */
+  readonly nets: TokenizerNets;
   readonly quantizer: Quantizer;
   private disposed = false;
 
@@ -63,14 +70,30 @@ export class Tokenizer {
       validateNormalization(cfg.normalization, cfg.model.inChannels, 'tokenizer');
       if (encoding.kind === 'classes') throw new Error('tokenizer: normalization applies to continuous frames, not class frames');
     }
-    // Encoder and decoder draw from one seeded stream in a fixed order: same seed, same weights.
-    const rng = new Rng(cfg.seed);
-    this.encoder = new ConvNet('encoder.net', this.arch.encoder, rng);
-    this.decoder = new ConvNet('decoder.net', this.arch.decoder, rng);
-    this.quantizer = quantizer ?? createQuantizer(cfg.quantizer, cfg.model.latentDim, cfg.seed);
+    if (cfg.model.arch === 'occworld') {
+      const occ = occworldOf(cfg.model, 'tokenizer');
+      checkOccWorldEncoding(occ, encoding);
+      this.nets = new OccWorldNets(occ, cfg.seed);
+      this.quantizer = quantizer ?? new OccWorldQuantizer(occ.vqvae_cfg, cfg.seed);
+    } else {
+      this.nets = new ReferenceNets(this.arch, new Rng(cfg.seed));
+      this.quantizer = quantizer ?? createQuantizer(cfg.quantizer, cfg.model.latentDim, cfg.seed);
+    }
     if (this.quantizer.dim !== cfg.model.latentDim) {
       throw new Error(`tokenizer: the quantizer expects dim ${this.quantizer.dim} but latentDim is ${cfg.model.latentDim}`);
     }
+  }
+
+  /** The reference encoder (throws for other architectures: use `nets`). */
+  get encoder(): ConvNet {
+    if (!(this.nets instanceof ReferenceNets)) throw new Error(`tokenizer: a ${this.nets.kind} model has no reference encoder`);
+    return this.nets.encoder;
+  }
+
+  /** The reference decoder (throws for other architectures: use `nets`). */
+  get decoder(): ConvNet {
+    if (!(this.nets instanceof ReferenceNets)) throw new Error(`tokenizer: a ${this.nets.kind} model has no reference decoder`);
+    return this.nets.decoder;
   }
 
   /** Token grid size for a frame of `height × width`. */
@@ -79,7 +102,7 @@ export class Tokenizer {
   }
 
   trainableVariables(): tf.Variable[] {
-    return [...this.encoder.variables(), ...this.decoder.variables(), ...this.quantizer.trainableVariables()];
+    return [...Object.values(this.nets.params()), ...this.quantizer.trainableVariables()];
   }
 
   /**
@@ -105,8 +128,8 @@ export class Tokenizer {
   }
 
   /** Latents `[B, h, w, D]` of NHWC frames. Call inside a tidy. */
-  latents(xNhwc: tf.Tensor4D): tf.Tensor4D {
-    return this.encoder.forward(xNhwc);
+  latents(xNhwc: tf.Tensor4D, training = false): tf.Tensor4D {
+    return this.nets.latents(xNhwc, training);
   }
 
   /** Frames `[B, C, H, W]` → token ids and per-cell quantization error. Returns new tensors. */
@@ -144,7 +167,7 @@ export class Tokenizer {
       const flat = tf.reshape(tf.cast(indices, 'int32'), depth === 1 ? [b * h * w] : [b * h * w, depth]);
       const codes = this.quantizer.indicesToCodes(flat);
       const q = tf.reshape(codes, [b, h, w, this.cfg.model.latentDim]) as tf.Tensor4D;
-      const out = this.decoder.forward(q);
+      const out = this.nets.decode(q, false);
       return tf.transpose(this.cfg.normalization ? denormalizeNhwc(out, this.cfg.normalization) : out, [0, 3, 1, 2]);
     });
   }
@@ -166,13 +189,14 @@ export class Tokenizer {
    * normalised units. Call inside a gradient scope / tidy.
    */
   forwardTrain(xNhwc: tf.Tensor4D): ForwardResult {
-    const z4 = this.latents(xNhwc);
+    const z4 = this.latents(xNhwc, true);
     const [b, h, w, d] = z4.shape;
     const z = tf.reshape(z4, [b * h * w, d]) as tf.Tensor2D;
     const q = this.quantizer.quantize(z, { training: true });
     const qz = tf.reshape(q.quantized, [b, h, w, d]) as tf.Tensor4D;
-    const out = this.decoder.forward(qz);
-    const reconLoss = reconstructionLoss(out, xNhwc, this.encoding);
+    const out = this.nets.decode(qz, true);
+    const reconLoss =
+      this.nets.kind === 'occworld' ? occworldReconLoss(out, xNhwc, this.encoding, this.cfg.model.occworldLoss) : reconstructionLoss(out, xNhwc, this.encoding);
     const loss = tf.add(reconLoss, q.loss) as tf.Scalar;
     return { loss, reconLoss, quantLoss: q.loss, lossParts: q.lossParts, z, indices: q.indices, out };
   }
@@ -184,8 +208,8 @@ export class Tokenizer {
    */
   stateDict(): Record<string, tf.Tensor> {
     this.assertAlive();
-    const out: Record<string, tf.Tensor> = { ...this.encoder.stateDict(), ...this.decoder.stateDict() };
-    for (const [k, t] of Object.entries(this.quantizer.state())) out[`quantizer.${k}`] = tf.clone(t);
+    const out: Record<string, tf.Tensor> = this.nets.stateDict();
+    for (const [k, t] of Object.entries(this.quantizer.state())) out[`${this.nets.quantizerPrefix}${k}`] = tf.clone(t);
     return out;
   }
 
@@ -195,30 +219,45 @@ export class Tokenizer {
    */
   loadStateDict(sd: Record<string, tf.Tensor>, source = 'state dict'): void {
     this.assertAlive();
-    const unknown = Object.keys(sd).filter((k) => !/^(encoder\.net|decoder\.net|quantizer)\./.test(k));
-    if (unknown.length) throw new Error(`${source}: unexpected entries ${unknown.slice(0, 5).join(', ')}`);
-    const netShapes = { ...this.encoder.torchShapes(), ...this.decoder.torchShapes() };
-    const extra = Object.keys(sd).filter((k) => !k.startsWith('quantizer.') && !(k in netShapes));
+    const qp = this.nets.quantizerPrefix;
+    if (this.nets.kind === 'reference') {
+      const unknown = Object.keys(sd).filter((k) => !/^(encoder\.net|decoder\.net|quantizer)\./.test(k));
+      if (unknown.length) throw new Error(`${source}: unexpected entries ${unknown.slice(0, 5).join(', ')}`);
+    }
+    const netShapes = this.nets.torchShapes();
+    const extra = Object.keys(sd).filter((k) => !k.startsWith(qp) && !(k in netShapes));
     if (extra.length) throw new Error(`${source}: ${extra.slice(0, 5).join(', ')} are not part of the configured model`);
-    // Check both nets (throws on the first problem) before the first assignment.
-    this.encoder.checkStateDict(sd, source);
-    this.decoder.checkStateDict(sd, source);
+    // Check the nets (throws on the first problem) before the first assignment.
+    this.nets.checkStateDict(sd, source);
     const q: Record<string, tf.Tensor> = {};
-    for (const [k, t] of Object.entries(sd)) if (k.startsWith('quantizer.')) q[k.slice('quantizer.'.length)] = t;
+    for (const [k, t] of Object.entries(sd)) if (k.startsWith(qp) && !(k in netShapes)) q[k.slice(qp.length)] = t;
     this.quantizer.loadState(q);
-    this.encoder.loadStateDict(sd, source);
-    this.decoder.loadStateDict(sd, source);
+    this.nets.loadStateDict(sd, source);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.encoder.dispose();
-    this.decoder.dispose();
+    this.nets.dispose();
     this.quantizer.dispose();
   }
 
   private assertAlive(): void {
     if (this.disposed) throw new Error('tokenizer: used after dispose()');
+  }
+}
+
+/** An OccWorld model's head must fit the frames: class frames of its classes and heights, or continuous ones. */
+function checkOccWorldEncoding(occ: Parameters<typeof occworldHead>[0], encoding: FrameEncoding): void {
+  if (occworldHead(occ) === 'continuous') {
+    if (encoding.kind === 'classes') throw new Error('tokenizer: the continuous OccWorld head takes continuous frames, not class frames');
+    return;
+  }
+  if (encoding.kind !== 'classes' || encoding.numClasses !== occ.num_classes || encoding.groups !== occworldHeights(occ)) {
+    const got = encoding.kind === 'classes' ? `${encoding.groups} height(s) of ${encoding.numClasses} classes` : 'continuous frames';
+    throw new Error(
+      `tokenizer: OccWorld's class head takes ${occworldHeights(occ)} heights of ${occ.num_classes} classes ` +
+        `(${occworldFrameChannels(occ)} one-hot channels), got ${got}`,
+    );
   }
 }

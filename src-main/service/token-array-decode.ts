@@ -1,5 +1,6 @@
 import type { FrameEncoding } from '../data/frame';
 import { formatBytes, memoryBudget } from '../data/memory-budget';
+import { classMapsToVoxels } from '../data/occupancy-voxels';
 import type { Tokenizer } from '../engine/tokenizer';
 import { ArgumentError } from './errors';
 import { classMaps } from './frame-compare';
@@ -8,7 +9,8 @@ import { decodeIds } from './tokenizer-ops';
 
 /**
  * Decodes a whole token array `[T, h, w]` or `[T, h, w, depth]` (the CLI's `decode`, a world
- * model's output). Class frames come back as class maps `[T, groups, H, W]` (uint8), continuous
+ * model's output). Class frames come back as class maps `[T, 1, H, W]` (uint8; height-folded
+ * occupancy as voxel class ids in its own layout `[T, X, Y, Z]`), continuous
  * ones as values `[T, C, H, W]` (float32). Ids outside the codebook are refused before any work.
  */
 export async function decodeTokenArray(
@@ -58,5 +60,7 @@ export async function decodeTokenArray(
     progress(t + 1, T);
   }
   if (!out) throw new ArgumentError('decode', 'the token array holds no frames');
+  // Height-folded occupancy goes back to the source's own layout [T, X, Y, Z] (Occ3D, OccWorld).
+  if (classes && outShape[1]! > 1) return { data: classMapsToVoxels(out as Uint8Array, T, outShape[1]!, H, W), shape: [T, W, H, outShape[1]!] };
   return { data: out, shape: outShape };
 }

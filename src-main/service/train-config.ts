@@ -1,6 +1,7 @@
 import type { QuantizerConfig, QuantizerKind, TrainConfig } from '../contract/index';
 import type { FrameSequence } from '../data/frame';
 import { ArgumentError } from './errors';
+import { applyOccWorldModel } from './occworld-train-config';
 
 /**
  * The training settings the UI's form starts from, and the checks on what comes back from it.
@@ -80,6 +81,7 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
     model: model as TrainConfig['model'],
     quantizer,
   };
+  if (cfg.model.arch === 'occworld') applyOccWorldModel(cfg, pm, pq, base, seq);
 
   int('model.hidden', cfg.model.hidden, 1, 1024);
   int('model.latentDim', cfg.model.latentDim, 1, 1024);

@@ -4,6 +4,7 @@ import type { Tokenizer } from '../tokenizer';
 import type { ExportConfigJson, InputDescription } from './export-config';
 import type { StateDict } from './tensor-io';
 import { referenceArchitecture } from './reference-architecture';
+import { occworldArchitecture } from '../occworld/occworld-architecture';
 
 /**
  * Which model a config.json describes, and how to build it: one entry per architecture, keyed
@@ -30,6 +31,8 @@ export interface ParsedModelConfig {
 export interface TokenizerArchitecture {
   /** The registry key: config.json's `architecture`, `type` or `format`. */
   id: string;
+  /** Recognises a config.json by its content, before the key is looked at (OccWorld's model dict has no key of ours). */
+  matches?(raw: Record<string, unknown>): boolean;
   /** Validates config.json (errors name `source`). */
   parseConfig(raw: unknown, source: string): ParsedModelConfig;
   /** What is wrong with a state dict's names and shapes for this config; empty when it fits. */
@@ -38,7 +41,7 @@ export interface TokenizerArchitecture {
   build(parsed: Omit<ParsedModelConfig, 'weights'>, encoding: FrameEncoding): Tokenizer;
 }
 
-const ARCHITECTURES: readonly TokenizerArchitecture[] = [referenceArchitecture];
+const ARCHITECTURES: readonly TokenizerArchitecture[] = [occworldArchitecture, referenceArchitecture];
 
 /** The key a config.json names its architecture by. */
 export function architectureKey(raw: unknown): string | null {
@@ -51,7 +54,7 @@ export function architectureKey(raw: unknown): string | null {
 export function architectureFor(raw: unknown, source: string): TokenizerArchitecture {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${source}: not a JSON object`);
   const key = architectureKey(raw);
-  const found = ARCHITECTURES.find((a) => a.id === key);
+  const found = ARCHITECTURES.find((a) => a.matches?.(raw as Record<string, unknown>)) ?? ARCHITECTURES.find((a) => a.id === key);
   if (!found) {
     throw new Error(
       `${source}: not a TokenScope export nor a model TokenScope builds (${key === null ? 'it names no "architecture", "type" or "format"' : `${JSON.stringify(key)} is unknown`}; known: ${ARCHITECTURES.map((a) => a.id).join(', ')})`,

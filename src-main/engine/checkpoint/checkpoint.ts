@@ -10,6 +10,8 @@ import { quantizerShape, type InputDescription } from './export-config';
 import { parseWithNonFinite, stringifyWithNonFinite } from './json-numbers';
 import { stateProblems } from './state-check';
 import { checkNetParams, referenceLayers } from './layers';
+import { occworldOf } from '../occworld/occworld-model-config';
+import { occworldShapeProblems } from '../occworld/occworld-state-dict';
 import { decodeSafetensors, encodeSafetensors, parseSafetensorsHeader, type SafeTensor, type SafetensorsHeader } from './safetensors';
 import { disposeStateDict, safeToTensor, stateDictToSafe, type StateDict } from './tensor-io';
 
@@ -96,6 +98,7 @@ export function checkpointDigest(entries: SafetensorsHeader['entries'], state: s
 
 /** The weights' problems against the config (reference encoder/decoder, codebook shapes). */
 export function configProblems(config: TrainConfig, outChannels: number, shapes: Record<string, readonly number[]>): string[] {
+  if (config.model.arch === 'occworld') return occworldShapeProblems(occworldOf(config.model, 'config'), shapes);
   const problems = checkNetParams(shapes, referenceLayers(config.model, outChannels));
   const q = config.quantizer;
   if (q.kind === 'vq' || q.kind === 'rvq' || q.kind === 'gvq') {
@@ -117,6 +120,7 @@ export function configProblems(config: TrainConfig, outChannels: number, shapes:
 function describeModel(c: TrainConfig): string {
   const q = c.quantizer;
   const qs = q.kind === 'fsq' ? `fsq[${q.levels?.join(',')}]` : `${q.kind}(K=${q.codebookSize ?? '-'}${q.depth ? `, depth ${q.depth}` : ''})`;
+  if (c.model.arch === 'occworld') return `OccWorld VAERes2D, in ${c.model.inChannels}, ch ${c.model.hidden}, e_dim ${c.model.latentDim}, ${c.model.stages} downsamplings, ${qs}`;
   return `in ${c.model.inChannels}, hidden ${c.model.hidden}, latent ${c.model.latentDim}, ${c.model.stages} stages, ${qs}`;
 }
 
@@ -126,7 +130,7 @@ export function sameArchitecture(a: TrainConfig, b: TrainConfig): boolean {
     const s = quantizerShape(c.quantizer, c.model.latentDim);
     return [c.quantizer.kind, s.codebookSize, s.depth, (c.quantizer.levels ?? []).join(','), !!c.quantizer.cosine, !!c.quantizer.ema].join('|');
   };
-  const m = (c: TrainConfig) => [c.model.inChannels, c.model.hidden, c.model.latentDim, c.model.stages].join('|');
+  const m = (c: TrainConfig) => [c.model.inChannels, c.model.hidden, c.model.latentDim, c.model.stages, c.model.arch ?? 'reference', JSON.stringify(c.model.occworld ?? null)].join('|');
   return m(a) === m(b) && q(a) === q(b);
 }
 

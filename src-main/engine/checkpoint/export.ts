@@ -11,6 +11,7 @@ import { readConfigJson } from './config-json';
 import { disposeSnapshot, loadCheckpoint } from './checkpoint';
 import { checkNetParams, referenceLayers, shapesOf } from './layers';
 import { readSafetensors, readSafetensorsHeader, encodeSafetensors } from './safetensors';
+import { exportOccWorld } from '../occworld/occworld-export';
 import { disposeStateDict, safeFileToStateDict, stateDictToSafe, type StateDict } from './tensor-io';
 
 /**
@@ -74,6 +75,7 @@ export async function exportForPyTorch(
   dir: string,
   input?: InputDescription,
 ): Promise<ExportResult> {
+  if (config.model.arch === 'occworld') return exportOccWorld(tokenizer, config, dir, input);
   const sd = tokenizer.stateDict();
   let weights: Uint8Array;
   let codebook: Uint8Array | null = null;

@@ -56,13 +56,7 @@ export class Trainer {
    * for quantizer variables (tfjs' own variable names change from one process to the next).
    */
   params(): Record<string, tf.Variable> {
-    const out: Record<string, tf.Variable> = {};
-    for (const net of [this.tokenizer.encoder, this.tokenizer.decoder]) {
-      net.layers.forEach((l, i) => {
-        out[`${net.prefix}.${l.index}.weight`] = net.weights[i]!;
-        out[`${net.prefix}.${l.index}.bias`] = net.biases[i]!;
-      });
-    }
+    const out: Record<string, tf.Variable> = this.tokenizer.nets.params();
     const q = this.tokenizer.quantizer;
     const state = q.state();
     q.trainableVariables().forEach((v, i) => {

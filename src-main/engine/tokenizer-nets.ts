@@ -1,0 +1,27 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * The encoder/decoder pair a Tokenizer wraps around its quantizer, whatever the architecture:
+ * the reference conv nets (model/reference-nets.ts) or OccWorld's VAERes2D
+ * (occworld/occworld-nets.ts). Channel-last inside; parameters under PyTorch's names.
+ */
+export interface TokenizerNets {
+  readonly kind: 'reference' | 'occworld';
+  /** Where the quantizer's state goes in the state dict: `quantizer.` or OccWorld's `vqvae.`. */
+  readonly quantizerPrefix: string;
+  /** Frames as the encoder sees them (NHWC, normalised) → latents `[B, h, w, D]`. Call inside a tidy. */
+  latents(x: tf.Tensor4D, training: boolean): tf.Tensor4D;
+  /** (Quantized) latents `[B, h, w, D]` → decoder output NHWC (logits for class frames). Call inside a tidy. */
+  decode(q: tf.Tensor4D, training: boolean): tf.Tensor4D;
+  /** The trainable parameters by PyTorch name (the live variables). */
+  params(): Record<string, tf.Variable>;
+  /** Parameters under PyTorch's names and layouts: new tensors the caller disposes. */
+  stateDict(): Record<string, tf.Tensor>;
+  /** PyTorch shape of every parameter. */
+  torchShapes(): Record<string, number[]>;
+  /** Throws one clear error naming `source` unless `sd` holds every parameter with its shape. */
+  checkStateDict(sd: Record<string, tf.Tensor>, source: string): void;
+  /** Checks, then assigns; the caller keeps `sd`. */
+  loadStateDict(sd: Record<string, tf.Tensor>, source: string): void;
+  dispose(): void;
+}
