@@ -1,0 +1,36 @@
+/**
+ * A dataset as its team keeps it: scenes (named, with a split) whose frames are ordered by time.
+ * Occ3D-nuScenes (annotations.json) and nuScenes (v1.0-* tables) both describe themselves in this
+ * shape, so the scene picker, `tokenscope data`, `--scene` and whole-dataset export work on either.
+ */
+import type { EgoPose } from './frame';
+
+export interface DatasetFrameRef {
+  /** Position in the scene, in time order (or in listing order when `ordered` is false). */
+  index: number;
+  /** The dataset's own id of the frame (nuScenes/Occ3D sample token, or sample_data token). */
+  token: string;
+  /** Microseconds, as nuScenes stores them; absent when the dataset does not say. */
+  timestampUs?: number;
+  /** The file holding the frame (inside the dataset root). */
+  path: string;
+  egoPose?: EgoPose;
+}
+
+export interface DatasetScene {
+  name: string;
+  /** 'train' | 'val' | 'test' | … as the dataset names its splits; undefined when it has none. */
+  split?: string;
+  frames: DatasetFrameRef[];
+  /** False when nothing gives the frames' time order (then they are in listing order, said so). */
+  ordered: boolean;
+}
+
+export interface DatasetIndex {
+  kind: 'occ3d' | 'nuscenes';
+  /** The folder the dataset was opened from (its root). */
+  root: string;
+  scenes: DatasetScene[];
+  /** Things a user should know (unknown order, mixed sweep formats, …), shown in the UI and CLI. */
+  warnings: string[];
+}
