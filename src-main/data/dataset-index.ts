@@ -15,6 +15,12 @@ export interface DatasetFrameRef {
   /** The file holding the frame (inside the dataset root). */
   path: string;
   egoPose?: EgoPose;
+  /** nuScenes: the sensor's mounting on the car (calibrated_sensor), sensor → ego. */
+  sensorToEgo?: EgoPose;
+  /** nuScenes-lidarseg: the frame's per-point label file (inside the dataset root), when present. */
+  labelsPath?: string;
+  /** nuScenes: a keyframe (sample) rather than a sweep between samples. */
+  keyFrame?: boolean;
 }
 
 export interface DatasetScene {
@@ -24,6 +30,8 @@ export interface DatasetScene {
   frames: DatasetFrameRef[];
   /** False when nothing gives the frames' time order (then they are in listing order, said so). */
   ordered: boolean;
+  /** nuScenes: every lidar sweep of the scene (keyframes included), in time order; tokens are sample_data tokens. */
+  sweeps?: DatasetFrameRef[];
 }
 
 export interface DatasetIndex {
