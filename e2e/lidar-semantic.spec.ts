@@ -6,7 +6,7 @@
  */
 import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildNuScenesTree } from '../src-main/data/nuscenes/test-tree';
@@ -70,5 +70,39 @@ test('the semantic view colours cells by their most frequent class, with a legen
   });
   expect(hasRoad).toBeGreaterThan(0.01);
   await shot(page, 'lidar-02-semantic');
+  expect(pageErrors).toEqual([]);
+});
+
+test('loose sweeps: a mixed folder warns, and the lidar options change how a sweep lands', async () => {
+  const samples = path.join(root, 'samples', 'LIDAR_TOP');
+  const mixed = path.join(dir, 'mixed');
+  mkdirSync(mixed);
+  copyFileSync(path.join(samples, readdirSync(samples)[0]!), path.join(mixed, '000001.pcd.bin'));
+  writeFileSync(path.join(mixed, '000002.bin'), new Uint8Array(new Float32Array([1, 2, -1.5, 0.3, 4, 5, -1, 0.9, 7, 8, 0, 0.1]).buffer));
+  await page.getByTestId('open-path').fill(mixed);
+  await page.getByTestId('open-btn').click();
+  await expect(page.getByTestId('source-warnings')).toContainText('1 KITTI .bin and 1 nuScenes .pcd.bin');
+  await shot(page, 'lidar-03-mixed-warning');
+
+  await page.getByTestId('open-path').fill(samples);
+  await page.getByTestId('open-btn').click();
+  await expect(page.getByTestId('status-source')).toContainText('LIDAR_TOP');
+  await expect(page.getByTestId('source-warnings')).toHaveCount(0);
+  await expect(page.getByTestId('bev-colorbar')).toBeVisible();
+  await expect.poll(async () => (await canvasStats(page, 'bev-canvas')).colors).toBeGreaterThan(8);
+  const preset = await canvasStats(page, 'bev-canvas');
+  await page.getByTestId('lidar-options').locator('summary').click();
+  await page.getByTestId('lidar-preset').selectOption('sensor');
+  await page.getByTestId('lidar-options').locator('summary').click();
+  await page.getByTestId('open-btn').click();
+  // Wait for the new frame itself (not the blank canvas while it loads): many colours, another picture.
+  await expect(page.getByTestId('bev-colorbar')).toBeVisible();
+  await expect
+    .poll(async () => {
+      const s = await canvasStats(page, 'bev-canvas');
+      return s.colors > 8 && s.hash !== preset.hash;
+    })
+    .toBe(true);
+  await shot(page, 'lidar-04-sensor-frame');
   expect(pageErrors).toEqual([]);
 });
