@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,6 +162,23 @@ print(json.dumps({'labels': out.tolist(), 'inGrid': int(ok.sum())}))
     lidar.filename = good;
     writeFileSync(sdFile, JSON.stringify(rows).slice(0, -40));
     await expect(readNuScenesIndex(t.root)).rejects.toThrow(/sample_data\.json: .*ends inside record/);
+  }, 60_000);
+
+  it('names the broken file: a dangling ego pose, a label file of the wrong length; warns about several versions', async () => {
+    const t = await buildNuScenesTree(path.join(dir, 'broken'), LIDAR_SAMPLE);
+    const epFile = path.join(t.root, 'v1.0-mini', 'ego_pose.json');
+    const poses = readFileSync(epFile, 'utf8');
+    writeFileSync(epFile, '[]');
+    await expect(readNuScenesIndex(t.root)).rejects.toThrow(/ego_pose\.json: has no ego pose [0-9a-f]{32} \(named by sample_data [0-9a-f]{32}\)/);
+    writeFileSync(epFile, poses);
+    const index = await readNuScenesIndex(t.root);
+    writeFileSync(index.scenes[0]!.frames[2]!.labelsPath!, new Uint8Array(10));
+    const seq = openNuScenesScene(index, index.scenes[0]!.name);
+    await expect(seq.getFrame(2)).rejects.toThrow(/_lidarseg\.bin: has 10 labels but the point cloud has \d+ points/);
+    mkdirSync(path.join(t.root, 'v1.0-test'));
+    writeFileSync(path.join(t.root, 'v1.0-test', 'scene.json'), '[]');
+    expect((await readNuScenesIndex(t.root)).warnings).toEqual(['broken holds v1.0-mini, v1.0-test: showing v1.0-mini']);
+    await expect(readNuScenesIndex(t.root, { version: 'v1.0-trainval' })).rejects.toThrow(/broken: has no table folder v1.0-trainval \(found v1.0-mini, v1.0-test\)/);
   }, 60_000);
 });
 
