@@ -14,6 +14,7 @@ import { NUSCENES_LIDARSEG_ATTRIBUTION } from './nuscenes/lidarseg-classes';
 import { compose, egoToReference, transformFromPose, type RigidTransform } from './pose';
 import { lazySequence, naturalCompare, type CacheOptions } from './sequence';
 import { mountingTransform, resolveMounting, sweepKind, type MountingOptions } from './sensor-mounting';
+import { enclosingNuScenesRoot } from './nuscenes/dataset-root';
 
 export interface LidarSequenceOptions extends CacheOptions, Pick<LidarBevOptions, 'grid' | 'zRangeM'> {
   channels?: LidarChannel[];
@@ -220,7 +221,7 @@ export async function openLidarFiles(files: string[], name: string, opts: LidarS
     cacheFrames: opts.cacheFrames,
     cacheBytes: opts.cacheBytes,
     describe: (i) => files[i]!,
-    warnings: mixedSweepWarnings(files, path.basename(name), opts.mounting),
+    warnings: [...mixedSweepWarnings(files, path.basename(name), opts.mounting), ...(await insideRootHint(name))],
     async load(i) {
       const cloud = await readPointCloud(files[i]!, { layout: opts.layout });
       const m = mountings[i]!;
@@ -233,6 +234,14 @@ export async function openLidarFiles(files: string[], name: string, opts: LidarS
       return frame;
     },
   });
+}
+
+/** Sweeps opened from inside a nuScenes root lose what its tables know: say where the root is. */
+async function insideRootHint(name: string): Promise<string[]> {
+  const root = await enclosingNuScenesRoot(name);
+  return root
+    ? [`${path.basename(name)} is part of the nuScenes root ${root}: open the root for the calibration, the time order and the labels of each scene (read here with a preset mounting, in file-name order)`]
+    : [];
 }
 
 /** A folder mixing KITTI and nuScenes sweeps: their sensors sit differently and their frames don't line up. */

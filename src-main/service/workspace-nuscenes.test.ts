@@ -49,7 +49,9 @@ describe('Workspace: nuScenes roots and lidar options', () => {
 
   it('gives loose sweeps the mounting asked for', async () => {
     const sweep = path.join(tree.root, 'sweeps', 'LIDAR_TOP');
-    await ws.openPath(sweep);
+    expect((await ws.openPath(sweep)).warnings).toEqual([
+      `LIDAR_TOP is part of the nuScenes root ${tree.root}: open the root for the calibration, the time order and the labels of each scene (read here with a preset mounting, in file-name order)`,
+    ]);
     expect((await ws.getFrame(0, { channels: [0] })).meta.mounting).toMatchObject({ yawDeg: -90, heightM: 1.84 });
     await ws.openPath(sweep, { lidar: { preset: 'sensor', heightM: 2 } });
     expect((await ws.getFrame(0, { channels: [0] })).meta.mounting).toMatchObject({ yawDeg: 0, heightM: 2 });

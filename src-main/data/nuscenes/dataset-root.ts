@@ -32,6 +32,15 @@ export async function isNuScenesRoot(dir: string): Promise<boolean> {
   return (await nuScenesVersions(dir)).length > 0;
 }
 
+/** The nuScenes root a sweep folder sits in (`<root>/samples/LIDAR_TOP`, `<root>/sweeps/…`), if any. */
+export async function enclosingNuScenesRoot(dir: string): Promise<string | undefined> {
+  const abs = path.resolve(dir);
+  const kind = path.basename(path.dirname(abs));
+  if (kind !== 'samples' && kind !== 'sweeps') return undefined;
+  const root = path.dirname(path.dirname(abs));
+  return (await isNuScenesRoot(root)) ? root : undefined;
+}
+
 /**
  * A table's relative filename as a path inside the root; refuses absolute paths, `..` that climb
  * out, and names of another kind than expected (`prefix`, e.g. `samples/LIDAR_TOP/`).
