@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BevFrame } from '../frame';
 import { readPointCloud, readPointLabels } from '../lidar';
 import { rasterizeLidar } from '../lidar-bev';
 import { EMPTY_CELL } from '../lidar-semantic';
@@ -142,6 +143,23 @@ print(json.dumps({'labels': out.tolist(), 'inGrid': int(ok.sum())}))
     expect(sweep.semantic).toBeUndefined();
     expect(sweep.meta.keyFrame).toBe(false);
     expect((await seq.getFrame(2)).semantic).toBeDefined();
+  });
+
+  it("aligns a scene to one frame's ego pose (ego_pose.json), so the static world overlaps", async () => {
+    // Cells whose most frequent class is static (raw 28 static.manmade, 30 static.vegetation).
+    const staticCells = (f: BevFrame) => new Set([...f.semantic!.labels.keys()].filter((i) => [28, 30].includes(f.semantic!.labels[i]!)));
+    const iou = (a: Set<number>, b: Set<number>) => {
+      let inter = 0;
+      for (const x of a) if (b.has(x)) inter++;
+      return inter / (a.size + b.size - inter);
+    };
+    const plain = await openPath(tree.root, { scene: 'scene-0916' });
+    const aligned = await openPath(tree.root, { scene: 'scene-0916', alignTo: 0 });
+    expect(aligned.name).toBe('scene-0916 (aligned to frame 0)');
+    const [p0, p2, a2] = [await plain.getFrame(0), await plain.getFrame(2), await aligned.getFrame(2)];
+    expect(a2.meta.transform).toBe('lidar → ego → ego of frame 0 (ego_pose.json)');
+    // The car moves ~10 m in 1 s: aligned, the buildings and trees of frames 0 and 2 overlap far more.
+    expect(iou(staticCells(a2), staticCells(p0))).toBeGreaterThan(1.6 * iou(staticCells(p2), staticCells(p0)));
   });
 
   it('opens the first scene by name by default and names the scenes when asked for a missing one', async () => {
