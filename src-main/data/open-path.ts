@@ -53,8 +53,9 @@ export async function openPath(p: string, opts: OpenOptions = {}): Promise<Frame
 }
 
 async function openFolder(dir: string, opts: OpenOptions, outerCache: CacheOptions): Promise<FrameSequence> {
-  // Lidar samples align their points while rasterizing; everything else is resampled afterwards.
+  // Lidar (nuScenes roots, the sample) aligns its points while rasterizing; everything else is resampled afterwards.
   if (await isNuScenesRoot(dir)) {
+    // A root's sweeps carry their own calibration: a mounting is for sweeps without one.
     const { mounting: _calibrated, ...lidar } = opts.lidar ?? {};
     return openNuScenesRoot(dir, { ...lidar, ...outerCache, alignTo: opts.alignTo, scene: opts.scene, sweeps: opts.sweeps });
   }
