@@ -5,9 +5,9 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { gridShape } from './bev-grid';
+import { gridShape, type BevGrid } from './bev-grid';
 import { DataError, isFsError } from './errors';
-import type { BevFrame, EgoPose, FrameSequence } from './frame';
+import type { BevFrame, EgoPose, FrameSequence, SequenceHeader } from './frame';
 import { readPointCloud, readPointLabels, type PointCloud, type PointLayout } from './lidar';
 import { DEFAULT_LIDAR_GRID, lidarChannelNames, rasterizeLidar, type LidarBevOptions, type LidarChannel } from './lidar-bev';
 import { NUSCENES_LIDARSEG_ATTRIBUTION } from './nuscenes/lidarseg-classes';
@@ -102,20 +102,12 @@ export async function openLidarSample(dir: string, opts: LidarSequenceOptions = 
   const withLabels = useLabels && first.labels !== undefined;
   const channels = opts.channels ?? (withLabels ? ['max_height', 'density', 'mean_intensity', 'classes'] : ['max_height', 'density', 'mean_intensity']);
   const grid = opts.grid ?? DEFAULT_LIDAR_GRID;
-  const { height, width } = gridShape(grid);
-  const ref = opts.alignTo;
-  if (ref !== undefined && !(Number.isInteger(ref) && ref >= 0 && ref < frames.length)) {
-    throw new RangeError(`alignTo ${ref} is not a frame of ${dir} (0..${frames.length - 1})`);
-  }
+  const ref = checkAlignTo(opts.alignTo, frames.length, dir);
   const name = path.basename(path.resolve(dir));
   return lazySequence({
     name: ref === undefined ? name : `${name} (aligned to frame ${ref})`,
     length: frames.length,
-    channels: lidarChannelNames(channels).length,
-    height,
-    width,
-    channelNames: lidarChannelNames(channels),
-    encoding: { kind: 'continuous' },
+    ...lidarSequenceShape(channels, grid),
     timestampsUs: frames.map((f) => f.timestampUs),
     egoPoses: frames.map((f) => f.egoPose),
     attribution: NUSCENES_LIDARSEG_ATTRIBUTION,
@@ -148,6 +140,20 @@ export async function openLidarSample(dir: string, opts: LidarSequenceOptions = 
       return frame;
     },
   });
+}
+
+/** The header fields every lidar sequence shares: its channels and its grid's shape. */
+export function lidarSequenceShape(channels: LidarChannel[], grid: BevGrid): Pick<SequenceHeader, 'channels' | 'height' | 'width' | 'channelNames' | 'encoding'> {
+  const names = lidarChannelNames(channels);
+  return { channels: names.length, ...gridShape(grid), channelNames: names, encoding: { kind: 'continuous' } };
+}
+
+/** `alignTo` checked against a sequence's length (`what` names the sequence in the error). */
+export function checkAlignTo(ref: number | undefined, length: number, what: string): number | undefined {
+  if (ref !== undefined && !(Number.isInteger(ref) && ref >= 0 && ref < length)) {
+    throw new RangeError(`alignTo ${ref} is not a frame of ${what} (0..${length - 1})`);
+  }
+  return ref;
 }
 
 /** A sweep with its calibration: the sensor's mounting, and the ego pose it was taken at. */
@@ -207,15 +213,10 @@ export async function openLidarFiles(files: string[], name: string, opts: LidarS
   const transforms = mountings.map(mountingTransform);
   const channels = opts.channels ?? ['max_height', 'density', 'mean_intensity'];
   const grid = opts.grid ?? DEFAULT_LIDAR_GRID;
-  const { height, width } = gridShape(grid);
   return lazySequence({
     name: path.basename(name),
     length: files.length,
-    channels: lidarChannelNames(channels).length,
-    height,
-    width,
-    channelNames: lidarChannelNames(channels),
-    encoding: { kind: 'continuous' },
+    ...lidarSequenceShape(channels, grid),
     kind: 'lidar',
     sourcePath: name,
     cacheFrames: opts.cacheFrames,

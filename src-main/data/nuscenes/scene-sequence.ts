@@ -5,13 +5,12 @@
  * 32 raw classes for the semantic view, merged to the challenge's 16 for the class channels.
  */
 import * as path from 'node:path';
-import { gridShape } from '../bev-grid';
 import type { DatasetFrameRef, DatasetIndex } from '../dataset-index';
 import { DataError } from '../errors';
 import type { FrameSequence } from '../frame';
 import { readPointCloud, readPointLabels } from '../lidar';
-import { DEFAULT_LIDAR_GRID, lidarChannelNames } from '../lidar-bev';
-import { rasterizeCalibrated, type LidarSequenceOptions } from '../lidar-sequence';
+import { DEFAULT_LIDAR_GRID } from '../lidar-bev';
+import { checkAlignTo, lidarSequenceShape, rasterizeCalibrated, type LidarSequenceOptions } from '../lidar-sequence';
 import { lazySequence } from '../sequence';
 import { LIDARSEG_CLASSES, MAX_LIDARSEG_CLASS, NUSCENES_LIDARSEG_ATTRIBUTION, toChallengeLabels } from './lidarseg-classes';
 
@@ -36,20 +35,12 @@ export function openNuScenesScene(index: DatasetIndex, sceneName: string, opts: 
   const classChannels = useLabels && frames.every((f) => f.labelsPath);
   const channels = opts.channels ?? (classChannels ? ['max_height', 'density', 'mean_intensity', 'classes'] : ['max_height', 'density', 'mean_intensity']);
   const grid = opts.grid ?? DEFAULT_LIDAR_GRID;
-  const { height, width } = gridShape(grid);
-  const ref = opts.alignTo;
-  if (ref !== undefined && !(Number.isInteger(ref) && ref >= 0 && ref < frames.length)) {
-    throw new RangeError(`alignTo ${ref} is not a frame of scene ${sceneName} (0..${frames.length - 1})`);
-  }
+  const ref = checkAlignTo(opts.alignTo, frames.length, `scene ${sceneName}`);
   const name = `${sceneName}${opts.sweeps ? ' (all sweeps)' : ''}${ref === undefined ? '' : ` (aligned to frame ${ref})`}`;
   return lazySequence({
     name,
     length: frames.length,
-    channels: lidarChannelNames(channels).length,
-    height,
-    width,
-    channelNames: lidarChannelNames(channels),
-    encoding: { kind: 'continuous' },
+    ...lidarSequenceShape(channels, grid),
     timestampsUs: frames.map((f) => f.timestampUs ?? 0),
     egoPoses: frames.every((f) => f.egoPose) ? frames.map((f) => f.egoPose!) : undefined,
     attribution: useLabels ? NUSCENES_LIDARSEG_ATTRIBUTION : NUSCENES_ATTRIBUTION_PLAIN,
