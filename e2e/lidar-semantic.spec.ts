@@ -82,6 +82,7 @@ test('loose sweeps: a mixed folder warns, and the lidar options change how a swe
   await page.getByTestId('open-path').fill(mixed);
   await page.getByTestId('open-btn').click();
   await expect(page.getByTestId('source-warnings')).toContainText('1 KITTI .bin and 1 nuScenes .pcd.bin');
+  await expect(page.getByTestId('bev-colorbar')).toBeVisible();
   await shot(page, 'lidar-03-mixed-warning');
 
   await page.getByTestId('open-path').fill(samples);
