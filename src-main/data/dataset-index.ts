@@ -4,6 +4,7 @@
  * shape, so the scene picker, `tokenscope data`, `--scene` and whole-dataset export work on either.
  */
 import type { EgoPose } from './frame';
+import type { LidarsegNumbering } from './nuscenes/lidarseg-classes';
 
 export interface DatasetFrameRef {
   /** Position in the scene, in time order (or in listing order when `ordered` is false). */
@@ -41,4 +42,6 @@ export interface DatasetIndex {
   scenes: DatasetScene[];
   /** Things a user should know (unknown order, mixed sweep formats, …), shown in the UI and CLI. */
   warnings: string[];
+  /** nuScenes-lidarseg: the point classes as the dataset's category.json numbers them, when it does. */
+  pointClasses?: LidarsegNumbering;
 }

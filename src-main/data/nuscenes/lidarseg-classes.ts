@@ -48,17 +48,40 @@ const ROWS: Row[] = [
 
 export const LIDARSEG_CLASSES: readonly ClassInfo[] = ROWS.map(([name, rgb], id) => ({ id, name, rgb }));
 
-/** Highest raw nuScenes-lidarseg class id (31, vehicle.ego). */
-export const MAX_LIDARSEG_CLASS = ROWS.length - 1;
-
 /** Raw lidarseg id → challenge id (0..16). */
 export const LIDARSEG_TO_CHALLENGE: Uint8Array = Uint8Array.from(ROWS, (r) => r[2]);
 
 /** Raw labels merged to the challenge's 16 classes (0 = ignored), as the class channels need. */
-export function toChallengeLabels(raw: Uint8Array): Uint8Array {
+export function toChallengeLabels(raw: Uint8Array, merge: Uint8Array = LIDARSEG_TO_CHALLENGE): Uint8Array {
   const out = new Uint8Array(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = LIDARSEG_TO_CHALLENGE[raw[i]!]!;
+  for (let i = 0; i < raw.length; i++) out[i] = merge[raw[i]!] ?? 0;
   return out;
+}
+
+/** The label numbering a dataset declares: category.json's `index` per class name, as the devkit reads it. */
+export interface LidarsegNumbering {
+  classes: ClassInfo[];
+  /** Label id → challenge id. */
+  merge: Uint8Array;
+  /** Names the devkit has no colour for (drawn grey, merged to 0). */
+  unknown: string[];
+}
+
+/** Classes (devkit colours by name) and challenge merge for a category.json's `index` → name. */
+export function numberingOf(byIndex: Map<number, string>): LidarsegNumbering {
+  const known = new Map(ROWS.map(([name, rgb, challenge]) => [name, { rgb, challenge }]));
+  const max = Math.max(-1, ...byIndex.keys());
+  const classes: ClassInfo[] = [];
+  const merge = new Uint8Array(max + 1);
+  const unknown: string[] = [];
+  for (let id = 0; id <= max; id++) {
+    const name = byIndex.get(id) ?? `class ${id}`;
+    const row = known.get(name);
+    if (!row) unknown.push(name);
+    classes.push({ id, name, rgb: row ? [...row.rgb] : [128, 128, 128] });
+    merge[id] = row?.challenge ?? 0;
+  }
+  return { classes, merge, unknown };
 }
 
 export const NUSCENES_LIDARSEG_ATTRIBUTION = 'nuScenes and nuScenes-lidarseg (Motional), CC BY-NC-SA 4.0. For tests and demos only.';

@@ -50,6 +50,7 @@ describe('nuScenes root (tree built from the real lidarseg sample)', () => {
       expect(sw.every((f, i) => i === 0 || f.timestampUs! > sw[i - 1]!.timestampUs!)).toBe(true);
     }
     expect(index.warnings).toEqual([]);
+    expect(index.pointClasses!.classes).toEqual(LIDARSEG_CLASSES);
   });
 
   it('moves each sweep into the ego frame with its calibrated_sensor transform (= meta.json lidar2ego)', async () => {
@@ -193,6 +194,19 @@ print(json.dumps({'labels': out.tolist(), 'inGrid': int(ok.sum())}))
     writeFileSync(index.scenes[0]!.frames[2]!.labelsPath!, new Uint8Array(10));
     const seq = openNuScenesScene(index, index.scenes[0]!.name);
     await expect(seq.getFrame(2)).rejects.toThrow(/_lidarseg\.bin: has 10 labels but the point cloud has \d+ points/);
+    // A class the devkit does not know: named as category.json says, grey, merged to 'others'.
+    const catFile = path.join(t.root, 'v1.0-mini', 'category.json');
+    const cats = JSON.parse(readFileSync(catFile, 'utf8')) as { name: string; index: number }[];
+    cats.find((c) => c.index === 17)!.name = 'vehicle.hovercraft';
+    writeFileSync(catFile, JSON.stringify(cats));
+    const renamed = await readNuScenesIndex(t.root);
+    expect(renamed.warnings).toEqual([
+      "v1.0-mini/category.json has lidarseg classes the devkit does not know (vehicle.hovercraft): drawn grey, merged to 'others' in the class channels",
+    ]);
+    expect(renamed.pointClasses!.classes[17]).toEqual({ id: 17, name: 'vehicle.hovercraft', rgb: [128, 128, 128] });
+    expect(renamed.pointClasses!.merge[17]).toBe(0);
+    cats.find((c) => c.index === 17)!.name = 'vehicle.car';
+    writeFileSync(catFile, JSON.stringify(cats));
     mkdirSync(path.join(t.root, 'v1.0-test'));
     writeFileSync(path.join(t.root, 'v1.0-test', 'scene.json'), '[]');
     expect((await readNuScenesIndex(t.root)).warnings).toEqual(['broken holds v1.0-mini, v1.0-test: showing v1.0-mini']);

@@ -13,6 +13,7 @@ import { DataError } from '../errors';
 import type { EgoPose } from '../frame';
 import { insideRoot, nuScenesVersions } from './dataset-root';
 import { forEachJsonRecord } from './json-records';
+import { numberingOf, type LidarsegNumbering } from './lidarseg-classes';
 import { nuScenesSplit } from './splits';
 
 export interface NuScenesIndexOptions {
@@ -86,6 +87,10 @@ export async function readNuScenesIndex(root: string, opts: NuScenesIndexOptions
     calibs.set(str(r, 'token', csFile, i), pose(r, csFile, i));
   });
   const labels = await readLidarseg(root, tables);
+  const pointClasses = labels.size ? await readCategoryNumbering(tables) : undefined;
+  if (pointClasses?.unknown.length) {
+    warnings.push(`${version}/category.json has lidarseg classes the devkit does not know (${pointClasses.unknown.join(', ')}): drawn grey, merged to 'others' in the class channels`);
+  }
 
   const byScene = new Map<string, LidarRow[]>();
   for (const row of rows) {
@@ -119,7 +124,27 @@ export async function readNuScenesIndex(root: string, opts: NuScenesIndexOptions
     });
   }
   out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { kind: 'nuscenes', root, scenes: out, warnings };
+  return { kind: 'nuscenes', root, scenes: out, warnings, ...(pointClasses ? { pointClasses } : {}) };
+}
+
+/** category.json's lidarseg numbering (its `index` fields), when it has one. */
+async function readCategoryNumbering(tables: string): Promise<LidarsegNumbering | undefined> {
+  const file = path.join(tables, 'category.json');
+  try {
+    await fs.access(file);
+  } catch {
+    return undefined;
+  }
+  const byIndex = new Map<number, string>();
+  await forEachJsonRecord(file, (r, i) => {
+    if (r.index === undefined) return;
+    const index = r.index;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > 255) {
+      throw new DataError(file, `record ${i}: index ${JSON.stringify(index)} is not a label id 0..255`);
+    }
+    byIndex.set(index, str(r, 'name', file, i));
+  });
+  return byIndex.size ? numberingOf(byIndex) : undefined;
 }
 
 /** lidarseg.json (optional): sample_data token → its `_lidarseg.bin`. */

@@ -12,7 +12,7 @@ import { readPointCloud, readPointLabels } from '../lidar';
 import { DEFAULT_LIDAR_GRID } from '../lidar-bev';
 import { checkAlignTo, lidarSequenceShape, rasterizeCalibrated, type LidarSequenceOptions } from '../lidar-sequence';
 import { lazySequence } from '../sequence';
-import { LIDARSEG_CLASSES, MAX_LIDARSEG_CLASS, NUSCENES_LIDARSEG_ATTRIBUTION, toChallengeLabels } from './lidarseg-classes';
+import { LIDARSEG_CLASSES, LIDARSEG_TO_CHALLENGE, NUSCENES_LIDARSEG_ATTRIBUTION, toChallengeLabels } from './lidarseg-classes';
 
 export interface NuScenesSceneOptions extends Omit<LidarSequenceOptions, 'mounting'> {
   /** Play every sweep (about 20 Hz) instead of the keyframes (2 Hz); only keyframes have labels. */
@@ -35,6 +35,8 @@ export function openNuScenesScene(index: DatasetIndex, sceneName: string, opts: 
   const classChannels = useLabels && frames.every((f) => f.labelsPath);
   const channels = opts.channels ?? (classChannels ? ['max_height', 'density', 'mean_intensity', 'classes'] : ['max_height', 'density', 'mean_intensity']);
   const grid = opts.grid ?? DEFAULT_LIDAR_GRID;
+  // The dataset's own numbering (category.json) when it declares one, else the v1.0 release's.
+  const numbering = index.pointClasses ?? { classes: [...LIDARSEG_CLASSES], merge: LIDARSEG_TO_CHALLENGE, unknown: [] };
   const ref = checkAlignTo(opts.alignTo, frames.length, `scene ${sceneName}`);
   const name = `${sceneName}${opts.sweeps ? ' (all sweeps)' : ''}${ref === undefined ? '' : ` (aligned to frame ${ref})`}`;
   return lazySequence({
@@ -54,9 +56,9 @@ export function openNuScenesScene(index: DatasetIndex, sceneName: string, opts: 
       const f = frames[i]!;
       const cloud = await readPointCloud(f.path, { layout: opts.layout ?? 'xyzir' });
       if (useLabels && f.labelsPath) {
-        const raw = await readPointLabels(f.labelsPath, cloud.count, MAX_LIDARSEG_CLASS);
-        cloud.semantics = { labels: raw, classes: LIDARSEG_CLASSES, name: 'nuScenes-lidarseg (32 classes)' };
-        if (classChannels) cloud.labels = toChallengeLabels(raw);
+        const raw = await readPointLabels(f.labelsPath, cloud.count, numbering.classes.length - 1);
+        cloud.semantics = { labels: raw, classes: numbering.classes, name: `nuScenes-lidarseg (${numbering.classes.length} classes)` };
+        if (classChannels) cloud.labels = toChallengeLabels(raw, numbering.merge);
       }
       if (!f.sensorToEgo) throw new DataError(f.path, 'has no calibration (calibrated_sensor) in the index');
       const frame = rasterizeCalibrated(cloud, { sensorToEgo: f.sensorToEgo, egoPose: f.egoPose, timestampUs: f.timestampUs }, {

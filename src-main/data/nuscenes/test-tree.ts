@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readPointCloud, readPointLabels } from '../lidar';
-import { LIDARSEG_TO_CHALLENGE } from './lidarseg-classes';
+import { LIDARSEG_CLASSES, LIDARSEG_TO_CHALLENGE } from './lidarseg-classes';
 
 export interface SampleFrameMeta {
   frame: number;
@@ -130,6 +130,8 @@ export async function buildNuScenesTree(root: string, sample: string): Promise<T
     { token: sensorLidar, channel: 'LIDAR_TOP', modality: 'lidar' },
     { token: sensorCam, channel: 'CAM_FRONT', modality: 'camera' },
   ]);
+  // category.json numbers the lidarseg classes (`index`), as the v1.0 release does.
+  write('category.json', LIDARSEG_CLASSES.map((c) => ({ token: token(), name: c.name, description: '', index: c.id })));
   write('log.json', [{ token: logToken, logfile: 'n015-2018-07-18-11-07-57+0800', vehicle: 'n015', date_captured: '2018-07-18', location: 'singapore-onenorth' }]);
   return { root, meta, scenes, sweepsPerScene: 1, sampleTokens };
 }
