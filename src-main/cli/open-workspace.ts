@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Workspace } from '../service/workspace';
 import { bannerLine } from './banner';
 import { intOption } from './options';
+import { addLidarOptions, lidarOpenOptions, type LidarCliOptions } from './lidar-options';
 import { VERSION } from './paths';
 
 export { formatBytes } from '../data/memory-budget';
@@ -10,14 +11,14 @@ export { formatBytes } from '../data/memory-budget';
  * What the CLI's commands share: where the data comes from (a path, else the procedural scene
  * with its options) and a workspace with the backend banner printed on stderr.
  */
-export interface DataOptions {
+export interface DataOptions extends LidarCliOptions {
   frames?: number;
   size?: number;
   sceneSeed?: number;
 }
 
 export function addDataOptions(cmd: Command): Command {
-  return cmd
+  return addLidarOptions(cmd)
     .option('--frames <n>', 'procedural scene: number of frames (when no data is given)', intOption(1, 10_000))
     .option('--size <n>', 'procedural scene: grid side in cells', intOption(16, 1024))
     .option('--scene-seed <n>', 'procedural scene: seed', intOption(0));
@@ -32,7 +33,10 @@ export async function openWorkspace(data: string | undefined, opts: DataOptions,
   if (opts.size !== undefined) procedural.size = opts.size;
   const ws = await createWorkspace({ allowNative: true, openDefault: !data, procedural, ...extra });
   process.stderr.write(bannerLine((await ws.getStatus()).backend, VERSION) + '\n');
-  if (data) await ws.openPath(data);
+  if (data) {
+    const info = await ws.openPath(data, lidarOpenOptions(opts));
+    for (const w of info.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+  }
   return ws;
 }
 

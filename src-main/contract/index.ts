@@ -6,9 +6,12 @@
  */
 import type { OccWorldConfig } from './occworld';
 export type { OccWorldConfig } from './occworld';
-import type { FrameEncoding } from '../data/frame';
+import type { FrameEncoding, SemanticMap } from '../data/frame';
+import type { OpenPathOptions } from './open-options';
 
 export type { FrameEncoding, ClassInfo } from '../data/frame';
+export type { SemanticMap } from '../data/frame';
+export type { LidarOpenOptions, OpenPathOptions } from './open-options';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
@@ -42,6 +45,8 @@ export interface SourceInfo {
   encoding: FrameEncoding;
   timestampsUs?: number[];
   attribution?: string;
+  /** What a user should know about the source (mixed sweep formats, …). */
+  warnings?: string[];
 }
 
 /**
@@ -77,6 +82,10 @@ export interface FrameData {
   groupLabels?: Uint8Array;
   timestampUs?: number;
   meta: Record<string, unknown>;
+  /** Lidar with labels: the most frequent class per cell (a view beside the channels). */
+  semantic?: SemanticMap;
+  /** `[H, W]` 1 where no point fell (lidar). */
+  emptyCells?: Uint8Array;
 }
 
 export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq';
@@ -337,7 +346,7 @@ export interface AppStatus {
 export interface TokenScopeService {
   getStatus(): Promise<AppStatus>;
   openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<SourceInfo>;
-  openPath(path: string): Promise<SourceInfo>;
+  openPath(path: string, opts?: OpenPathOptions): Promise<SourceInfo>;
   /** The input frame; `opts` picks what to send (default: every channel, as before). */
   getFrame(index: number, opts?: FrameRequest): Promise<FrameData>;
 

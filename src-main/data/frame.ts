@@ -46,6 +46,20 @@ export interface BevFrame {
   egoPose?: EgoPose;
   /** Free-form facts about where the frame came from (file, point layout, points out of range…). */
   meta: Record<string, unknown>;
+  /** Lidar with labels: the most frequent class of each cell, shown beside the channels. */
+  semantic?: SemanticMap;
+  /** `[H, W]` 1 where no point fell (lidar), so views draw "nothing seen" apart from low values. */
+  emptyCells?: Uint8Array;
+}
+
+/** A per-cell class map that is a view, not a tokenizer input (lidar-semantic.ts). */
+export interface SemanticMap {
+  /** `[H, W]` class ids, `emptyValue` where no labelled point fell. */
+  labels: Uint8Array;
+  classes: ClassInfo[];
+  /** What the ids are, e.g. "nuScenes-lidarseg (32 classes)". */
+  name: string;
+  emptyValue: number;
 }
 
 export type SourceKind = 'procedural' | 'npy' | 'occ3d' | 'lidar' | 'folder';
@@ -68,6 +82,8 @@ export interface SequenceHeader {
   sourcePath?: string;
   /** Ego poses per frame, when the source has them. */
   egoPoses?: EgoPose[];
+  /** Things a user should know about the source (mixed sweep formats, …), shown in the UI and CLI. */
+  warnings?: string[];
 }
 
 /** An ordered list of frames that loads lazily. */

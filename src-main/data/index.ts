@@ -35,3 +35,14 @@ export { createProceduralSequence, ProceduralScene, PROCEDURAL_EXTENT_M, PROCEDU
 export type { ProceduralOptions } from './procedural-scene';
 export { BevDataset, computeChannelStats, continuousChannels, normalise, splitTrainVal } from './dataset';
 export type { Batch, BatchOptions, ChannelStats, FrameRef, Split } from './dataset';
+export type { DatasetFrameRef, DatasetIndex, DatasetScene } from './dataset-index';
+export { isNuScenesRoot, nuScenesVersions } from './nuscenes/dataset-root';
+export { readNuScenesIndex } from './nuscenes/read-index';
+export type { NuScenesIndexOptions } from './nuscenes/read-index';
+export { openNuScenesScene } from './nuscenes/scene-sequence';
+export type { NuScenesSceneOptions } from './nuscenes/scene-sequence';
+export { nuScenesIndexOf, openNuScenesRoot } from './nuscenes/open-root';
+export { LIDARSEG_CLASSES, LIDARSEG_TO_CHALLENGE, toChallengeLabels } from './nuscenes/lidarseg-classes';
+export { EMPTY_CELL, majorityClassMap } from './lidar-semantic';
+export { MOUNTING_PRESETS, mountingTransform, resolveMounting } from './sensor-mounting';
+export type { MountingOptions, MountingPresetName, SensorMounting } from './sensor-mounting';

@@ -8,6 +8,7 @@ import { describeGrid, gridShape, type BevGrid } from './bev-grid';
 import type { BevFrame, EgoPose } from './frame';
 import type { PointCloud } from './lidar';
 import { MAX_POINT_CLASS } from './lidar';
+import { challengeSemantics, majorityClassMap } from './lidar-semantic';
 import { NUSCENES_CLASSES } from './palette';
 import type { RigidTransform } from './pose';
 
@@ -66,6 +67,8 @@ export function rasterizeLidar(cloud: PointCloud, opts: LidarBevOptions = {}): B
   const sumI = new Float64Array(hw);
   const classBits = cloud.labels ? new Uint32Array(hw) : undefined; // bit k: a point of class k
   const { points, stride, labels } = cloud;
+  const semantics = cloud.semantics ?? (labels ? challengeSemantics(labels) : undefined);
+  const cellOf = semantics ? new Int32Array(cloud.count).fill(-1) : undefined;
   let outXY = 0;
   let outZ = 0;
   for (let p = 0, o = 0; p < cloud.count; p++, o += stride) {
@@ -90,6 +93,7 @@ export function rasterizeLidar(cloud: PointCloud, opts: LidarBevOptions = {}): B
       continue;
     }
     const c = row * W + col;
+    if (cellOf) cellOf[p] = c;
     count[c]!++;
     if (z > maxZ[c]!) maxZ[c] = z;
     if (stride > 3) sumI[c] += points[o + 3]!;
@@ -117,8 +121,12 @@ export function rasterizeLidar(cloud: PointCloud, opts: LidarBevOptions = {}): B
     }
     ch++;
   }
+  const emptyCells = new Uint8Array(hw);
+  for (let i = 0; i < hw; i++) if (count[i] === 0) emptyCells[i] = 1;
   return {
     data,
+    emptyCells,
+    ...(semantics && cellOf ? { semantic: majorityClassMap(cellOf, semantics, hw) } : {}),
     channels: names.length,
     height: H,
     width: W,

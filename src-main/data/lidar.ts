@@ -7,6 +7,7 @@
 import { DataError, displayName } from './errors';
 import { findNonFinite } from './frame-utils';
 import { formatShape, parseNpy, toFloat32, type NpyArray } from './npy';
+import type { PointSemantics } from './lidar-semantic';
 import { readBytes } from './read-bytes';
 
 export type PointLayout = 'xyz' | 'xyzi' | 'xyzir';
@@ -22,6 +23,8 @@ export interface PointCloud {
   stride: number;
   /** Per-point class (nuScenes-lidarseg ids 0..16) when labels were attached. */
   labels?: Uint8Array;
+  /** The labels the semantic view shows, with their classes (default: `labels` as challenge classes). */
+  semantics?: PointSemantics;
   source: string;
   /** How the layout was decided, for the frame's metadata. */
   layoutReason: string;
@@ -156,7 +159,7 @@ export const MAX_POINT_CLASS = 16;
  * Per-point classes: `.npy` `[N]` or `[N, k]` (the class is the last column, as in the sample's
  * pc_seman files), or a raw uint8 `.bin` (nuScenes-lidarseg). `expectedCount` is checked.
  */
-export async function readPointLabels(path: string, expectedCount?: number): Promise<Uint8Array> {
+export async function readPointLabels(path: string, expectedCount?: number, maxClass = MAX_POINT_CLASS): Promise<Uint8Array> {
   const bytes = await readBytes(path);
   let values: ArrayLike<number | bigint>;
   let n: number;
@@ -177,8 +180,8 @@ export async function readPointLabels(path: string, expectedCount?: number): Pro
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const v = Number(values[i * cols + cols - 1]!);
-    if (!(Number.isInteger(v) && v >= 0 && v <= MAX_POINT_CLASS)) {
-      throw new DataError(path, `label ${v} of point ${i} is not a class id 0..${MAX_POINT_CLASS}`);
+    if (!(Number.isInteger(v) && v >= 0 && v <= maxClass)) {
+      throw new DataError(path, `label ${v} of point ${i} is not a class id 0..${maxClass}`);
     }
     out[i] = v;
   }

@@ -16,6 +16,8 @@ import { listFolder } from './list-folder';
 import type { FrameSequence } from './frame';
 import { parseNpy, readNpy, formatShape, type NpyArray } from './npy';
 import { listNpzMembers, parseNpz } from './npz';
+import { isNuScenesRoot } from './nuscenes/dataset-root';
+import { openNuScenesRoot } from './nuscenes/open-root';
 import { isLidarSampleFolder, listPointFiles, openLidarFiles, openLidarSample, type LidarSequenceOptions } from './lidar-sequence';
 import { openOccupancyFiles, type OccupancySequenceOptions } from './occupancy-sequence';
 import { notRegular, readBytes, statPath } from './read-bytes';
@@ -28,6 +30,10 @@ export interface OpenOptions extends CacheOptions {
   lidar?: Omit<LidarSequenceOptions, 'alignTo' | keyof CacheOptions>;
   /** Express every frame in the ego frame of this frame (needs poses). */
   alignTo?: number;
+  /** A dataset root: which scene (default: the first by name). */
+  scene?: string;
+  /** nuScenes: play every lidar sweep, not only the keyframes. */
+  sweeps?: boolean;
 }
 
 const FRAME_FILE = /\.(npy|npz|bin)$/i;
@@ -44,7 +50,12 @@ export async function openPath(p: string, opts: OpenOptions = {}): Promise<Frame
 }
 
 async function openFolder(dir: string, opts: OpenOptions, outerCache: CacheOptions): Promise<FrameSequence> {
-  // Lidar samples align their points while rasterizing; everything else is resampled afterwards.
+  // Lidar (nuScenes roots, the sample) aligns its points while rasterizing; everything else is resampled afterwards.
+  if (await isNuScenesRoot(dir)) {
+    // A root's sweeps carry their own calibration: a mounting is for sweeps without one.
+    const { mounting: _calibrated, ...lidar } = opts.lidar ?? {};
+    return openNuScenesRoot(dir, { ...lidar, ...outerCache, alignTo: opts.alignTo, scene: opts.scene, sweeps: opts.sweeps });
+  }
   if (await isLidarSampleFolder(dir)) return openLidarSample(dir, { ...opts.lidar, ...outerCache, alignTo: opts.alignTo });
   const cache = opts.alignTo === undefined ? outerCache : { cacheFrames: 2 };
   const entries = (await listFolder(dir)).filter((e) => !e.name.startsWith('.'));

@@ -80,6 +80,7 @@ export function lazySequence(spec: LazySequenceSpec): LazySequence {
   if (spec.attribution) seq.attribution = spec.attribution;
   if (spec.kind) seq.kind = spec.kind;
   if (spec.sourcePath) seq.sourcePath = spec.sourcePath;
+  if (spec.warnings?.length) seq.warnings = spec.warnings;
   return seq;
 }
 

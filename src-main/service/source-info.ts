@@ -20,6 +20,7 @@ export function describeSource(seq: FrameSequence, kind: SourceInfo['kind'], sou
   };
   if (seq.timestampsUs) info.timestampsUs = [...seq.timestampsUs];
   if (seq.attribution) info.attribution = seq.attribution;
+  if (seq.warnings?.length) info.warnings = [...seq.warnings];
   return info;
 }
 
@@ -50,6 +51,8 @@ export function toFramePayload(frame: BevFrame): FramePayload {
     meta: plainMeta(frame.meta),
   };
   if (frame.timestampUs !== undefined) out.timestampUs = frame.timestampUs;
+  if (frame.semantic) out.semantic = frame.semantic;
+  if (frame.emptyCells) out.emptyCells = frame.emptyCells;
   const enc = frame.encoding;
   if (enc.kind !== 'classes') return { frame: out };
   // One argmax pass over the frame gives every group's map; the picture is the top-down view.

@@ -75,6 +75,8 @@ import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
 import type { TokenizerSession } from './tokenizer-session';
 import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
+import { checkOpenOptions } from './open-options';
+import type { OpenPathOptions } from '../contract/open-options';
 
 /**
  * The workspace: the one implementation of the contract, shared by the Electron window, the
@@ -216,13 +218,14 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     return this.setSource(seq, describeSource(seq, 'procedural', `procedural:${seed}`), { kind: 'procedural', options: { seed, frames, size } });
   }
 
-  async openPath(p: string): Promise<SourceInfo> {
+  async openPath(p: string, opts?: OpenPathOptions): Promise<SourceInfo> {
     const file = path.resolve(checkPath('openPath', p));
+    const options = checkOpenOptions('openPath', opts);
     // A symlink loop, a dangling link, a FIFO: each is named for what it is, not "no such file".
     const stat = await statPath(file, 'no such file or folder');
-    const seq = await openDataPath(file);
+    const seq = await openDataPath(file, options);
     if (seq.length < 1) throw new ServiceStateError(`${path.basename(file)}: holds no frames`);
-    return this.setSource(seq, describeSource(seq, sourceKindOf(file, stat.isDirectory(), seq), file), { kind: 'path', path: file });
+    return this.setSource(seq, describeSource(seq, sourceKindOf(file, stat.isDirectory(), seq), file), { kind: 'path', path: file, options });
   }
 
   private setSource(seq: FrameSequence, info: SourceInfo, spec: SourceSpec): SourceInfo {

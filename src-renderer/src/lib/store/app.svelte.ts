@@ -24,6 +24,7 @@ import type {
   TrainProgress,
 } from '../../../../src-main/contract/index';
 import { SERVICE_METHODS } from '../../../../src-main/contract/index';
+import type { OpenPathOptions } from '../../../../src-main/contract/open-options';
 import { AsyncLru } from '../logic/lru-cache';
 import { isCheckpointPath } from '../logic/open-target';
 import * as S from '../logic/selection';
@@ -222,11 +223,11 @@ export class AppStore {
     await this.opened((c) => c.openProcedural(opts));
   }
 
-  async openPath(path: string): Promise<void> {
+  async openPath(path: string, opts?: OpenPathOptions): Promise<void> {
     const p = path.trim().replace(/^file:\/\//, '');
     if (!p) return;
     if (isCheckpointPath(p)) return this.openCheckpoint(decodeURI(p));
-    await this.opened((c) => c.openPath(decodeURI(p)));
+    await this.opened((c) => (opts ? c.openPath(decodeURI(p), opts) : c.openPath(decodeURI(p))));
   }
 
   /**
