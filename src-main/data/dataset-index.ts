@@ -34,3 +34,15 @@ export interface DatasetIndex {
   /** Things a user should know (unknown order, mixed sweep formats, …), shown in the UI and CLI. */
   warnings: string[];
 }
+
+/** What an open sequence says about the dataset it is a scene of (the scene picker shows it). */
+export interface DatasetSourceInfo {
+  kind: DatasetIndex['kind'];
+  root: string;
+  scene: string;
+  split?: string;
+  ordered: boolean;
+  /** The frames' dataset tokens, in sequence order. */
+  tokens: string[];
+  warnings: string[];
+}

@@ -5,6 +5,7 @@
  * `groups = 1` and OccWorld's height-folded occupancy is `groups = 16`; the tokenizer's decoder
  * then predicts class logits per group and trains with a per-cell cross-entropy.
  */
+import type { DatasetSourceInfo } from './dataset-index';
 
 /** One semantic class as shown to the user. */
 export interface ClassInfo {
@@ -26,6 +27,11 @@ export type FrameEncoding =
       freeClass?: number;
     };
 
+export interface VoxelMasks {
+  lidar?: Uint8Array;
+  camera?: Uint8Array;
+}
+
 /** Ego pose in a global frame: translation in metres, rotation as a quaternion w, x, y, z. */
 export interface EgoPose {
   translation: [number, number, number];
@@ -44,6 +50,11 @@ export interface BevFrame {
   index: number;
   timestampUs?: number;
   egoPose?: EgoPose;
+  /**
+   * Occ3D's visibility masks in the layout of the frame's height groups, `[Z, H, W]` (1 = observed),
+   * for metrics that ignore unobserved voxels as the benchmark does.
+   */
+  voxelMasks?: VoxelMasks;
   /** Free-form facts about where the frame came from (file, point layout, points out of range…). */
   meta: Record<string, unknown>;
 }
@@ -68,6 +79,8 @@ export interface SequenceHeader {
   sourcePath?: string;
   /** Ego poses per frame, when the source has them. */
   egoPoses?: EgoPose[];
+  /** The dataset and scene the sequence is, when it is one scene of a dataset (Occ3D, nuScenes). */
+  dataset?: DatasetSourceInfo;
 }
 
 /** An ordered list of frames that loads lazily. */

@@ -2,7 +2,8 @@
  * What File › Open calls: look at a file or folder, decide what it holds, and return it as a
  * lazily loaded FrameSequence (with `kind` and `sourcePath` set). Recognised:
  * - the nuScenes-style lidar sample folder (meta.json + pc/ [+ pc_seman/]);
- * - Occ3D: a labels.npz, a frame folder holding one, or a scene folder of frame folders;
+ * - Occ3D: a labels.npz, a frame folder holding one; a dataset (root, gts/ or one scene folder:
+ *   see occ3d-dataset.ts) opens its first scene or `scene`;
  * - a folder of frame files (.npy frames, or .npy / .bin / .pcd.bin sweeps), natural order;
  * - a single .npy: a point cloud, one frame, or a [T, …] sequence (see array-sequence.ts);
  * - a .bin / .pcd.bin sweep; an .npz with one array.
@@ -15,6 +16,8 @@ import { DataError, isFsError } from './errors';
 import type { FrameSequence } from './frame';
 import { parseNpy, readNpy, formatShape, type NpyArray } from './npy';
 import { listNpzMembers, parseNpz } from './npz';
+import { findDataset } from './dataset-listing';
+import { openDatasetScene, pickScene } from './dataset-scene';
 import { isLidarSampleFolder, listPointFiles, openLidarFiles, openLidarSample, type LidarSequenceOptions } from './lidar-sequence';
 import { openOccupancyFiles, type OccupancySequenceOptions } from './occupancy-sequence';
 import { readBytes } from './read-bytes';
@@ -27,6 +30,8 @@ export interface OpenOptions extends CacheOptions {
   lidar?: Omit<LidarSequenceOptions, 'alignTo' | keyof CacheOptions>;
   /** Express every frame in the ego frame of this frame (needs poses). */
   alignTo?: number;
+  /** A dataset's scene to open (default: its first); only for datasets (Occ3D root, gts/, a scene). */
+  scene?: string;
 }
 
 const FRAME_FILE = /\.(npy|npz|bin)$/i;
@@ -40,6 +45,17 @@ export async function openPath(p: string, opts: OpenOptions = {}): Promise<Frame
     throw new DataError(p, `cannot open: ${(err as Error).message}`);
   }
   const cache: CacheOptions = { cacheFrames: opts.cacheFrames, cacheBytes: opts.cacheBytes };
+  if (stat.isDirectory()) {
+    const dataset = await findDataset(p);
+    if (dataset) {
+      const seq = await openDatasetScene(dataset, pickScene(dataset, opts.scene), { occupancy: opts.occupancy, ...(opts.alignTo === undefined ? cache : { cacheFrames: 2 }) });
+      if (opts.alignTo === undefined) return seq;
+      const aligned = alignSequence(seq, opts.alignTo, cache);
+      aligned.dataset = seq.dataset;
+      return aligned;
+    }
+  }
+  if (opts.scene !== undefined) throw new DataError(p, `is not a dataset with scenes (an Occ3D root, its gts/ or a scene folder), so it has no scene ${JSON.stringify(opts.scene)}`);
   if (stat.isDirectory()) return openFolder(p, opts, cache);
   if (opts.alignTo === undefined) return openFile(p, opts, cache);
   // The aligned sequence caches the frames people look at; the raw ones need not stay too.
@@ -53,20 +69,7 @@ async function openFolder(dir: string, opts: OpenOptions, outerCache: CacheOptio
   const entries = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
   let seq: FrameSequence | undefined;
   const occHere = entries.find((e) => e.isFile() && e.name === 'labels.npz');
-  if (occHere) {
-    seq = await openOccupancyFiles([path.join(dir, 'labels.npz')], { ...opts.occupancy, ...cache });
-  } else {
-    // An Occ3D scene: frame folders each holding a labels.npz.
-    const occFrames: string[] = [];
-    for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => naturalCompare(a.name, b.name))) {
-      const f = path.join(dir, e.name, 'labels.npz');
-      if (await exists(f)) occFrames.push(f);
-    }
-    if (occFrames.length > 0) {
-      seq = await openOccupancyFiles(occFrames, { ...opts.occupancy, ...cache, name: path.basename(path.resolve(dir)) });
-      seq.sourcePath = dir;
-    }
-  }
+  if (occHere) seq = await openOccupancyFiles([path.join(dir, 'labels.npz')], { ...opts.occupancy, ...cache });
   if (!seq) {
     const files = entries
       .filter((e) => e.isFile() && FRAME_FILE.test(e.name))
@@ -175,13 +178,4 @@ async function openFrameFiles(files: string[], dir: string, cache: CacheOptions)
     describe: (i) => files[i]!,
     load: (i) => (i === 0 ? Promise.resolve(first) : load(i)),
   });
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
