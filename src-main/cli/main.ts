@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { VERSION } from './paths';
+import { registerData } from './data-command';
 import { registerInfo } from './info-command';
 import { registerPredictCommands } from './predict-commands';
 import { registerServe } from './serve-command';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerPredictCommands(program);
   registerServe(program);
+  registerData(program);
   return program;
 }
 

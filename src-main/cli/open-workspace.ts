@@ -12,13 +12,16 @@ export interface DataOptions {
   frames?: number;
   size?: number;
   sceneSeed?: number;
+  /** A dataset's scene (Occ3D root, gts/ or scene folder). */
+  scene?: string;
 }
 
 export function addDataOptions(cmd: Command): Command {
   return cmd
     .option('--frames <n>', 'procedural scene: number of frames (when no data is given)', intOption(1, 10_000))
     .option('--size <n>', 'procedural scene: grid side in cells', intOption(16, 1024))
-    .option('--scene-seed <n>', 'procedural scene: seed', intOption(0));
+    .option('--scene-seed <n>', 'procedural scene: seed', intOption(0))
+    .option('--scene <name>', 'dataset data: the scene to use (see `tokenscope data PATH`; default: the first)');
 }
 
 export async function openWorkspace(data: string | undefined, opts: DataOptions, extra: { checkpointDir?: string } = {}): Promise<Workspace> {
@@ -30,7 +33,8 @@ export async function openWorkspace(data: string | undefined, opts: DataOptions,
   if (opts.size !== undefined) procedural.size = opts.size;
   const ws = await createWorkspace({ allowNative: true, openDefault: !data, procedural, ...extra });
   process.stderr.write(bannerLine((await ws.getStatus()).backend, VERSION) + '\n');
-  if (data) await ws.openPath(data);
+  if (data) await ws.openPath(data, opts.scene === undefined ? undefined : { scene: opts.scene });
+  else if (opts.scene !== undefined) throw new Error(`--scene ${opts.scene}: give the dataset's path too`);
   return ws;
 }
 

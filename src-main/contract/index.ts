@@ -5,6 +5,7 @@
  * (structured clone in Electron, a binary-aware codec over WebSocket).
  */
 import type { FrameEncoding } from '../data/frame';
+import type { DatasetSourceInfo } from '../data/dataset-index';
 
 export type { FrameEncoding, ClassInfo } from '../data/frame';
 
@@ -29,6 +30,16 @@ export interface SourceInfo {
   encoding: FrameEncoding;
   timestampsUs?: number[];
   attribution?: string;
+  /** When the source is one scene of a dataset: which, its split, whether its time order is known. */
+  dataset?: DatasetSourceInfo;
+}
+
+/** A dataset's scenes, for the scene picker (`listScenes`). */
+export interface SceneListing {
+  kind: DatasetSourceInfo['kind'];
+  root: string;
+  scenes: { name: string; split?: string; frames: number; ordered: boolean }[];
+  warnings: string[];
 }
 
 /**
@@ -64,6 +75,26 @@ export interface FrameData {
   groupLabels?: Uint8Array;
   timestampUs?: number;
   meta: Record<string, unknown>;
+  /** Occ3D frames: top-down visibility `[H, W]`, 1 where any voxel of the column is observed (overlay). */
+  visibility?: { camera?: Uint8Array; lidar?: Uint8Array };
+}
+
+/** Which voxels the Occ3D metrics count: those seen by the cameras, by the lidar, or all. */
+export type VisibilityMask = 'camera' | 'lidar' | 'none';
+
+/** Occ3D benchmark scores under one mask: per-class IoU (18, free last; NaN when a class is absent), mIoU, geometry IoU. */
+export interface OccupancyScores {
+  mask: VisibilityMask;
+  iou: number;
+  miou: number;
+  perClass: number[];
+}
+
+/** The scores of a whole scene: confusion matrices summed over its frames, then IoU per class. */
+export interface SceneEvaluation {
+  frames: number;
+  classNames: string[];
+  scores: OccupancyScores[];
 }
 
 export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq';
@@ -185,6 +216,8 @@ export interface DecodedFrame {
   /** Per-cell error: wrong class (0/1) or squared error, `[H, W]`. */
   error: Float32Array;
   metrics: { mse?: number; psnr?: number; iou?: number; miou?: number };
+  /** Occ3D height-folded frames: the benchmark's scores under each mask the frame has. */
+  occupancy?: OccupancyScores[];
 }
 
 export interface CodebookView {
@@ -253,7 +286,12 @@ export interface AppStatus {
 export interface TokenScopeService {
   getStatus(): Promise<AppStatus>;
   openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<SourceInfo>;
-  openPath(path: string): Promise<SourceInfo>;
+  /** `scene`: for a dataset (Occ3D root, gts/, scene folder), which scene (default: the first). */
+  openPath(path: string, opts?: { scene?: string }): Promise<SourceInfo>;
+  /** The scenes of the open dataset; null when the open source is not a dataset. */
+  listScenes(): Promise<SceneListing | null>;
+  /** Opens another scene of the open dataset. */
+  openScene(name: string): Promise<SourceInfo>;
   /** The input frame; `opts` picks what to send (default: every channel, as before). */
   getFrame(index: number, opts?: FrameRequest): Promise<FrameData>;
 
@@ -271,6 +309,8 @@ export interface TokenScopeService {
   getTokens(index: number): Promise<TokenFrame>;
   /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */
   getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame>;
+  /** Occ3D benchmark scores of the reconstruction over every frame of the open scene (a job with progress). */
+  evaluateScene(): Promise<SceneEvaluation>;
   getCodebook(level?: number): Promise<CodebookView>;
   projectCodebook(method: 'pca' | 'umap', level?: number): Promise<Projection>;
   codeOccurrences(code: number, level?: number): Promise<CodeOccurrence[]>;
@@ -305,6 +345,8 @@ export const SERVICE_METHODS = [
   'getStatus',
   'openProcedural',
   'openPath',
+  'listScenes',
+  'openScene',
   'getFrame',
   'startTraining',
   'pauseTraining',
@@ -316,6 +358,7 @@ export const SERVICE_METHODS = [
   'exportCheckpoint',
   'getTokens',
   'getDecoded',
+  'evaluateScene',
   'getCodebook',
   'projectCodebook',
   'codeOccurrences',

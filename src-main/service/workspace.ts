@@ -15,6 +15,8 @@ import type {
   Projection,
   ServiceEvents,
   ServiceEventSource,
+  SceneEvaluation,
+  SceneListing,
   ServiceListener,
   SourceInfo,
   TokenFrame,
@@ -62,6 +64,8 @@ import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
 import type { TokenizerSession } from './tokenizer-session';
 import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
+import { checkSceneOption, sceneListing } from './dataset-source';
+import { evaluateFrames, frameOccupancyScores } from './occupancy-metrics';
 
 /**
  * The workspace: the one implementation of the contract, shared by the Electron window, the
@@ -197,13 +201,26 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     return this.setSource(seq, describeSource(seq, 'procedural', `procedural:${seed}`), { kind: 'procedural', options: { seed, frames, size } });
   }
 
-  async openPath(p: string): Promise<SourceInfo> {
+  async openPath(p: string, opts?: { scene?: string }): Promise<SourceInfo> {
     const file = path.resolve(checkPath('openPath', p));
+    const scene = checkSceneOption('openPath', opts);
     const stat = await fs.stat(file).catch(() => null);
     if (!stat) throw new ServiceStateError(`${path.basename(file)}: no such file or folder`);
-    const seq = await openDataPath(file);
+    const seq = await openDataPath(file, scene === undefined ? {} : { scene });
     if (seq.length < 1) throw new ServiceStateError(`${path.basename(file)}: holds no frames`);
-    return this.setSource(seq, describeSource(seq, sourceKindOf(file, stat.isDirectory(), seq), file), { kind: 'path', path: file });
+    const spec: SourceSpec = scene === undefined ? { kind: 'path', path: file } : { kind: 'path', path: file, options: { scene } };
+    return this.setSource(seq, describeSource(seq, sourceKindOf(file, stat.isDirectory(), seq), file), spec);
+  }
+
+  async listScenes(): Promise<SceneListing | null> {
+    const src = this.requireSource('listScenes');
+    return src.spec.kind === 'path' && src.info.dataset ? sceneListing(src.spec.path) : null;
+  }
+
+  async openScene(name: string): Promise<SourceInfo> {
+    const src = this.requireSource('openScene');
+    if (src.spec.kind !== 'path' || !src.info.dataset) throw new ServiceStateError('openScene: the open source is not a dataset with scenes');
+    return this.openPath(src.spec.path, { scene: checkSceneOption('openScene', { scene: name })! });
   }
 
   private setSource(seq: FrameSequence, info: SourceInfo, spec: SourceSpec): SourceInfo {
@@ -615,8 +632,29 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       const tokens = await this.sequenceTokens('getDecoded');
       // The input comes from the frame cache: the BEV view has usually just read it.
       const [recon, input] = await Promise.all([decodeIds(s.tokenizer, frameIds(tokens, i), tokens.h, tokens.w), this.frameData(src, i)]);
-      return compareFrames(i, recon, input.frame.data, src.seq, src.seq.encoding);
+      const out = compareFrames(i, recon, input.frame.data, src.seq, src.seq.encoding);
+      const enc = src.seq.encoding;
+      if (out.groupMaps && input.groupMaps && enc.kind === 'classes' && enc.freeClass !== undefined) {
+        out.occupancy = frameOccupancyScores({ pred: out.groupMaps, truth: input.groupMaps, masks: input.voxelMasks }, enc.numClasses, enc.freeClass);
+      }
+      return out;
     });
+  }
+
+  async evaluateScene(): Promise<SceneEvaluation> {
+    const src = this.requireSource('evaluateScene');
+    const s = this.requireSession('evaluateScene');
+    const enc = src.seq.encoding;
+    if (enc.kind !== 'classes' || enc.freeClass === undefined) throw new ServiceStateError('evaluateScene: the open data are not class frames with a free class (Occ3D)');
+    await this.sequenceTokens('evaluateScene');
+    const maps = async (i: number) => {
+      const [d, input] = await Promise.all([this.decodedFrame(src, s, i), this.frameData(src, i)]);
+      return { pred: d.groupMaps!, truth: input.groupMaps!, masks: input.voxelMasks };
+    };
+    const scores = await this.jobs.run(`evaluate:${src.id}:${s.version}`, `evaluate ${src.info.name}`, (progress) =>
+      evaluateFrames(src.seq.length, enc.numClasses, enc.freeClass!, maps, progress),
+    );
+    return { frames: src.seq.length, classNames: enc.palette.map((c) => c.name), scores };
   }
 
   private checkLevel(method: string, s: TokenizerSession, level: unknown): number {
