@@ -4,6 +4,8 @@ import { action, UsageError } from './errors';
 import { addDataOptions, formatBytes, openWorkspace, withJobProgress } from './open-workspace';
 import type { DataOptions } from './open-workspace';
 import { ProgressBar } from './progress-bar';
+import { intOption } from './options';
+import { encodeDatasetToFolder, wantsDatasetEncode, type DatasetEncodeCliOptions } from './encode-dataset';
 
 /** `encode`, `decode` and `export`: a checkpoint applied to data, results written as files. */
 export function registerTokenCommands(program: Command): void {
@@ -12,10 +14,14 @@ export function registerTokenCommands(program: Command): void {
       .command('encode')
       .argument('<checkpoint>', 'checkpoint file or export folder')
       .argument('[data]', 'data file or folder (default: the procedural scene)')
-      .description('encode every frame to token ids and write them as .npy int32 [T, h, w] (or [T, h, w, depth])')
-      .requiredOption('-o, --out <file>', 'output .npy'),
+      .description('encode every frame to token ids and write them as .npy int32 [T, h, w] (or [T, h, w, depth]); a dataset with scenes and -o DIR: one file per scene + index.json')
+      .requiredOption('-o, --out <file>', 'output .npy (or a folder for a whole dataset)')
+      .option('--split <name>', 'whole dataset: only the scenes of this split (train, val, …)')
+      .option('--max-memory <MiB>', 'whole dataset: bound on the frames in flight', intOption(64), 2048)
+      .option('--workers <n>', 'whole dataset: inference worker threads', intOption(1, 64)),
   ).action(
-    action('encode', async (checkpoint: string, data: string | undefined, o: DataOptions & { out: string }) => {
+    action('encode', async (checkpoint: string, data: string | undefined, o: DataOptions & DatasetEncodeCliOptions & { out: string }) => {
+      if (await wantsDatasetEncode(data, o)) return encodeDatasetToFolder(checkpoint, data!, o);
       const ws = await openWorkspace(data, o);
       try {
         await ws.openCheckpoint(checkpoint);

@@ -97,6 +97,24 @@ export interface SceneEvaluation {
   scores: OccupancyScores[];
 }
 
+export interface DatasetExportOptions {
+  /** Only the scenes of this split ('train', 'val', …). */
+  split?: string;
+  /** Bound on the frames in flight (MiB, default 2048). */
+  maxMemoryMiB?: number;
+  workers?: number;
+}
+
+export interface DatasetExportSummary {
+  dir: string;
+  index: string;
+  /** Scenes listed in the index now. */
+  scenes: number;
+  encoded: string[];
+  /** Finished by an earlier run (resumed). */
+  skipped: string[];
+}
+
 export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq';
 
 export interface QuantizerConfig {
@@ -305,6 +323,13 @@ export interface TokenScopeService {
   openCheckpoint(path: string): Promise<CheckpointInfo>;
   /** safetensors + config.json (+ codebook.npy, tokens.npy) into a folder. */
   exportCheckpoint(dir: string): Promise<string[]>;
+  /**
+   * Every scene of a dataset (or a split) to token files `<scene>.npy` + `index.json` in `dir`,
+   * with the shown tokenizer: a job with progress; resumes a run interrupted in the same folder.
+   */
+  exportDatasetTokens(dataset: string, dir: string, opts?: DatasetExportOptions): Promise<DatasetExportSummary>;
+  /** Cancels a running dataset export (finished scenes stay); false when none runs. */
+  cancelDatasetExport(): Promise<boolean>;
 
   getTokens(index: number): Promise<TokenFrame>;
   /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */
@@ -356,6 +381,8 @@ export const SERVICE_METHODS = [
   'saveCheckpoint',
   'openCheckpoint',
   'exportCheckpoint',
+  'exportDatasetTokens',
+  'cancelDatasetExport',
   'getTokens',
   'getDecoded',
   'evaluateScene',

@@ -7,6 +7,8 @@ import type {
   CheckpointInfo,
   CodebookView,
   CodeOccurrence,
+  DatasetExportOptions,
+  DatasetExportSummary,
   DecodedFrame,
   FrameData,
   FrameRequest,
@@ -66,6 +68,7 @@ import type { TokenizerSession } from './tokenizer-session';
 import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
 import { checkSceneOption, sceneListing } from './dataset-source';
 import { evaluateFrames, frameOccupancyScores } from './occupancy-metrics';
+import { DatasetExportJob } from './dataset-export-job';
 
 /**
  * The workspace: the one implementation of the contract, shared by the Electron window, the
@@ -116,6 +119,7 @@ const FRAME_CACHE_BYTES = 256 * 1024 * 1024;
 export class Workspace implements TokenScopeService, ServiceEventSource {
   private readonly hub = new EventHub();
   private readonly jobs = new JobRunner((p) => this.hub.emit('jobProgress', p));
+  private readonly datasetExport: DatasetExportJob;
   private backend: BackendStatus | null = null;
   private source: OpenSource | null = null;
   private nextSourceId = 1;
@@ -141,7 +145,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     if (p.state === 'running') this.emitStatus();
   }, 250);
 
-  constructor(private readonly opts: WorkspaceOptions = {}) {}
+  constructor(private readonly opts: WorkspaceOptions = {}) {
+    this.datasetExport = new DatasetExportJob(this.jobs, opts.workerEntries?.infer);
+  }
 
   on<K extends keyof ServiceEvents>(event: K, listener: ServiceListener<K>): () => void {
     return this.hub.on(event, listener);
@@ -155,6 +161,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   async dispose(): Promise<void> {
+    this.datasetExport.cancel();
     await this.settled();
     await this.training?.stop();
     this.training?.dispose();
@@ -540,6 +547,15 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       tokenizer?.dispose();
       disposeStateDict(imported.stateDict);
     }
+  }
+
+  async exportDatasetTokens(dataset: string, dir: string, opts?: DatasetExportOptions): Promise<DatasetExportSummary> {
+    const s = this.requireSession('exportDatasetTokens');
+    return this.datasetExport.run(s.tokenizer, dataset, dir, opts);
+  }
+
+  async cancelDatasetExport(): Promise<boolean> {
+    return this.datasetExport.cancel();
   }
 
   async exportCheckpoint(dir: string): Promise<string[]> {
