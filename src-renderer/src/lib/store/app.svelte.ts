@@ -195,7 +195,7 @@ export class AppStore {
 
   applyStatus(s: AppStatus): void {
     this.status = s;
-    if (s.source && !this.opening && (!this.source || this.source.path !== s.source.path)) this.adoptSource(s.source);
+    if (s.source && !this.opening && (!this.source || this.source.path !== s.source.path || this.source.dataset?.scene !== s.source.dataset?.scene)) this.adoptSource(s.source);
     const key = modelKeyOf(s.checkpoint);
     if (key !== this.modelKey) {
       this.modelKey = key;
@@ -225,6 +225,11 @@ export class AppStore {
     const p = path.trim().replace(/^file:\/\//, '');
     if (!p) return;
     await this.opened((c) => c.openPath(decodeURI(p)));
+  }
+
+  /** Another scene of the open dataset (the scene picker). */
+  async openScene(name: string): Promise<void> {
+    await this.opened((c) => c.openScene(name));
   }
 
   /**

@@ -1,0 +1,74 @@
+/**
+ * What the renderer knows about an open dataset (Occ3D scenes): the scene listing for the picker,
+ * the visibility mask chosen for the overlay and the metrics, the scene-wide evaluation, and the
+ * whole-dataset token export job. Kept apart from the app store; it reads the app's source.
+ */
+import type { DatasetExportSummary, FrameData, SceneEvaluation, SceneListing, VisibilityMask } from '../../../../src-main/contract/index';
+import type { RgbaImage } from '../logic/colormap';
+import { dimUnobserved } from '../logic/visibility';
+import { app } from './app.svelte';
+
+export class DatasetStore {
+  listing = $state.raw<SceneListing | null>(null);
+  /** Which voxels the overlay marks and the metrics count (Occ3D's benchmark uses the camera mask). */
+  mask = $state<VisibilityMask>('camera');
+  overlay = $state(true);
+  sceneEval = $state.raw<SceneEvaluation | null>(null);
+  evaluating = $state(false);
+  exportDir = $state('');
+  exportSplit = $state('');
+  exporting = $state(false);
+  exportResult = $state.raw<DatasetExportSummary | null>(null);
+  private listedFor = '';
+
+  /** Lists the scenes when the open source is a dataset (once per dataset); clears otherwise. */
+  async refresh(): Promise<void> {
+    const src = app.source;
+    const key = src?.dataset ? `${src.path}` : '';
+    if (key === this.listedFor) return;
+    this.listedFor = key;
+    this.sceneEval = null;
+    this.listing = key ? await app.run((c) => c.listScenes()) : null;
+  }
+
+  async openScene(name: string): Promise<void> {
+    this.sceneEval = null;
+    await app.openScene(name);
+  }
+
+  async evaluate(): Promise<void> {
+    this.evaluating = true;
+    try {
+      this.sceneEval = await app.run((c) => c.evaluateScene());
+    } finally {
+      this.evaluating = false;
+    }
+  }
+
+  async exportTokens(): Promise<void> {
+    const root = this.listing?.root;
+    if (!root || !this.exportDir.trim()) return;
+    this.exporting = true;
+    this.exportResult = null;
+    try {
+      const opts = this.exportSplit ? { split: this.exportSplit } : {};
+      this.exportResult = await app.run((c) => c.exportDatasetTokens(root, this.exportDir.trim(), opts));
+      if (this.exportResult) app.toast(`${this.exportResult.scenes} scene(s) in ${this.exportResult.index}`, 'info');
+    } finally {
+      this.exporting = false;
+    }
+  }
+
+  async cancelExport(): Promise<void> {
+    await app.run((c) => c.cancelDatasetExport());
+  }
+
+  /** The image with the unobserved cells of the chosen mask dimmed, when the frame has that mask. */
+  withOverlay(image: RgbaImage | null, frame: FrameData | null): RgbaImage | null {
+    if (!image || !this.overlay || this.mask === 'none') return image;
+    const vis = frame?.visibility?.[this.mask];
+    return vis ? dimUnobserved(image, vis) : image;
+  }
+}
+
+export const dataset = new DatasetStore();
