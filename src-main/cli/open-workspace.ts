@@ -14,6 +14,8 @@ export interface DataOptions {
   sceneSeed?: number;
   /** A dataset's scene (Occ3D root, gts/ or scene folder). */
   scene?: string;
+  /** Express every frame in the ego frame of this one (ego poses from the data). */
+  alignTo?: number;
 }
 
 export function addDataOptions(cmd: Command): Command {
@@ -21,7 +23,8 @@ export function addDataOptions(cmd: Command): Command {
     .option('--frames <n>', 'procedural scene: number of frames (when no data is given)', intOption(1, 10_000))
     .option('--size <n>', 'procedural scene: grid side in cells', intOption(16, 1024))
     .option('--scene-seed <n>', 'procedural scene: seed', intOption(0))
-    .option('--scene <name>', 'dataset data: the scene to use (see `tokenscope data PATH`; default: the first)');
+    .option('--scene <name>', 'dataset data: the scene to use (see `tokenscope data PATH`; default: the first)')
+    .option('--align-to <frame>', 'data with ego poses: express every frame in the ego frame of this frame (removes ego motion)', intOption(0));
 }
 
 export async function openWorkspace(data: string | undefined, opts: DataOptions, extra: { checkpointDir?: string } = {}): Promise<Workspace> {
@@ -33,8 +36,9 @@ export async function openWorkspace(data: string | undefined, opts: DataOptions,
   if (opts.size !== undefined) procedural.size = opts.size;
   const ws = await createWorkspace({ allowNative: true, openDefault: !data, procedural, ...extra });
   process.stderr.write(bannerLine((await ws.getStatus()).backend, VERSION) + '\n');
-  if (data) await ws.openPath(data, opts.scene === undefined ? undefined : { scene: opts.scene });
-  else if (opts.scene !== undefined) throw new Error(`--scene ${opts.scene}: give the dataset's path too`);
+  const open = { ...(opts.scene !== undefined ? { scene: opts.scene } : {}), ...(opts.alignTo !== undefined ? { alignTo: opts.alignTo } : {}) };
+  if (data) await ws.openPath(data, open);
+  else if (Object.keys(open).length) throw new Error('--scene and --align-to need a data path');
   return ws;
 }
 

@@ -118,6 +118,32 @@ describe('Occ3D-nuScenes dataset index', () => {
     expect(f3.data.some((v, i) => v !== f0.data[i])).toBe(true);
   });
 
+  it('feeds the annotations’ ego poses to frame alignment: aligned to frame 0, the static world stays put', async () => {
+    const seq = await openPath(root, { scene: 'scene-0003', alignTo: 0 });
+    expect(seq.dataset?.scene).toBe('scene-0003');
+    const raw = await openPath(root, { scene: 'scene-0003' });
+    const f0 = await raw.getFrame(0);
+    const f3 = await raw.getFrame(3);
+    const a3 = await seq.getFrame(3);
+    const hw = 200 * 200;
+    let moved = 0;
+    let same = 0;
+    let total = 0;
+    for (let c = 0; c < 288; c += 5) {
+      for (let row = 0; row < 200; row += 3) {
+        for (let x = 0; x < 197; x++) {
+          const i = c * hw + row * 200 + x;
+          total++;
+          if (a3.data[i] === f0.data[i]) same++;
+          if (f3.data[i] !== f0.data[i]) moved++;
+        }
+      }
+    }
+    // Unaligned, the ego motion shows as change; aligned, every cell the frame saw matches frame 0.
+    expect(moved).toBeGreaterThan(100);
+    expect(same).toBe(total);
+  });
+
   it('opens the first scene by default, and names the scenes it has when asked for a missing one', async () => {
     expect((await openPath(path.join(root, 'gts'))).name).toBe('scene-0001');
     await expect(openPath(root, { scene: 'scene-9999' })).rejects.toThrow(/no scene named "scene-9999" \(it has 3: scene-0001/);

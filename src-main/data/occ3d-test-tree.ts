@@ -3,7 +3,8 @@
  * (`annotations.json` + `gts/<scene>/<token>/labels.npz`) from the real sample frame, each frame
  * shifted along x by its time index so frames differ, with random-hash sample tokens (so name
  * order is not time order), scenes written in an order that is not name order, and timestamps
- * that disagree with name order too. Returns what the tree should read back as.
+ * that disagree with name order too, and ego poses that agree with the shifts (a static world).
+ * Returns what the tree should read back as.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -75,12 +76,13 @@ export async function buildOcc3dTree(root: string, sample: string, scenes: TreeS
     // Time order must not be name order: were the random tokens sorted already, reverse them.
     if (spec.frames > 1 && tokens.every((t, i) => i === 0 || tokens[i - 1]! < t)) tokens.reverse();
     const frames: TreeFrame[] = tokens.map((token, i) => {
-      const yaw = 0.05 * i;
+      const shift = Number.isFinite(distinct) ? i % distinct : i;
+      // A static world: content rolled +shift voxels along x is the ego car backing 0.4 m per voxel.
       return {
         token,
         timestampUs: base + i * 500_000 + rng.int(1000),
-        shift: Number.isFinite(distinct) ? i % distinct : i,
-        egoPose: { translation: [600 + 2 * i, 1600 + 0.5 * i, 0], rotationWxyz: [Math.cos(yaw / 2), 0, 0, Math.sin(yaw / 2)] },
+        shift,
+        egoPose: { translation: [600 - 0.4 * shift, 1600, 0], rotationWxyz: [1, 0, 0, 0] },
         file: path.join(root, 'gts', spec.name, token, 'labels.npz'),
       };
     });

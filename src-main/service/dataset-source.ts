@@ -1,7 +1,7 @@
 import type { SceneListing } from '../contract/index';
 import { findDataset } from '../data/dataset-listing';
 import { ArgumentError, ServiceStateError } from './errors';
-import { checkObject } from './validate';
+import { checkObject, checkOptionalInt } from './validate';
 
 /**
  * The service's side of datasets with scenes: the scene picker's listing, and the checks on a
@@ -22,9 +22,21 @@ export async function sceneListing(root: string): Promise<SceneListing> {
   };
 }
 
-export function checkSceneOption(method: string, opts: unknown): string | undefined {
-  const scene = checkObject(method, opts).scene;
-  if (scene === undefined || scene === null) return undefined;
-  if (typeof scene !== 'string' || scene === '' || scene.length > 255) throw new ArgumentError(method, `scene must be a scene name, got ${JSON.stringify(scene)}`);
-  return scene;
+export interface PathOpenOptions {
+  scene?: string;
+  alignTo?: number;
+}
+
+/** openPath's options as they arrive from outside: a scene name, a reference frame for ego-motion alignment. */
+export function checkOpenOptions(method: string, opts: unknown): PathOpenOptions {
+  const o = checkObject(method, opts);
+  const out: PathOpenOptions = {};
+  const scene = o.scene;
+  if (scene !== undefined && scene !== null) {
+    if (typeof scene !== 'string' || scene === '' || scene.length > 255) throw new ArgumentError(method, `scene must be a scene name, got ${JSON.stringify(scene)}`);
+    out.scene = scene;
+  }
+  const alignTo = checkOptionalInt(method, 'alignTo', o.alignTo, 0, 10_000_000);
+  if (alignTo !== undefined) out.alignTo = alignTo;
+  return out;
 }

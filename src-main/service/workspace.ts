@@ -66,7 +66,7 @@ import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
 import type { TokenizerSession } from './tokenizer-session';
 import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
-import { checkSceneOption, sceneListing } from './dataset-source';
+import { checkOpenOptions, sceneListing } from './dataset-source';
 import { evaluateFrames, frameOccupancyScores } from './occupancy-metrics';
 import { DatasetExportJob } from './dataset-export-job';
 
@@ -208,14 +208,14 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     return this.setSource(seq, describeSource(seq, 'procedural', `procedural:${seed}`), { kind: 'procedural', options: { seed, frames, size } });
   }
 
-  async openPath(p: string, opts?: { scene?: string }): Promise<SourceInfo> {
+  async openPath(p: string, opts?: { scene?: string; alignTo?: number }): Promise<SourceInfo> {
     const file = path.resolve(checkPath('openPath', p));
-    const scene = checkSceneOption('openPath', opts);
+    const o = checkOpenOptions('openPath', opts);
     const stat = await fs.stat(file).catch(() => null);
     if (!stat) throw new ServiceStateError(`${path.basename(file)}: no such file or folder`);
-    const seq = await openDataPath(file, scene === undefined ? {} : { scene });
+    const seq = await openDataPath(file, o);
     if (seq.length < 1) throw new ServiceStateError(`${path.basename(file)}: holds no frames`);
-    const spec: SourceSpec = scene === undefined ? { kind: 'path', path: file } : { kind: 'path', path: file, options: { scene } };
+    const spec: SourceSpec = Object.keys(o).length === 0 ? { kind: 'path', path: file } : { kind: 'path', path: file, options: o };
     return this.setSource(seq, describeSource(seq, sourceKindOf(file, stat.isDirectory(), seq), file), spec);
   }
 
@@ -227,7 +227,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   async openScene(name: string): Promise<SourceInfo> {
     const src = this.requireSource('openScene');
     if (src.spec.kind !== 'path' || !src.info.dataset) throw new ServiceStateError('openScene: the open source is not a dataset with scenes');
-    return this.openPath(src.spec.path, { scene: checkSceneOption('openScene', { scene: name })! });
+    // An aligned source stays aligned, to the new scene's first frame (the old reference may not exist there).
+    const aligned = src.spec.options?.alignTo !== undefined;
+    return this.openPath(src.spec.path, { scene: checkOpenOptions('openScene', { scene: name }).scene!, ...(aligned ? { alignTo: 0 } : {}) });
   }
 
   private setSource(seq: FrameSequence, info: SourceInfo, spec: SourceSpec): SourceInfo {
