@@ -16,6 +16,8 @@ export interface DataOptions {
   scene?: string;
   /** Express every frame in the ego frame of this one (ego poses from the data). */
   alignTo?: number;
+  /** A dataset's whole split as the data (train on many scenes). */
+  split?: string;
 }
 
 export function addDataOptions(cmd: Command): Command {
@@ -36,9 +38,13 @@ export async function openWorkspace(data: string | undefined, opts: DataOptions,
   if (opts.size !== undefined) procedural.size = opts.size;
   const ws = await createWorkspace({ allowNative: true, openDefault: !data, procedural, ...extra });
   process.stderr.write(bannerLine((await ws.getStatus()).backend, VERSION) + '\n');
-  const open = { ...(opts.scene !== undefined ? { scene: opts.scene } : {}), ...(opts.alignTo !== undefined ? { alignTo: opts.alignTo } : {}) };
+  const open = {
+    ...(opts.scene !== undefined ? { scene: opts.scene } : {}),
+    ...(opts.split !== undefined ? { split: opts.split } : {}),
+    ...(opts.alignTo !== undefined ? { alignTo: opts.alignTo } : {}),
+  };
   if (data) await ws.openPath(data, open);
-  else if (Object.keys(open).length) throw new Error('--scene and --align-to need a data path');
+  else if (Object.keys(open).length) throw new Error('--scene, --split and --align-to need a data path');
   return ws;
 }
 

@@ -306,10 +306,11 @@ export interface TokenScopeService {
   openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<SourceInfo>;
   /**
    * `scene`: for a dataset (Occ3D root, gts/, scene folder), which scene (default: the first).
+   * `split`: instead, every scene of that split one after another (to train on many scenes).
    * `alignTo`: express every frame in the ego frame of this frame (needs ego poses), so the static
    * world stays put and tokens change only where things move.
    */
-  openPath(path: string, opts?: { scene?: string; alignTo?: number }): Promise<SourceInfo>;
+  openPath(path: string, opts?: { scene?: string; split?: string; alignTo?: number }): Promise<SourceInfo>;
   /** The scenes of the open dataset; null when the open source is not a dataset. */
   listScenes(): Promise<SceneListing | null>;
   /** Opens another scene of the open dataset. */

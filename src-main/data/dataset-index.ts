@@ -45,4 +45,10 @@ export interface DatasetSourceInfo {
   /** The frames' dataset tokens, in sequence order. */
   tokens: string[];
   warnings: string[];
+  /**
+   * Set when the sequence is a whole split (for training on many scenes): its scenes in order and
+   * the index of each one's first frame (frames of one scene are consecutive, scenes are not).
+   */
+  scenes?: string[];
+  sceneStarts?: number[];
 }

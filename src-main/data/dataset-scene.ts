@@ -49,6 +49,37 @@ export function datasetSourceInfo(index: Pick<DatasetIndex, 'kind' | 'root' | 'w
   return info;
 }
 
+/**
+ * Every scene of a split as one sequence, scene after scene, each in its time order: for training
+ * a tokenizer on many scenes with frames streamed from disk (only the first frame is read here;
+ * the cache options bound what is kept).
+ */
+export async function openDatasetSplit(index: DatasetIndex, split: string, opts: SceneOpenOptions = {}): Promise<FrameSequence> {
+  const scenes = scenesOfSplit(index, split);
+  const frames = scenes.flatMap((s) => s.frames);
+  const merged: DatasetScene = { name: `${split} split (${scenes.length} scenes)`, split, ordered: scenes.every((s) => s.ordered), frames };
+  const seq = await openDatasetScene(index, merged, opts);
+  const starts: number[] = [];
+  let at = 0;
+  for (const s of scenes) {
+    starts.push(at);
+    at += s.frames.length;
+  }
+  seq.dataset = { ...seq.dataset!, scene: split, scenes: scenes.map((s) => s.name), sceneStarts: starts };
+  return seq;
+}
+
+/** The scenes of `split` (all of them when undefined); a DataError naming the splits there are when none. */
+export function scenesOfSplit(index: DatasetIndex, split: string | undefined): DatasetScene[] {
+  if (split === undefined) return index.scenes;
+  const picked = index.scenes.filter((s) => s.split === split);
+  if (picked.length === 0) {
+    const splits = [...new Set(index.scenes.map((s) => s.split).filter((s) => s !== undefined))];
+    throw new DataError(index.root, `no scene in split ${JSON.stringify(split)} (splits: ${splits.join(', ') || 'none'})`);
+  }
+  return picked;
+}
+
 /** The scene called `name`, or the first; a DataError listing a few names when there is none. */
 export function pickScene(index: DatasetIndex, name?: string): DatasetScene {
   if (index.scenes.length === 0) throw new DataError(index.root, 'the dataset lists no scenes');

@@ -144,6 +144,17 @@ describe('Occ3D-nuScenes dataset index', () => {
     expect(same).toBe(total);
   });
 
+  it('opens a whole split as one sequence, scene after scene, each in time order', async () => {
+    const seq = await openPath(root, { split: 'train' });
+    const want = [...sceneOf('scene-0001').frames, ...sceneOf('scene-0002').frames];
+    expect(seq.length).toBe(8);
+    expect(seq.timestampsUs).toEqual(want.map((f) => f.timestampUs));
+    expect(seq.dataset).toMatchObject({ split: 'train', scenes: ['scene-0001', 'scene-0002'], sceneStarts: [0, 5], tokens: want.map((f) => f.token) });
+    expect((await seq.getFrame(6)).meta.source).toBe(want[6]!.file);
+    await expect(openPath(root, { split: 'test' })).rejects.toThrow(/no scene in split "test" \(splits: train, val\)/);
+    await expect(openPath(root, { split: 'train', alignTo: 0 })).rejects.toThrow(/without a scene or alignTo/);
+  });
+
   it('opens the first scene by default, and names the scenes it has when asked for a missing one', async () => {
     expect((await openPath(path.join(root, 'gts'))).name).toBe('scene-0001');
     await expect(openPath(root, { scene: 'scene-9999' })).rejects.toThrow(/no scene named "scene-9999" \(it has 3: scene-0001/);

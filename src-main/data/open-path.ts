@@ -17,7 +17,7 @@ import type { FrameSequence } from './frame';
 import { parseNpy, readNpy, formatShape, type NpyArray } from './npy';
 import { listNpzMembers, parseNpz } from './npz';
 import { findDataset } from './dataset-listing';
-import { openDatasetScene, pickScene } from './dataset-scene';
+import { openDatasetScene, openDatasetSplit, pickScene } from './dataset-scene';
 import { isLidarSampleFolder, listPointFiles, openLidarFiles, openLidarSample, type LidarSequenceOptions } from './lidar-sequence';
 import { openOccupancyFiles, type OccupancySequenceOptions } from './occupancy-sequence';
 import { readBytes } from './read-bytes';
@@ -32,6 +32,8 @@ export interface OpenOptions extends CacheOptions {
   alignTo?: number;
   /** A dataset's scene to open (default: its first); only for datasets (Occ3D root, gts/, a scene). */
   scene?: string;
+  /** Instead of one scene, every scene of this split, one after another (training on many scenes). */
+  split?: string;
 }
 
 const FRAME_FILE = /\.(npy|npz|bin)$/i;
@@ -48,14 +50,19 @@ export async function openPath(p: string, opts: OpenOptions = {}): Promise<Frame
   if (stat.isDirectory()) {
     const dataset = await findDataset(p);
     if (dataset) {
-      const seq = await openDatasetScene(dataset, pickScene(dataset, opts.scene), { occupancy: opts.occupancy, ...(opts.alignTo === undefined ? cache : { cacheFrames: 2 }) });
+      const sceneOpts = { occupancy: opts.occupancy, ...(opts.alignTo === undefined ? cache : { cacheFrames: 2 }) };
+      if (opts.split !== undefined) {
+        if (opts.scene !== undefined || opts.alignTo !== undefined) throw new DataError(p, 'a whole split opens without a scene or alignTo (its scenes have no common ego frame)');
+        return openDatasetSplit(dataset, opts.split, sceneOpts);
+      }
+      const seq = await openDatasetScene(dataset, pickScene(dataset, opts.scene), sceneOpts);
       if (opts.alignTo === undefined) return seq;
       const aligned = alignSequence(seq, opts.alignTo, cache);
       aligned.dataset = seq.dataset;
       return aligned;
     }
   }
-  if (opts.scene !== undefined) throw new DataError(p, `is not a dataset with scenes (an Occ3D root, its gts/ or a scene folder), so it has no scene ${JSON.stringify(opts.scene)}`);
+  if (opts.scene !== undefined || opts.split !== undefined) throw new DataError(p, `is not a dataset with scenes (an Occ3D root, its gts/ or a scene folder), so it has no scene or split ${JSON.stringify(opts.scene ?? opts.split)}`);
   if (stat.isDirectory()) return openFolder(p, opts, cache);
   if (opts.alignTo === undefined) return openFile(p, opts, cache);
   // The aligned sequence caches the frames people look at; the raw ones need not stay too.

@@ -16,6 +16,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { DatasetIndex, DatasetScene } from '../data/dataset-index';
 import { findDataset } from '../data/dataset-listing';
+import { scenesOfSplit } from '../data/dataset-scene';
 import { writeTokenDataset } from '../engine/checkpoint/export';
 import { InferencePool } from '../engine/infer/inference-pool';
 import { plainWeights, type PlainTensor } from '../engine/train/snapshot';
@@ -99,7 +100,7 @@ export function memoryPlan(bound: number, frameBytes: number, wantWorkers: numbe
 export async function encodeDataset(tokenizer: Tokenizer, datasetPath: string, opts: DatasetEncodeOptions): Promise<DatasetEncodeResult> {
   const index = await findDataset(datasetPath);
   if (!index) throw new Error(`${path.basename(datasetPath)}: not a dataset (an Occ3D root with annotations.json and gts/, its gts/ or a scene folder)`);
-  const scenes = scenesOf(index, opts.split);
+  const scenes = scenesOfSplit(index, opts.split);
   const outDir = path.resolve(opts.outDir);
   await fs.mkdir(outDir, { recursive: true });
   await removeTemporaries(outDir);
@@ -169,16 +170,6 @@ export async function encodeDataset(tokenizer: Tokenizer, datasetPath: string, o
     await pool.dispose();
   }
   return { index: tokensIndex, encoded, skipped, plan };
-}
-
-function scenesOf(index: DatasetIndex, split: string | undefined): DatasetScene[] {
-  if (split === undefined) return index.scenes;
-  const picked = index.scenes.filter((s) => s.split === split);
-  if (picked.length === 0) {
-    const splits = [...new Set(index.scenes.map((s) => s.split).filter((s) => s !== undefined))];
-    throw new Error(`${path.basename(index.root)}: no scene in split ${JSON.stringify(split)} (splits: ${splits.join(', ') || 'none'})`);
-  }
-  return picked;
 }
 
 function entryOf(scene: DatasetScene, file: string, shape: number[], bytes: number): DatasetTokensEntry {

@@ -24,6 +24,7 @@ export async function sceneListing(root: string): Promise<SceneListing> {
 
 export interface PathOpenOptions {
   scene?: string;
+  split?: string;
   alignTo?: number;
 }
 
@@ -31,10 +32,11 @@ export interface PathOpenOptions {
 export function checkOpenOptions(method: string, opts: unknown): PathOpenOptions {
   const o = checkObject(method, opts);
   const out: PathOpenOptions = {};
-  const scene = o.scene;
-  if (scene !== undefined && scene !== null) {
-    if (typeof scene !== 'string' || scene === '' || scene.length > 255) throw new ArgumentError(method, `scene must be a scene name, got ${JSON.stringify(scene)}`);
-    out.scene = scene;
+  for (const key of ['scene', 'split'] as const) {
+    const v = o[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string' || v === '' || v.length > 255) throw new ArgumentError(method, `${key} must be a ${key} name, got ${JSON.stringify(v)}`);
+    out[key] = v;
   }
   const alignTo = checkOptionalInt(method, 'alignTo', o.alignTo, 0, 10_000_000);
   if (alignTo !== undefined) out.alignTo = alignTo;

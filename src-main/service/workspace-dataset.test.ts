@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOcc3dTree, type TreeScene } from '../data/occ3d-test-tree';
 import { OCC3D_SAMPLE } from '../data/test-paths';
+import { SMALL_CONFIG } from './test-config';
 import { createWorkspace, type Workspace } from './workspace';
 
 /** The scene picker's service side: listScenes, openScene, openPath's scene and alignTo. */
@@ -54,6 +55,16 @@ describe('Workspace on an Occ3D dataset', () => {
     expect(await ws.listScenes()).toBeNull();
     await expect(ws.openScene('scene-0100')).rejects.toThrow(/not a dataset/);
   });
+
+  it('trains on a whole split in the worker, frames streamed from disk', async () => {
+    const info = await ws.openPath(root, { split: 'train' });
+    expect(info.dataset?.scenes).toEqual(['scene-0100']);
+    const two = await ws.openPath(path.join(root, 'gts'), { split: 'val' });
+    expect(two.length).toBe(2);
+    await ws.startTraining({ ...SMALL_CONFIG, model: { ...SMALL_CONFIG.model, inChannels: 288 }, steps: 2, batchSize: 1, crop: 32 });
+    await ws.waitForTraining();
+    expect((await ws.getStatus()).step).toBe(2);
+  }, 300_000);
 
   it('alignTo expresses the frames in a reference ego frame from the annotations’ poses', async () => {
     const info = await ws.openPath(root, { scene: 'scene-0100', alignTo: 0 });

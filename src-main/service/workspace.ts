@@ -208,7 +208,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     return this.setSource(seq, describeSource(seq, 'procedural', `procedural:${seed}`), { kind: 'procedural', options: { seed, frames, size } });
   }
 
-  async openPath(p: string, opts?: { scene?: string; alignTo?: number }): Promise<SourceInfo> {
+  async openPath(p: string, opts?: { scene?: string; split?: string; alignTo?: number }): Promise<SourceInfo> {
     const file = path.resolve(checkPath('openPath', p));
     const o = checkOpenOptions('openPath', opts);
     const stat = await fs.stat(file).catch(() => null);

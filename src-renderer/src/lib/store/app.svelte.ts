@@ -232,6 +232,11 @@ export class AppStore {
     await this.opened((c) => c.openScene(name));
   }
 
+  /** Every scene of a dataset's split as one sequence (to train on many scenes). */
+  async openSplit(root: string, split: string): Promise<void> {
+    await this.opened((c) => c.openPath(root, { split }));
+  }
+
   /**
    * Adopts what an open call returns, once: the status event the open sends ahead of its reply
    * would otherwise adopt the same source first, and the reply again (every frame fetched twice).

@@ -8,6 +8,8 @@ import type { RgbaImage } from '../logic/colormap';
 import { dimUnobserved } from '../logic/visibility';
 import { app } from './app.svelte';
 
+export const SPLIT_PREFIX = 'split:';
+
 export class DatasetStore {
   listing = $state.raw<SceneListing | null>(null);
   /** Which voxels the overlay marks and the metrics count (Occ3D's benchmark uses the camera mask). */
@@ -31,9 +33,12 @@ export class DatasetStore {
     this.listing = key ? await app.run((c) => c.listScenes()) : null;
   }
 
-  async openScene(name: string): Promise<void> {
+  /** A scene name, or `split:<name>` for a whole split. */
+  async open(choice: string): Promise<void> {
     this.sceneEval = null;
-    await app.openScene(name);
+    const root = this.listing?.root;
+    if (choice.startsWith(SPLIT_PREFIX) && root) await app.openSplit(root, choice.slice(SPLIT_PREFIX.length));
+    else await app.openScene(choice);
   }
 
   async evaluate(): Promise<void> {
