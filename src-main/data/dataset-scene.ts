@@ -11,6 +11,8 @@ import type { CacheOptions } from './sequence';
 
 export interface SceneOpenOptions extends CacheOptions {
   occupancy?: Pick<OccupancySequenceOptions, 'mode' | 'mask' | 'unobserved'>;
+  /** Keep the visibility masks with each frame (default true: metrics and overlays use them). */
+  keepMasks?: boolean;
 }
 
 export async function openDatasetScene(
@@ -25,7 +27,7 @@ export async function openDatasetScene(
     ...opts.occupancy,
     cacheFrames: opts.cacheFrames,
     cacheBytes: opts.cacheBytes,
-    keepMasks: true,
+    keepMasks: opts.keepMasks ?? true,
     name: scene.name,
     sourcePath: index.root,
   };

@@ -9,7 +9,8 @@
  * temporaries are removed. The index is rewritten atomically after each scene.
  *
  * Memory is bounded by `maxMemoryBytes` whatever the dataset's size: the workers hold a batch
- * and one cached frame each (sized from the bound), the main thread one scene's token ids.
+ * (twice: staging array and tensor) and one cached frame each, sized from the bound; the main
+ * thread holds one scene's token ids. Each worker's backend adds its own fixed cost (~100 MB).
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -80,20 +81,23 @@ export interface MemoryPlan {
   workers: number;
   batchSize: number;
   cacheFrames: number;
-  /** What the frames in flight take at most: workers × (batch + cache) × frame bytes. */
   frameBytes: number;
   boundBytes: number;
 }
 
+/** Frames a worker holds at once: its batch twice (the staging array and the backend's tensor) and one cached frame. */
+export function framesInFlight(p: Pick<MemoryPlan, 'workers' | 'batchSize' | 'cacheFrames'>): number {
+  return p.workers * (2 * p.batchSize + p.cacheFrames);
+}
+
 /** Workers, batch and cache so that the frames in flight stay within `bound`. */
 export function memoryPlan(bound: number, frameBytes: number, wantWorkers: number): MemoryPlan {
-  // Each worker needs room for a batch of at least one frame plus its one cached frame.
-  const perFrameSet = 2 * frameBytes;
-  if (bound < perFrameSet) {
-    throw new Error(`a memory bound of ${mib(bound)} MiB is less than two frames (${mib(perFrameSet)} MiB): raise it`);
+  const leastPerWorker = 3 * frameBytes;
+  if (bound < leastPerWorker) {
+    throw new Error(`a memory bound of ${mib(bound)} MiB is less than three frames (${mib(leastPerWorker)} MiB): raise it`);
   }
-  const workers = Math.max(1, Math.min(wantWorkers, Math.floor(bound / perFrameSet)));
-  const batchSize = Math.max(1, Math.min(8, Math.floor(bound / workers / frameBytes) - 1));
+  const workers = Math.max(1, Math.min(wantWorkers, Math.floor(bound / leastPerWorker)));
+  const batchSize = Math.max(1, Math.min(8, Math.floor((Math.floor(bound / workers / frameBytes) - 1) / 2)));
   return { workers, batchSize, cacheFrames: 1, frameBytes, boundBytes: bound };
 }
 
@@ -147,7 +151,13 @@ export async function encodeDataset(tokenizer: Tokenizer, datasetPath: string, o
       progress.scene = scene.name;
       const base = progress.framesDone;
       const r = await pool.encode(
-        { kind: 'dataset-scene', dataset: { kind: index.kind, root: index.root, warnings: [] }, scene, options: { cacheFrames: plan.cacheFrames, cacheBytes: plan.frameBytes } },
+        {
+          kind: 'dataset-scene',
+          dataset: { kind: index.kind, root: index.root, warnings: [] },
+          scene,
+          // Masks serve metrics and overlays, not encoding: not read here.
+          options: { cacheFrames: plan.cacheFrames, cacheBytes: plan.frameBytes, keepMasks: false },
+        },
         scene.frames.length,
         { batchSize: plan.batchSize, onProgress: (d) => opts.onProgress?.({ ...progress, framesDone: base + d }) },
       );
