@@ -51,4 +51,6 @@ export interface DatasetSourceInfo {
    */
   scenes?: string[];
   sceneStarts?: number[];
+  /** Set when every frame is resampled into the ego frame of this frame (ego motion removed). */
+  alignedTo?: number;
 }

@@ -58,7 +58,7 @@ export async function openPath(p: string, opts: OpenOptions = {}): Promise<Frame
       const seq = await openDatasetScene(dataset, pickScene(dataset, opts.scene), sceneOpts);
       if (opts.alignTo === undefined) return seq;
       const aligned = alignSequence(seq, opts.alignTo, cache);
-      aligned.dataset = seq.dataset;
+      aligned.dataset = { ...seq.dataset!, alignedTo: opts.alignTo };
       return aligned;
     }
   }

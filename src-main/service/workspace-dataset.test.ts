@@ -69,7 +69,7 @@ describe('Workspace on an Occ3D dataset', () => {
   it('alignTo expresses the frames in a reference ego frame from the annotations’ poses', async () => {
     const info = await ws.openPath(root, { scene: 'scene-0100', alignTo: 0 });
     expect(info.name).toMatch(/aligned to frame 0/);
-    expect(info.dataset?.scene).toBe('scene-0100');
+    expect(info.dataset).toMatchObject({ scene: 'scene-0100', alignedTo: 0 });
     const f = await ws.getFrame(2, { channels: 'labels' });
     expect((f.meta.alignedTo as { index: number }).index).toBe(0);
     await expect(ws.openPath(root, { alignTo: -1 })).rejects.toThrow(/alignTo must be an integer/);

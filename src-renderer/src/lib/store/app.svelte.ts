@@ -232,9 +232,9 @@ export class AppStore {
     await this.opened((c) => c.openScene(name));
   }
 
-  /** Every scene of a dataset's split as one sequence (to train on many scenes). */
-  async openSplit(root: string, split: string): Promise<void> {
-    await this.opened((c) => c.openPath(root, { split }));
+  /** A dataset with options: a scene, a whole split (to train on many scenes), frames aligned to one ego frame. */
+  async openDataset(root: string, opts: { scene?: string; split?: string; alignTo?: number }): Promise<void> {
+    await this.opened((c) => c.openPath(root, opts));
   }
 
   /**

@@ -37,8 +37,21 @@ export class DatasetStore {
   async open(choice: string): Promise<void> {
     this.sceneEval = null;
     const root = this.listing?.root;
-    if (choice.startsWith(SPLIT_PREFIX) && root) await app.openSplit(root, choice.slice(SPLIT_PREFIX.length));
+    if (choice.startsWith(SPLIT_PREFIX) && root) await app.openDataset(root, { split: choice.slice(SPLIT_PREFIX.length) });
     else await app.openScene(choice);
+  }
+
+  /**
+   * Ego motion off or on: on, every frame is resampled into the ego frame of the frame shown now
+   * (from the dataset's poses), so the static world stays put and token changes show what moves.
+   */
+  async setAligned(on: boolean): Promise<void> {
+    const info = app.source?.dataset;
+    const root = this.listing?.root;
+    if (!info || !root || info.scenes) return;
+    const frame = Math.max(0, app.sel.frame);
+    await app.openDataset(root, on ? { scene: info.scene, alignTo: frame } : { scene: info.scene });
+    if (on) await app.goto(frame);
   }
 
   async evaluate(): Promise<void> {
