@@ -13,7 +13,10 @@ import { useWasmBackend } from '../engine/quantizers/test-backend';
 import { Tokenizer } from '../engine/tokenizer';
 import { SMALL_CONFIG } from '../service/test-config';
 
-/** `tokenscope encode MODEL DATASET -o DIR` killed part-way (SIGKILL) and run again: it resumes. */
+/**
+ * `tokenscope encode MODEL DATASET -o DIR` killed part-way (SIGKILL) and run again: it resumes.
+ * `tokenscope evaluate` on a scene prints the Occ3D per-class table under the chosen mask.
+ */
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/tokenscope.mjs');
 
 function run(args: string[], onSpawn?: (kill: () => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -89,5 +92,23 @@ describe('tokenscope encode on a whole dataset', () => {
     const bad = await run(['encode', ckpt, root, '-o', path.join(tmp, 'x.npy'), '--split', 'val']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--split needs a dataset/);
+  }, 300_000);
+
+  it('evaluate on a scene adds the Occ3D per-class table of the reconstruction under --mask', async () => {
+    const preds = path.join(tmp, 'preds.npy');
+    const p = await run(['predict', ckpt, root, '--scene', 'scene-0002', '--baseline', 'copy', '-o', preds]);
+    expect(p.stderr).not.toMatch(/tokenscope predict:/);
+    expect(p.code).toBe(0);
+    const text = await run(['evaluate', ckpt, preds, root, '--scene', 'scene-0002']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/reconstruction over 2 frame\(s\), Occ3D metrics, mask: camera/);
+    expect(text.stdout).toMatch(/\ndriveable_surface\s+(\d+\.\d\d|-)\n/);
+    expect(text.stdout).toMatch(/\nmIoU\s+\d+\.\d\d\n/);
+    const j = JSON.parse((await run(['evaluate', ckpt, preds, root, '--scene', 'scene-0002', '--mask', 'lidar', '--json'])).stdout);
+    expect(j.reconstruction.mask).toBe('lidar');
+    expect(j.reconstruction.frames).toBe(2);
+    expect(Object.keys(j.reconstruction.perClass)).toHaveLength(17);
+    expect(j.reconstruction.miou).toBeGreaterThanOrEqual(0);
+    expect(j.reconstruction.miou).toBeLessThanOrEqual(1);
   }, 300_000);
 });
