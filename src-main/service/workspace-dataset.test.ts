@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOcc3dTree, type TreeScene } from '../data/occ3d-test-tree';
 import { OCC3D_SAMPLE } from '../data/test-paths';
+import type { JobProgress } from '../contract/index';
 import { SMALL_CONFIG } from './test-config';
 import { createWorkspace, type Workspace } from './workspace';
 
@@ -64,6 +65,30 @@ describe('Workspace on an Occ3D dataset', () => {
     await ws.startTraining({ ...SMALL_CONFIG, model: { ...SMALL_CONFIG.model, inChannels: 288 }, steps: 2, batchSize: 1, crop: 32 });
     await ws.waitForTraining();
     expect((await ws.getStatus()).step).toBe(2);
+  }, 300_000);
+
+  it('exports the dataset’s tokens as a job with progress, cancellable, and resumes', async () => {
+    const ckpt = path.join(tmp, 'tok.ckpt');
+    await ws.saveCheckpoint(ckpt);
+    const out = path.join(tmp, 'tokens');
+    const seen: JobProgress[] = [];
+    const off = ws.on('jobProgress', (p) => {
+      seen.push(p);
+      if (seen.length === 1) void ws.cancelDatasetExport();
+    });
+    await expect(ws.exportDatasetTokens(root, out, { workers: 1, maxMemoryMiB: 256 })).rejects.toThrow(/cancelled|exited/);
+    off();
+    expect(seen[0]!.job).toBe('encode occ3d');
+    expect(await ws.cancelDatasetExport()).toBe(false);
+    const progress: JobProgress[] = [];
+    const off2 = ws.on('jobProgress', (p) => progress.push(p));
+    const r = await ws.exportDatasetTokens(root, out, { workers: 1, maxMemoryMiB: 256 });
+    off2();
+    expect(r.scenes).toBe(2);
+    expect([...r.encoded, ...r.skipped].sort()).toEqual(['scene-0100', 'scene-0200']);
+    expect(progress.at(-1)).toMatchObject({ done: progress.at(-1)!.total });
+    expect(progress.some((p) => /scene-0\d00: scene \d of 2/.test(p.message ?? ''))).toBe(true);
+    await expect(ws.exportDatasetTokens(root, out, { split: 7 as unknown as string })).rejects.toThrow(/split must be a split name/);
   }, 300_000);
 
   it('alignTo expresses the frames in a reference ego frame from the annotations’ poses', async () => {
