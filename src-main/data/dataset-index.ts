@@ -42,8 +42,11 @@ export interface DatasetSourceInfo {
   scene: string;
   split?: string;
   ordered: boolean;
-  /** The frames' dataset tokens, in sequence order. */
-  tokens: string[];
+  /**
+   * The frames' dataset tokens, in sequence order; absent for a whole split (tens of thousands of
+   * frames would ride along with every status event: its scenes name the frames instead).
+   */
+  tokens?: string[];
   warnings: string[];
   /**
    * Set when the sequence is a whole split (for training on many scenes): its scenes in order and

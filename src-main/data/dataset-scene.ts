@@ -67,7 +67,9 @@ export async function openDatasetSplit(index: DatasetIndex, split: string, opts:
     starts.push(at);
     at += s.frames.length;
   }
-  seq.dataset = { ...seq.dataset!, scene: split, scenes: scenes.map((s) => s.name), sceneStarts: starts };
+  const info = { ...seq.dataset!, scene: split, scenes: scenes.map((s) => s.name), sceneStarts: starts };
+  delete info.tokens;
+  seq.dataset = info;
   return seq;
 }
 

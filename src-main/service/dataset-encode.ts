@@ -199,7 +199,7 @@ function entryOf(scene: DatasetScene, file: string, shape: number[], bytes: numb
 async function frameCells(index: DatasetIndex, scene: DatasetScene | undefined): Promise<number> {
   if (!scene) return 1;
   const { openDatasetScene } = await import('../data/dataset-scene');
-  const seq = await openDatasetScene(index, { ...scene, frames: scene.frames.slice(0, 1) }, { cacheFrames: 0 });
+  const seq = await openDatasetScene(index, { ...scene, frames: scene.frames.slice(0, 1) }, { cacheFrames: 0, keepMasks: false });
   return seq.height * seq.width;
 }
 
