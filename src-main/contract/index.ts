@@ -216,6 +216,11 @@ export interface TokenFrame {
   depth: number;
   /** Squared quantization error per latent cell, `[h, w]`. */
   quantError: Float32Array;
+  /**
+   * Sources with ego poses: the previous frame's ids moved into this frame's ego frame (cells it
+   * did not cover hold this frame's ids), for a token-change view without the car's own motion.
+   */
+  previousAligned?: Int32Array;
 }
 
 export interface DecodedFrame {

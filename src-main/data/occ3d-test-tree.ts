@@ -23,7 +23,7 @@ export interface TreeSceneSpec {
 export interface TreeFrame {
   token: string;
   timestampUs: number;
-  /** Voxels the sample was rolled by along x (= the frame's time index, modulo `distinct`). */
+  /** Voxels the sample was rolled by along x (the frame's time index, modulo `distinct`, × `step`). */
   shift: number;
   egoPose: EgoPose;
   file: string;
@@ -42,6 +42,8 @@ export interface TreeOptions {
   annotations?: boolean;
   /** Different frame contents, reused beyond (keeps a 2,000-frame tree fast to write). */
   distinct?: number;
+  /** Voxels of roll per frame (default 1; 4 moves one token cell of a 4× tokenizer). */
+  step?: number;
 }
 
 const SHAPE = [200, 200, 16] as const;
@@ -76,7 +78,7 @@ export async function buildOcc3dTree(root: string, sample: string, scenes: TreeS
     // Time order must not be name order: were the random tokens sorted already, reverse them.
     if (spec.frames > 1 && tokens.every((t, i) => i === 0 || tokens[i - 1]! < t)) tokens.reverse();
     const frames: TreeFrame[] = tokens.map((token, i) => {
-      const shift = Number.isFinite(distinct) ? i % distinct : i;
+      const shift = (Number.isFinite(distinct) ? i % distinct : i) * (opts.step ?? 1);
       // A static world: content rolled +shift voxels along x is the ego car backing 0.4 m per voxel.
       return {
         token,

@@ -123,4 +123,13 @@ print(json.dumps({'camera': int(cam.sum()), 'lidar': int(lid.sum()), 'cell': [in
     // Voxel column (x = 57, y = 168) is cell row 31, column 57.
     expect([f.visibility!.camera![31 * 200 + 57], f.visibility!.lidar![31 * 200 + 57]]).toEqual(ref.cell);
   });
+
+  it('sends with each frame’s tokens the previous frame’s ids moved by the ego motion of the poses', async () => {
+    await ws.openPath(path.join(root, 'gts', 'scene-0004'));
+    await ws.openCheckpoint(path.join(tmp, 'tok.ckpt'));
+    expect((await ws.getTokens(0)).previousAligned).toBeUndefined();
+    const t = await ws.getTokens(2);
+    expect(t.previousAligned).toBeInstanceOf(Int32Array);
+    expect(t.previousAligned!.length).toBe(t.indices.length);
+  }, 120_000);
 });

@@ -28,7 +28,7 @@ import type {
   TrainProgress,
   TrainState,
 } from '../contract/index';
-import type { FrameEncoding, FrameSequence } from '../data/frame';
+import type { BevFrame, FrameEncoding, FrameSequence } from '../data/frame';
 import { createProceduralSequence } from '../data/procedural-scene';
 import { openPath as openDataPath } from '../data/open-path';
 import { initBackend } from '../engine/backend/index';
@@ -69,6 +69,8 @@ import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate
 import { checkOpenOptions, sceneListing } from './dataset-source';
 import { evaluateFrames, frameOccupancyScores } from './occupancy-metrics';
 import { DatasetExportJob } from './dataset-export-job';
+import { previousAligned } from './ego-token-change';
+import { gridOfFrame } from '../data/bev-align';
 
 /**
  * The workspace: the one implementation of the contract, shared by the Electron window, the
@@ -622,7 +624,16 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   async getTokens(index: number): Promise<TokenFrame> {
     const src = this.requireSource('getTokens');
     const i = checkIndex('getTokens', index, src.seq.length);
-    return tokenFrame(await this.sequenceTokens('getTokens'), i);
+    const tokens = await this.sequenceTokens('getTokens');
+    const frame = tokenFrame(tokens, i);
+    const poses = src.seq.egoPoses;
+    // An aligned source has no ego motion left; a whole split's frame i − 1 may be another scene.
+    if (i > 0 && poses?.[i] && poses[i - 1] && src.info.dataset?.alignedTo === undefined && !src.info.dataset?.scenes) {
+      const first: BevFrame = await src.seq.getFrame(0);
+      // Frames without a metric grid (no meta.grid) have no cells in metres to move.
+      if (first.meta.grid) frame.previousAligned = previousAligned(tokens, i, [poses[i - 1]!, poses[i]!], gridOfFrame(first), src.seq.width);
+    }
+    return frame;
   }
 
   async getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame> {

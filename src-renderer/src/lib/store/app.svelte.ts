@@ -32,6 +32,7 @@ import type { MetricColumns } from '../logic/series';
 import { codeColorsFromProjection, codeRowLookup } from '../logic/token-colors';
 import { normalizePoints } from '../logic/projection';
 import { ProjectionClient } from '../workers/projection-client';
+import { previousForChange } from '../logic/ego-change';
 
 export type PanelTab = 'training' | 'health' | 'predictions';
 
@@ -368,7 +369,7 @@ export class AppStore {
     this.frame = frame;
     this.tokens = tokens ?? null;
     this.decoded = decoded ?? null;
-    this.prevTokens = prev ?? null;
+    this.prevTokens = previousForChange(tokens, prev);
     this.shown = i;
     return true;
   }
@@ -399,7 +400,7 @@ export class AppStore {
     }
     this.frame = frame.v;
     this.tokens = tokens.ok ? tokens.v : null;
-    this.prevTokens = prev && prev.ok ? prev.v : null;
+    this.prevTokens = previousForChange(tokens.ok ? tokens.v : null, prev && prev.ok ? prev.v : null);
     this.decoded = decoded.ok ? decoded.v : null;
     this.tokensNote = tokens.ok ? null : tokens.e;
     this.shown = i;
@@ -456,7 +457,7 @@ export class AppStore {
         this.scanProgress = null;
         return;
       }
-      if (prev) change[i] = S.changeRate(prev, t);
+      if (prev) change[i] = S.changeRate(previousForChange(t, prev)!, t);
       else change[i] = 0;
       prev = t;
       try {
