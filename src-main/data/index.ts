@@ -43,3 +43,4 @@ export { findOcc3dDataset, UNORDERED_WARNING } from './occ3d-dataset';
 export { parseOcc3dAnnotations, readOcc3dAnnotations } from './occ3d-annotations';
 export type { Occ3dAnnotations, Occ3dFrameInfo } from './occ3d-annotations';
 export { voxelMasksOf } from './occupancy-masks';
+export type { VoxelMasks } from './frame';
