@@ -133,6 +133,9 @@ async function main(): Promise<void> {
     const r = spawnSync(process.execPath, ['--import', 'tsx', dataBench], { stdio: 'inherit' });
     if (r.status !== 0) process.exitCode = r.status ?? 1;
   }
+  console.log('\ndataset bench (bench/dataset-bench.ts):');
+  const ds = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'dataset-bench.ts')], { stdio: 'inherit' });
+  if (ds.status !== 0) process.exitCode = ds.status ?? 1;
 }
 
 main().catch((err: unknown) => {

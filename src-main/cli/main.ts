@@ -7,6 +7,7 @@ import { VERSION } from './paths';
 import { addBackendOption } from './backend-option';
 import { registerBackends } from './backends-command';
 import { addGlobalOptions } from './global-options';
+import { registerData } from './data-command';
 import { registerInfo } from './info-command';
 import { registerPredictCommands } from './predict-commands';
 import { registerServe } from './serve-command';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerBackends(program);
   addBackendOption(program);
+  registerData(program);
   return program;
 }
 

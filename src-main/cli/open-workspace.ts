@@ -15,13 +15,21 @@ export interface DataOptions extends LidarCliOptions {
   frames?: number;
   size?: number;
   sceneSeed?: number;
+  /** A dataset's scene (Occ3D root, gts/ or scene folder). */
+  scene?: string;
+  /** Express every frame in the ego frame of this one (ego poses from the data). */
+  alignTo?: number;
+  /** A dataset's whole split as the data (train on many scenes). */
+  split?: string;
 }
 
 export function addDataOptions(cmd: Command): Command {
   return addLidarOptions(cmd)
     .option('--frames <n>', 'procedural scene: number of frames (when no data is given)', intOption(1, 10_000))
     .option('--size <n>', 'procedural scene: grid side in cells', intOption(16, 1024))
-    .option('--scene-seed <n>', 'procedural scene: seed', intOption(0));
+    .option('--scene-seed <n>', 'procedural scene: seed', intOption(0))
+    .option('--scene <name>', 'dataset data: the scene to use (see `tokenscope data PATH`; default: the first)')
+    .option('--align-to <frame>', 'data with ego poses: express every frame in the ego frame of this frame (removes ego motion)', intOption(0));
 }
 
 export async function openWorkspace(data: string | undefined, opts: DataOptions, extra: { checkpointDir?: string } = {}): Promise<Workspace> {
@@ -33,10 +41,21 @@ export async function openWorkspace(data: string | undefined, opts: DataOptions,
   if (opts.size !== undefined) procedural.size = opts.size;
   const ws = await createWorkspace({ allowNative: true, openDefault: !data, procedural, ...extra });
   process.stderr.write(bannerLine((await ws.getStatus()).backend, VERSION) + '\n');
+  const open = {
+    ...(opts.scene !== undefined ? { scene: opts.scene } : {}),
+    ...(opts.split !== undefined ? { split: opts.split } : {}),
+    ...(opts.alignTo !== undefined ? { alignTo: opts.alignTo } : {}),
+    ...lidarOpenOptions(opts),
+  };
   if (data) {
-    const info = await ws.openPath(data, lidarOpenOptions(opts));
-    for (const w of info.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+    const info = await ws.openPath(data, open);
+    for (const w of info.warnings ?? []) process.stderr.write(`warning: ${w}
+`);
+    // A dataset whose order is unknown says so (no silent guess presented as time).
+    for (const w of info.dataset?.warnings ?? []) if (!(info.warnings ?? []).includes(w)) process.stderr.write(`warning: ${w}
+`);
   }
+  else if (opts.scene !== undefined || opts.split !== undefined || opts.alignTo !== undefined) throw new Error('--scene, --split and --align-to need a data path');
   return ws;
 }
 

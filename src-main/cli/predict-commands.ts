@@ -1,7 +1,9 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import * as path from 'node:path';
+import type { SceneEvaluation, VisibilityMask } from '../contract/index';
 import type { Workspace } from '../service/workspace';
+import { occupancyJson, occupancyTable } from './occupancy-table';
 import { action } from './errors';
 import { addDataOptions, openWorkspace, withJobProgress } from './open-workspace';
 import type { DataOptions } from './open-workspace';
@@ -45,6 +47,13 @@ async function scoreTable(ws: Workspace): Promise<{ rows: Row[]; metric: 'mIoU' 
     return { horizon: h, accuracy: acc.mean[i]!, perRollout: acc.perRollout.map((r) => r[i]!), decoded: e ? e.sum / e.n : NaN };
   });
   return { rows, metric };
+}
+
+/** Occ3D height-folded data: the benchmark's scores of the tokenizer's reconstruction over the scene. */
+async function occupancyEvaluation(ws: Workspace): Promise<SceneEvaluation | null> {
+  const enc = (await ws.getStatus()).source?.encoding;
+  if (enc?.kind !== 'classes' || enc.freeClass === undefined || enc.groups < 2) return null;
+  return withJobProgress(ws, 'evaluate', () => ws.evaluateScene());
 }
 
 function printTable(title: string, rows: Row[], metric: string): void {
@@ -125,16 +134,21 @@ export function registerPredictCommands(program: Command): void {
       .argument('[data]', 'the true data (default: the procedural scene)')
       .description('score predicted tokens against the data: token accuracy and decoded-frame metrics per steps ahead')
       .option('--offset <n>', 'sequence frame of the first predicted frame', intOption(0), 0)
+      .addOption(new Option('--mask <kind>', 'Occ3D data: voxels the per-class table of the reconstruction counts (as the benchmark: camera)').choices(['camera', 'lidar', 'none']).default('camera'))
       .option('--json', 'print the table as JSON'),
   ).action(
-    action('evaluate', async (checkpoint: string, predictions: string, data: string | undefined, o: DataOptions & { offset: number; json?: boolean }) => {
+    action('evaluate', async (checkpoint: string, predictions: string, data: string | undefined, o: DataOptions & { offset: number; json?: boolean; mask: VisibilityMask }) => {
       const ws = await openWorkspace(data, o);
       try {
         await ws.openCheckpoint(checkpoint);
         const info = await withJobProgress(ws, 'encode', () => ws.importPredictions(path.resolve(predictions), { offset: o.offset }));
         const table = await scoreTable(ws);
-        if (o.json) process.stdout.write(JSON.stringify({ ...info, offset: o.offset, rows: table.rows }) + '\n');
-        else printTable(`${path.basename(predictions)}: ${info.rollouts} rollout(s) × ${info.frames} frames from frame ${o.offset}`, table.rows, table.metric);
+        const occ = await occupancyEvaluation(ws);
+        if (o.json) process.stdout.write(JSON.stringify({ ...info, offset: o.offset, rows: table.rows, ...(occ ? { reconstruction: occupancyJson(occ, o.mask) } : {}) }) + '\n');
+        else {
+          printTable(`${path.basename(predictions)}: ${info.rollouts} rollout(s) × ${info.frames} frames from frame ${o.offset}`, table.rows, table.metric);
+          if (occ) process.stdout.write(occupancyTable(occ, o.mask) + '\n');
+        }
       } finally {
         await ws.dispose();
       }

@@ -3,10 +3,11 @@ import * as path from 'node:path';
 import { action, UsageError } from './errors';
 import { addDataOptions, formatBytes, openWorkspace, withJobProgress } from './open-workspace';
 import type { DataOptions } from './open-workspace';
-import { intOption } from './options';
 import { checkOutputFile, checkOutputFolder } from './output-paths';
 import { ProgressBar } from './progress-bar';
 import { CONFIG_HELP, configOption } from './torch-config-option';
+import { intOption } from './options';
+import { encodeDatasetToFolder, wantsDatasetEncode, type DatasetEncodeCliOptions } from './encode-dataset';
 
 /** `encode`, `decode` and `export`: a checkpoint applied to data, results written as files. */
 export function registerTokenCommands(program: Command): void {
@@ -15,11 +16,18 @@ export function registerTokenCommands(program: Command): void {
       .command('encode')
       .argument('<checkpoint>', 'checkpoint file, export folder or PyTorch .pth')
       .argument('[data]', 'data file or folder (default: the procedural scene)')
-      .description('encode every frame to token ids and write them as .npy int32 [T, h, w] (or [T, h, w, depth])')
-      .requiredOption('-o, --out <file>', 'output .npy')
+      .description('encode every frame to token ids and write them as .npy int32 [T, h, w] (or [T, h, w, depth]); a dataset with scenes and -o DIR: one file per scene + index.json')
+      .requiredOption('-o, --out <file>', 'output .npy (or a folder for a whole dataset)')
+      .option('--split <name>', 'whole dataset: only the scenes of this split (train, val, …)')
+      .option('--max-memory <MiB>', 'whole dataset: bound on the frames in flight', intOption(64), 2048)
+      .option('--workers <n>', 'whole dataset: inference worker threads', intOption(1, 64))
       .option('--config <file>', CONFIG_HELP),
   ).action(
-    action('encode', async (checkpoint: string, data: string | undefined, o: DataOptions & { out: string; config?: string }) => {
+    action('encode', async (checkpoint: string, data: string | undefined, o: DataOptions & DatasetEncodeCliOptions & { out: string; config?: string }) => {
+      if (await wantsDatasetEncode(data, o)) {
+        await checkOutputFolder(o.out, '-o');
+        return encodeDatasetToFolder(checkpoint, data!, o);
+      }
       await checkOutputFile(o.out, '-o');
       const ws = await openWorkspace(data, o);
       try {

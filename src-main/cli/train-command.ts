@@ -92,7 +92,8 @@ export function registerTrain(program: Command): void {
     .option('--resume <checkpoint>', 'continue the run saved in this checkpoint (to --steps in total)')
     .option('-o, --out <file>', 'checkpoint to write (default: tokenscope-checkpoints/tokenizer-step<N>.ckpt)')
     .option('--export <dir>', 'also export for PyTorch into this folder')
-    .option('--json', 'print the final metrics as JSON on stdout');
+    .option('--json', 'print the final metrics as JSON on stdout')
+    .option('--split <name>', 'dataset data: train on every scene of this split (frames streamed from disk)');
   addDataOptions(cmd).action(
     action('train', async (data: string | undefined, o: TrainOptions) => {
       const out = o.out ? await checkOutputFile(o.out, '-o', 'tokenizer.ckpt') : undefined;

@@ -8,6 +8,7 @@ import type { OccWorldConfig } from './occworld';
 export type { OccWorldConfig } from './occworld';
 import type { FrameEncoding, SemanticMap } from '../data/frame';
 import type { OpenPathOptions } from './open-options';
+import type { DatasetSourceInfo } from '../data/dataset-index';
 
 export type { FrameEncoding, ClassInfo } from '../data/frame';
 export type { SemanticMap } from '../data/frame';
@@ -47,6 +48,16 @@ export interface SourceInfo {
   attribution?: string;
   /** What a user should know about the source (mixed sweep formats, …). */
   warnings?: string[];
+  /** When the source is one scene of a dataset: which, its split, whether its time order is known. */
+  dataset?: DatasetSourceInfo;
+}
+
+/** A dataset's scenes, for the scene picker (`listScenes`). */
+export interface SceneListing {
+  kind: DatasetSourceInfo['kind'];
+  root: string;
+  scenes: { name: string; split?: string; frames: number; ordered: boolean }[];
+  warnings: string[];
 }
 
 /**
@@ -86,6 +97,44 @@ export interface FrameData {
   semantic?: SemanticMap;
   /** `[H, W]` 1 where no point fell (lidar). */
   emptyCells?: Uint8Array;
+  /** Occ3D frames: top-down visibility `[H, W]`, 1 where any voxel of the column is observed (overlay). */
+  visibility?: { camera?: Uint8Array; lidar?: Uint8Array };
+}
+
+/** Which voxels the Occ3D metrics count: those seen by the cameras, by the lidar, or all. */
+export type VisibilityMask = 'camera' | 'lidar' | 'none';
+
+/** Occ3D benchmark scores under one mask: per-class IoU (18, free last; NaN when a class is absent), mIoU, geometry IoU. */
+export interface OccupancyScores {
+  mask: VisibilityMask;
+  iou: number;
+  miou: number;
+  perClass: number[];
+}
+
+/** The scores of a whole scene: confusion matrices summed over its frames, then IoU per class. */
+export interface SceneEvaluation {
+  frames: number;
+  classNames: string[];
+  scores: OccupancyScores[];
+}
+
+export interface DatasetExportOptions {
+  /** Only the scenes of this split ('train', 'val', …). */
+  split?: string;
+  /** Bound on the frames in flight (MiB, default 2048). */
+  maxMemoryMiB?: number;
+  workers?: number;
+}
+
+export interface DatasetExportSummary {
+  dir: string;
+  index: string;
+  /** Scenes listed in the index now. */
+  scenes: number;
+  encoded: string[];
+  /** Finished by an earlier run (resumed). */
+  skipped: string[];
 }
 
 export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq';
@@ -257,6 +306,11 @@ export interface TokenFrame {
   depth: number;
   /** Squared quantization error per latent cell, `[h, w]`. */
   quantError: Float32Array;
+  /**
+   * Sources with ego poses: the previous frame's ids moved into this frame's ego frame (cells it
+   * did not cover hold this frame's ids), for a token-change view without the car's own motion.
+   */
+  previousAligned?: Int32Array;
 }
 
 export interface DecodedFrame {
@@ -275,6 +329,8 @@ export interface DecodedFrame {
   /** Per-cell error: wrong class (0/1) or squared error, `[H, W]`. */
   error: Float32Array;
   metrics: { mse?: number; psnr?: number; iou?: number; miou?: number };
+  /** Occ3D height-folded frames: the benchmark's scores under each mask the frame has. */
+  occupancy?: OccupancyScores[];
 }
 
 export interface CodebookView {
@@ -346,7 +402,16 @@ export interface AppStatus {
 export interface TokenScopeService {
   getStatus(): Promise<AppStatus>;
   openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<SourceInfo>;
+  /**
+   * `opts.scene`: for a dataset (Occ3D root, gts/, scene folder, nuScenes root), which scene
+   * (default: the first); `split`: every scene of that split one after another; `alignTo`: every
+   * frame in the ego frame of this frame; `lidar` / `sweeps`: what lidar data cannot say itself.
+   */
   openPath(path: string, opts?: OpenPathOptions): Promise<SourceInfo>;
+  /** The scenes of the open dataset; null when the open source is not a dataset. */
+  listScenes(): Promise<SceneListing | null>;
+  /** Opens another scene of the open dataset. */
+  openScene(name: string): Promise<SourceInfo>;
   /** The input frame; `opts` picks what to send (default: every channel, as before). */
   getFrame(index: number, opts?: FrameRequest): Promise<FrameData>;
 
@@ -384,9 +449,19 @@ export interface TokenScopeService {
   getComparison(index: number, opts?: FrameRequest): Promise<ComparisonFrame>;
   closeComparison(): Promise<void>;
 
+  /**
+   * Every scene of a dataset (or a split) to token files `<scene>.npy` + `index.json` in `dir`,
+   * with the shown tokenizer: a job with progress; resumes a run interrupted in the same folder.
+   */
+  exportDatasetTokens(dataset: string, dir: string, opts?: DatasetExportOptions): Promise<DatasetExportSummary>;
+  /** Cancels a running dataset export (finished scenes stay); false when none runs. */
+  cancelDatasetExport(): Promise<boolean>;
+
   getTokens(index: number): Promise<TokenFrame>;
   /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */
   getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame>;
+  /** Occ3D benchmark scores of the reconstruction over every frame of the open scene (a job with progress). */
+  evaluateScene(): Promise<SceneEvaluation>;
   getCodebook(level?: number): Promise<CodebookView>;
   projectCodebook(method: 'pca' | 'umap', level?: number): Promise<Projection>;
   codeOccurrences(code: number, level?: number): Promise<CodeOccurrence[]>;
@@ -421,6 +496,8 @@ export const SERVICE_METHODS = [
   'getStatus',
   'openProcedural',
   'openPath',
+  'listScenes',
+  'openScene',
   'getFrame',
   'startTraining',
   'pauseTraining',
@@ -438,8 +515,11 @@ export const SERVICE_METHODS = [
   'openComparison',
   'getComparison',
   'closeComparison',
+  'exportDatasetTokens',
+  'cancelDatasetExport',
   'getTokens',
   'getDecoded',
+  'evaluateScene',
   'getCodebook',
   'projectCodebook',
   'codeOccurrences',

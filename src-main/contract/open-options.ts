@@ -21,6 +21,15 @@ export interface LidarOpenOptions {
 }
 
 export interface OpenPathOptions {
+  /** A dataset (Occ3D root, gts/, scene folder, nuScenes root): which scene (default: the first). */
+  scene?: string;
+  /** Instead of one scene, every scene of this split one after another (to train on many scenes). */
+  split?: string;
+  /**
+   * Express every frame in the ego frame of this frame (needs ego poses), so the static world
+   * stays put and tokens change only where things move.
+   */
+  alignTo?: number;
   lidar?: LidarOpenOptions;
   /** nuScenes root: play every lidar sweep (about 20 Hz) instead of the keyframes (2 Hz). */
   sweeps?: boolean;

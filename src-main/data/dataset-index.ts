@@ -45,3 +45,26 @@ export interface DatasetIndex {
   /** nuScenes-lidarseg: the point classes as the dataset's category.json numbers them, when it does. */
   pointClasses?: LidarsegNumbering;
 }
+
+/** What an open sequence says about the dataset it is a scene of (the scene picker shows it). */
+export interface DatasetSourceInfo {
+  kind: DatasetIndex['kind'];
+  root: string;
+  scene: string;
+  split?: string;
+  ordered: boolean;
+  /**
+   * The frames' dataset tokens, in sequence order; absent for a whole split (tens of thousands of
+   * frames would ride along with every status event: its scenes name the frames instead).
+   */
+  tokens?: string[];
+  warnings: string[];
+  /**
+   * Set when the sequence is a whole split (for training on many scenes): its scenes in order and
+   * the index of each one's first frame (frames of one scene are consecutive, scenes are not).
+   */
+  scenes?: string[];
+  sceneStarts?: number[];
+  /** Set when every frame is resampled into the ego frame of this frame (ego motion removed). */
+  alignedTo?: number;
+}

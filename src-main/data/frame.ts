@@ -5,6 +5,7 @@
  * `groups = 1` and OccWorld's height-folded occupancy is `groups = 16`; the tokenizer's decoder
  * then predicts class logits per group and trains with a per-cell cross-entropy.
  */
+import type { DatasetSourceInfo } from './dataset-index';
 
 /** One semantic class as shown to the user. */
 export interface ClassInfo {
@@ -26,6 +27,11 @@ export type FrameEncoding =
       freeClass?: number;
     };
 
+export interface VoxelMasks {
+  lidar?: Uint8Array;
+  camera?: Uint8Array;
+}
+
 /** Ego pose in a global frame: translation in metres, rotation as a quaternion w, x, y, z. */
 export interface EgoPose {
   translation: [number, number, number];
@@ -44,6 +50,11 @@ export interface BevFrame {
   index: number;
   timestampUs?: number;
   egoPose?: EgoPose;
+  /**
+   * Occ3D's visibility masks in the layout of the frame's height groups, `[Z, H, W]` (1 = observed),
+   * for metrics that ignore unobserved voxels as the benchmark does.
+   */
+  voxelMasks?: VoxelMasks;
   /** Free-form facts about where the frame came from (file, point layout, points out of range…). */
   meta: Record<string, unknown>;
   /** Lidar with labels: the most frequent class of each cell, shown beside the channels. */
@@ -84,6 +95,8 @@ export interface SequenceHeader {
   egoPoses?: EgoPose[];
   /** Things a user should know about the source (mixed sweep formats, …), shown in the UI and CLI. */
   warnings?: string[];
+  /** The dataset and scene the sequence is, when it is one scene of a dataset (Occ3D, nuScenes). */
+  dataset?: DatasetSourceInfo;
 }
 
 /** An ordered list of frames that loads lazily. */

@@ -35,7 +35,6 @@ export { createProceduralSequence, ProceduralScene, PROCEDURAL_EXTENT_M, PROCEDU
 export type { ProceduralOptions } from './procedural-scene';
 export { BevDataset, computeChannelStats, continuousChannels, normalise, splitTrainVal } from './dataset';
 export type { Batch, BatchOptions, ChannelStats, FrameRef, Split } from './dataset';
-export type { DatasetFrameRef, DatasetIndex, DatasetScene } from './dataset-index';
 export { isNuScenesRoot, nuScenesVersions } from './nuscenes/dataset-root';
 export { readNuScenesIndex } from './nuscenes/read-index';
 export type { NuScenesIndexOptions } from './nuscenes/read-index';
@@ -46,3 +45,12 @@ export { LIDARSEG_CLASSES, LIDARSEG_TO_CHALLENGE, toChallengeLabels } from './nu
 export { EMPTY_CELL, majorityClassMap } from './lidar-semantic';
 export { MOUNTING_PRESETS, mountingTransform, resolveMounting } from './sensor-mounting';
 export type { MountingOptions, MountingPresetName, SensorMounting } from './sensor-mounting';
+export type { DatasetFrameRef, DatasetIndex, DatasetScene, DatasetSourceInfo } from './dataset-index';
+export { findDataset } from './dataset-listing';
+export { datasetSourceInfo, openDatasetScene, openDatasetSplit, pickScene, scenesOfSplit } from './dataset-scene';
+export type { SceneOpenOptions } from './dataset-scene';
+export { findOcc3dDataset, UNORDERED_WARNING } from './occ3d-dataset';
+export { parseOcc3dAnnotations, readOcc3dAnnotations } from './occ3d-annotations';
+export type { Occ3dAnnotations, Occ3dFrameInfo } from './occ3d-annotations';
+export { voxelMasksOf } from './occupancy-masks';
+export type { VoxelMasks } from './frame';

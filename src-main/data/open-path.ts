@@ -2,7 +2,8 @@
  * What File › Open calls: look at a file or folder, decide what it holds, and return it as a
  * lazily loaded FrameSequence (with `kind` and `sourcePath` set). Recognised:
  * - the nuScenes-style lidar sample folder (meta.json + pc/ [+ pc_seman/]);
- * - Occ3D: a labels.npz, a frame folder holding one, or a scene folder of frame folders;
+ * - Occ3D: a labels.npz, a frame folder holding one; a dataset (root, gts/ or one scene folder:
+ *   see occ3d-dataset.ts) opens its first scene or `scene`;
  * - a folder of frame files (.npy frames, or .npy / .bin / .pcd.bin sweeps), natural order;
  * - a single .npy: a point cloud, one frame, or a [T, …] sequence (see array-sequence.ts);
  * - a .bin / .pcd.bin sweep; an .npz with one array.
@@ -18,6 +19,8 @@ import { parseNpy, readNpy, formatShape, type NpyArray } from './npy';
 import { listNpzMembers, parseNpz } from './npz';
 import { isNuScenesRoot } from './nuscenes/dataset-root';
 import { openNuScenesRoot } from './nuscenes/open-root';
+import { findDataset } from './dataset-listing';
+import { datasetSourceInfo, openDatasetScene, openDatasetSplit, pickScene } from './dataset-scene';
 import { isLidarSampleFolder, listPointFiles, openLidarFiles, openLidarSample, type LidarSequenceOptions } from './lidar-sequence';
 import { openOccupancyFiles, type OccupancySequenceOptions } from './occupancy-sequence';
 import { notRegular, readBytes, statPath } from './read-bytes';
@@ -30,8 +33,10 @@ export interface OpenOptions extends CacheOptions {
   lidar?: Omit<LidarSequenceOptions, 'alignTo' | keyof CacheOptions>;
   /** Express every frame in the ego frame of this frame (needs poses). */
   alignTo?: number;
-  /** A dataset root: which scene (default: the first by name). */
+  /** A dataset's scene to open (default: its first); only for datasets (Occ3D root, gts/, a scene; a nuScenes root). */
   scene?: string;
+  /** Instead of one scene, every scene of this split, one after another (training on many scenes; Occ3D). */
+  split?: string;
   /** nuScenes: play every lidar sweep, not only the keyframes. */
   sweeps?: boolean;
 }
@@ -41,6 +46,31 @@ const FRAME_FILE = /\.(npy|npz|bin)$/i;
 export async function openPath(p: string, opts: OpenOptions = {}): Promise<FrameSequence> {
   const stat = await statPath(p, 'no such file or folder');
   const cache: CacheOptions = { cacheFrames: opts.cacheFrames, cacheBytes: opts.cacheBytes };
+  if (stat.isDirectory()) {
+    const dataset = await findDataset(p);
+    if (dataset?.kind === 'nuscenes') {
+      if (opts.split !== undefined) throw new DataError(p, 'a nuScenes root opens one scene at a time (--scene); whole splits are for Occ3D-nuScenes');
+      // Its own reader: calibrated sweeps, keyframes or every sweep, lidarseg labels.
+      const { mounting: _calibrated, ...lidar } = opts.lidar ?? {};
+      const scene = pickScene(dataset, opts.scene ?? dataset.scenes.find((s) => s.frames.length > 0)?.name);
+      const seq = await openNuScenesRoot(p, { ...lidar, ...cache, alignTo: opts.alignTo, scene: scene.name, sweeps: opts.sweeps });
+      seq.dataset = datasetSourceInfo(dataset, scene);
+      return seq;
+    }
+    if (dataset) {
+      const sceneOpts = { occupancy: opts.occupancy, ...(opts.alignTo === undefined ? cache : { cacheFrames: 2 }) };
+      if (opts.split !== undefined) {
+        if (opts.scene !== undefined || opts.alignTo !== undefined) throw new DataError(p, 'a whole split opens without a scene or alignTo (its scenes have no common ego frame)');
+        return openDatasetSplit(dataset, opts.split, sceneOpts);
+      }
+      const seq = await openDatasetScene(dataset, pickScene(dataset, opts.scene), sceneOpts);
+      if (opts.alignTo === undefined) return seq;
+      const aligned = alignSequence(seq, opts.alignTo, cache);
+      aligned.dataset = { ...seq.dataset!, alignedTo: opts.alignTo };
+      return aligned;
+    }
+  }
+  if (opts.scene !== undefined || opts.split !== undefined) throw new DataError(p, `is not a dataset with scenes (an Occ3D root, its gts/ or a scene folder), so it has no scene or split ${JSON.stringify(opts.scene ?? opts.split)}`);
   if (stat.isDirectory()) return openFolder(p, opts, cache);
   const why = notRegular(stat);
   if (why) throw new DataError(p, why);
@@ -61,20 +91,7 @@ async function openFolder(dir: string, opts: OpenOptions, outerCache: CacheOptio
   const entries = (await listFolder(dir)).filter((e) => !e.name.startsWith('.'));
   let seq: FrameSequence | undefined;
   const occHere = entries.find((e) => e.isFile() && e.name === 'labels.npz');
-  if (occHere) {
-    seq = await openOccupancyFiles([path.join(dir, 'labels.npz')], { ...opts.occupancy, ...cache });
-  } else {
-    // An Occ3D scene: frame folders each holding a labels.npz.
-    const occFrames: string[] = [];
-    for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => naturalCompare(a.name, b.name))) {
-      const f = path.join(dir, e.name, 'labels.npz');
-      if (await exists(f)) occFrames.push(f);
-    }
-    if (occFrames.length > 0) {
-      seq = await openOccupancyFiles(occFrames, { ...opts.occupancy, ...cache, name: path.basename(path.resolve(dir)) });
-      seq.sourcePath = dir;
-    }
-  }
+  if (occHere) seq = await openOccupancyFiles([path.join(dir, 'labels.npz')], { ...opts.occupancy, ...cache });
   if (!seq) {
     const files = entries
       .filter((e) => e.isFile() && FRAME_FILE.test(e.name))
@@ -196,13 +213,4 @@ async function openFrameFiles(files: string[], dir: string, cache: CacheOptions)
     describe: (i) => files[i]!,
     load: (i) => (i === 0 ? Promise.resolve(first) : load(i)),
   });
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -4,7 +4,7 @@
  * top-down class map of an Occ3D frame is 40 kB where its `[288, 200, 200]` float32 tensor is 46 MB.
  */
 import type { ChannelSelection, DecodedFrame, FrameData, FrameRequest } from '../contract/index';
-import type { FrameEncoding } from '../data/frame';
+import type { FrameEncoding, VoxelMasks } from '../data/frame';
 import { ArgumentError } from './errors';
 import { checkObject } from './validate';
 
@@ -64,6 +64,8 @@ export interface FramePayload {
   frame: FrameData;
   /** `[groups, H, W]` class maps (class frames). */
   groupMaps?: Uint8Array;
+  /** Occ3D visibility masks in the groups' layout, for masked metrics. */
+  voxelMasks?: VoxelMasks;
 }
 
 export function frameView(p: FramePayload, req: ResolvedRequest): FrameData {
@@ -99,12 +101,14 @@ export interface DecodedPayload {
   labels?: Uint8Array;
   error: Float32Array;
   metrics: DecodedFrame['metrics'];
+  occupancy?: DecodedFrame['occupancy'];
 }
 
 export function decodedView(p: DecodedPayload, req: ResolvedRequest): DecodedFrame {
   const cells = p.height * p.width;
   const all = (): number[] => Array.from({ length: p.channels }, (_, c) => c);
   const out: DecodedFrame = { index: p.index, data: new Float32Array(0), error: p.error, metrics: p.metrics };
+  if (p.occupancy) out.occupancy = p.occupancy;
   if (p.groupMaps && p.numClasses !== undefined) {
     if (req.channels === 'all') out.data = oneHotChannels(p.groupMaps, p.numClasses, cells, all());
     else if (req.channels === 'labels') out.dataChannels = [];

@@ -6,7 +6,7 @@
 import type { LidarOpenOptions, OpenPathOptions } from '../contract/open-options';
 import type { OpenOptions } from '../data/open-path';
 import { ArgumentError } from './errors';
-import { checkObject } from './validate';
+import { checkObject, checkOptionalInt } from './validate';
 
 const PRESETS = ['nuscenes', 'kitti', 'sensor'] as const;
 /** Cells per side at most: 2048² float channels are already ~16 MB each. */
@@ -15,6 +15,14 @@ const MAX_CELLS = 2048;
 export function checkOpenOptions(method: string, value: unknown): OpenOptions {
   const o = checkObject(method, value) as Record<keyof OpenPathOptions, unknown>;
   const out: OpenOptions = {};
+  for (const key of ['scene', 'split'] as const) {
+    const v = o[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string' || v === '' || v.length > 255) throw new ArgumentError(method, `${key} must be a ${key} name, got ${JSON.stringify(v)}`);
+    out[key] = v;
+  }
+  const alignTo = checkOptionalInt(method, 'alignTo', o.alignTo, 0, 10_000_000);
+  if (alignTo !== undefined) out.alignTo = alignTo;
   if (o.sweeps !== undefined) {
     if (typeof o.sweeps !== 'boolean') throw new ArgumentError(method, `sweeps must be true or false, got ${JSON.stringify(o.sweeps)}`);
     out.sweeps = o.sweeps;

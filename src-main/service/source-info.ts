@@ -4,6 +4,7 @@ import type { BevFrame, FrameSequence } from '../data/frame';
 import { classMaps } from './frame-compare';
 import type { FramePayload } from './frame-view';
 import { topDownOfMaps } from './top-down';
+import { topDownVisibility } from './occupancy-metrics';
 
 /** What the UI and the status bar show about an open sequence. */
 export function describeSource(seq: FrameSequence, kind: SourceInfo['kind'], sourcePath: string): SourceInfo {
@@ -21,6 +22,7 @@ export function describeSource(seq: FrameSequence, kind: SourceInfo['kind'], sou
   if (seq.timestampsUs) info.timestampsUs = [...seq.timestampsUs];
   if (seq.attribution) info.attribution = seq.attribution;
   if (seq.warnings?.length) info.warnings = [...seq.warnings];
+  if (seq.dataset) info.dataset = seq.dataset;
   return info;
 }
 
@@ -58,7 +60,9 @@ export function toFramePayload(frame: BevFrame): FramePayload {
   // One argmax pass over the frame gives every group's map; the picture is the top-down view.
   const groupMaps = classMaps(frame.data, frame, enc.numClasses);
   out.labels = topDownOfMaps(groupMaps, enc.groups, frame.height * frame.width, enc.freeClass);
-  return { frame: out, groupMaps };
+  if (!frame.voxelMasks) return { frame: out, groupMaps };
+  out.visibility = topDownVisibility(frame.voxelMasks, frame.height * frame.width);
+  return { frame: out, groupMaps, voxelMasks: frame.voxelMasks };
 }
 
 /** Keeps only what structured clone and the WebSocket codec can carry (no functions, no class instances). */

@@ -8,6 +8,8 @@ import type {
   OpenCheckpointOptions,
   CodebookView,
   CodeOccurrence,
+  DatasetExportOptions,
+  DatasetExportSummary,
   DecodedFrame,
   FrameData,
   FrameRequest,
@@ -16,6 +18,8 @@ import type {
   Projection,
   ServiceEvents,
   ServiceEventSource,
+  SceneEvaluation,
+  SceneListing,
   ServiceListener,
   SourceInfo,
   TokenFrame,
@@ -28,7 +32,7 @@ import type {
   TrainProgress,
   TrainState,
 } from '../contract/index';
-import type { FrameEncoding, FrameSequence } from '../data/frame';
+import type { BevFrame, FrameEncoding, FrameSequence } from '../data/frame';
 import { createProceduralSequence } from '../data/procedural-scene';
 import { openPath as openDataPath } from '../data/open-path';
 import { statPath } from '../data/read-bytes';
@@ -77,6 +81,11 @@ import type { TokenizerSession } from './tokenizer-session';
 import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
 import { checkOpenOptions } from './open-options';
 import type { OpenPathOptions } from '../contract/open-options';
+import { sceneListing } from './dataset-source';
+import { evaluateFrames, frameOccupancyScores } from './occupancy-metrics';
+import { DatasetExportJob } from './dataset-export-job';
+import { previousAligned } from './ego-token-change';
+import { gridOfFrame } from '../data/bev-align';
 
 /**
  * The workspace: the one implementation of the contract, shared by the Electron window, the
@@ -127,6 +136,7 @@ const FRAME_CACHE_BYTES = 256 * 1024 * 1024;
 export class Workspace implements TokenScopeService, ServiceEventSource {
   private readonly hub = new EventHub();
   private readonly jobs = new JobRunner((p) => this.hub.emit('jobProgress', p));
+  private readonly datasetExport: DatasetExportJob;
   private backend: BackendStatus | null = null;
   private trainingBackend: BackendStatus | null = null;
   private source: OpenSource | null = null;
@@ -155,7 +165,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     if (p.state === 'running') this.emitStatus();
   }, 250);
 
-  constructor(private readonly opts: WorkspaceOptions = {}) {}
+  constructor(private readonly opts: WorkspaceOptions = {}) {
+    this.datasetExport = new DatasetExportJob(this.jobs, opts.workerEntries?.infer);
+  }
 
   on<K extends keyof ServiceEvents>(event: K, listener: ServiceListener<K>): () => void {
     return this.hub.on(event, listener);
@@ -171,6 +183,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   async dispose(): Promise<void> {
     await this.stopFollowingRun();
     await this.closeComparison();
+    this.datasetExport.cancel();
     await this.settled();
     await this.training?.stop();
     this.training?.dispose();
@@ -220,12 +233,27 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   async openPath(p: string, opts?: OpenPathOptions): Promise<SourceInfo> {
     const file = path.resolve(checkPath('openPath', p));
-    const options = checkOpenOptions('openPath', opts);
+    const o = checkOpenOptions('openPath', opts);
     // A symlink loop, a dangling link, a FIFO: each is named for what it is, not "no such file".
     const stat = await statPath(file, 'no such file or folder');
-    const seq = await openDataPath(file, options);
+    const seq = await openDataPath(file, o);
     if (seq.length < 1) throw new ServiceStateError(`${path.basename(file)}: holds no frames`);
-    return this.setSource(seq, describeSource(seq, sourceKindOf(file, stat.isDirectory(), seq), file), { kind: 'path', path: file, options });
+    const spec: SourceSpec = Object.keys(o).length === 0 ? { kind: 'path', path: file } : { kind: 'path', path: file, options: o };
+    return this.setSource(seq, describeSource(seq, sourceKindOf(file, stat.isDirectory(), seq), file), spec);
+  }
+
+  async listScenes(): Promise<SceneListing | null> {
+    const src = this.requireSource('listScenes');
+    return src.spec.kind === 'path' && src.info.dataset ? sceneListing(src.spec.path) : null;
+  }
+
+  async openScene(name: string): Promise<SourceInfo> {
+    const src = this.requireSource('openScene');
+    if (src.spec.kind !== 'path' || !src.info.dataset) throw new ServiceStateError('openScene: the open source is not a dataset with scenes');
+    // An aligned source stays aligned, to the new scene's first frame (the old reference may not exist there).
+    const aligned = src.spec.options?.alignTo !== undefined;
+    const sweeps = src.spec.options?.sweeps === true;
+    return this.openPath(src.spec.path, { scene: checkOpenOptions('openScene', { scene: name }).scene!, ...(aligned ? { alignTo: 0 } : {}), ...(sweeps ? { sweeps } : {}) });
   }
 
   private setSource(seq: FrameSequence, info: SourceInfo, spec: SourceSpec): SourceInfo {
@@ -565,6 +593,15 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     }
   }
 
+  async exportDatasetTokens(dataset: string, dir: string, opts?: DatasetExportOptions): Promise<DatasetExportSummary> {
+    const s = this.requireSession('exportDatasetTokens');
+    return this.datasetExport.run(s.tokenizer, dataset, dir, opts);
+  }
+
+  async cancelDatasetExport(): Promise<boolean> {
+    return this.datasetExport.cancel();
+  }
+
   async exportCheckpoint(dir: string): Promise<string[]> {
     const out = path.resolve(checkPath('exportCheckpoint', dir));
     const s = this.requireSession('exportCheckpoint');
@@ -714,7 +751,16 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   async getTokens(index: number): Promise<TokenFrame> {
     const src = this.requireSource('getTokens');
     const i = checkIndex('getTokens', index, src.seq.length);
-    return tokenFrame(await this.sequenceTokens('getTokens'), i);
+    const tokens = await this.sequenceTokens('getTokens');
+    const frame = tokenFrame(tokens, i);
+    const poses = src.seq.egoPoses;
+    // An aligned source has no ego motion left; a whole split's frame i − 1 may be another scene.
+    if (i > 0 && poses?.[i] && poses[i - 1] && src.info.dataset?.alignedTo === undefined && !src.info.dataset?.scenes) {
+      const first: BevFrame = await src.seq.getFrame(0);
+      // Frames without a metric grid (no meta.grid) have no cells in metres to move.
+      if (first.meta.grid) frame.previousAligned = previousAligned(tokens, i, [poses[i - 1]!, poses[i]!], gridOfFrame(first), src.seq.width);
+    }
+    return frame;
   }
 
   async getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame> {
@@ -742,8 +788,29 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       const tokens = await this.sequenceTokens('getDecoded');
       // The input comes from the frame cache: the BEV view has usually just read it.
       const [recon, input] = await Promise.all([decodeIds(s.tokenizer, frameIds(tokens, i), tokens.h, tokens.w), this.frameData(src, i)]);
-      return compareFrames(i, recon, input.frame.data, src.seq, src.seq.encoding);
+      const out = compareFrames(i, recon, input.frame.data, src.seq, src.seq.encoding);
+      const enc = src.seq.encoding;
+      if (out.groupMaps && input.groupMaps && enc.kind === 'classes' && enc.freeClass !== undefined) {
+        out.occupancy = frameOccupancyScores({ pred: out.groupMaps, truth: input.groupMaps, masks: input.voxelMasks }, enc.numClasses, enc.freeClass);
+      }
+      return out;
     });
+  }
+
+  async evaluateScene(): Promise<SceneEvaluation> {
+    const src = this.requireSource('evaluateScene');
+    const s = this.requireSession('evaluateScene');
+    const enc = src.seq.encoding;
+    if (enc.kind !== 'classes' || enc.freeClass === undefined) throw new ServiceStateError('evaluateScene: the open data are not class frames with a free class (Occ3D)');
+    await this.sequenceTokens('evaluateScene');
+    const maps = async (i: number) => {
+      const [d, input] = await Promise.all([this.decodedFrame(src, s, i), this.frameData(src, i)]);
+      return { pred: d.groupMaps!, truth: input.groupMaps!, masks: input.voxelMasks };
+    };
+    const scores = await this.jobs.run(`evaluate:${src.id}:${s.version}`, `evaluate ${src.info.name}`, (progress) =>
+      evaluateFrames(src.seq.length, enc.numClasses, enc.freeClass!, maps, progress),
+    );
+    return { frames: src.seq.length, classNames: enc.palette.map((c) => c.name), scores };
   }
 
   private checkLevel(method: string, s: TokenizerSession, level: unknown): number {

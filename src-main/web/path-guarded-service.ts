@@ -6,7 +6,8 @@ import type { PathPolicy } from './path-policy';
  * The service as the browser mode exposes it: every method that takes a path has it checked by
  * the path policy first, and is called with the checked (absolute, links resolved) path.
  */
-type PathUse = 'read' | 'write-file' | 'write-dir' | null;
+/** `read-then-write-dir`: a path read, then a folder written (exportDatasetTokens(dataset, dir)). */
+type PathUse = 'read' | 'write-file' | 'write-dir' | 'read-then-write-dir' | null;
 
 /**
  * How each contract method uses its first argument. Typed over every method, so that a method
@@ -43,6 +44,11 @@ const PATH_USE = {
   openComparison: 'read',
   getComparison: null,
   closeComparison: null,
+  listScenes: null,
+  openScene: null,
+  exportDatasetTokens: 'read-then-write-dir',
+  cancelDatasetExport: null,
+  evaluateScene: null,
 } as const satisfies Record<ServiceMethod, PathUse>;
 
 type AnyMethod = (...args: unknown[]) => Promise<unknown>;
@@ -59,6 +65,10 @@ export function withPathPolicy(service: TokenScopeService, policy: PathPolicy): 
     guarded[method] = async (first: unknown, ...rest: unknown[]) => {
       // saveCheckpoint() without a path writes into the output folder the server was started with.
       if (use === 'write-file' && (first === undefined || first === null)) return call(first, ...rest);
+      if (use === 'read-then-write-dir') {
+        const [second, ...more] = rest;
+        return call(await policy.checkRead(method, first), await policy.checkWriteDir(method, second), ...more);
+      }
       const checked =
         use === 'read'
           ? await policy.checkRead(method, first)

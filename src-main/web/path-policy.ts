@@ -76,12 +76,19 @@ async function isTokenScopeCheckpoint(file: string): Promise<boolean> {
   return !!head && head.subarray(8).toString('latin1') === CHECKPOINT_HEAD;
 }
 
+/** A folder TokenScope wrote: an export (config.json) or a dataset token export (index.json) of ours. */
 async function isTokenScopeExport(dir: string): Promise<boolean> {
-  const config = path.join(dir, 'config.json');
-  const stat = await fs.lstat(config).catch(() => null);
-  if (!stat?.isFile() || stat.size > MAX_EXPORT_CONFIG_BYTES) return false;
-  const text = await fs.readFile(config, 'utf8').catch(() => '');
-  return EXPORT_FORMAT_RE.test(text);
+  for (const [name, re] of [
+    ['config.json', EXPORT_FORMAT_RE],
+    ['index.json', /"format"\s*:\s*"tokenscope-dataset-tokens\//],
+  ] as const) {
+    const file = path.join(dir, name);
+    const stat = await fs.lstat(file).catch(() => null);
+    if (!stat?.isFile() || stat.size > MAX_EXPORT_CONFIG_BYTES) continue;
+    const text = await fs.readFile(file, 'utf8').catch(() => '');
+    if (re.test(text)) return true;
+  }
+  return false;
 }
 
 export class PathPolicy {

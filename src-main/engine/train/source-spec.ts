@@ -1,6 +1,8 @@
 import type { FrameSequence } from '../../data/frame';
 import type { ProceduralOptions } from '../../data/procedural-scene';
 import type { OpenOptions } from '../../data/open-path';
+import type { DatasetIndex, DatasetScene } from '../../data/dataset-index';
+import type { SceneOpenOptions } from '../../data/dataset-scene';
 
 /**
  * How a worker finds its frames (a FrameSequence holds functions, so it cannot cross a thread):
@@ -9,6 +11,8 @@ import type { OpenOptions } from '../../data/open-path';
 export type SourceSpec =
   | { kind: 'procedural'; options?: ProceduralOptions }
   | { kind: 'path'; path: string; options?: OpenOptions }
+  /** One scene of an already indexed dataset: the worker reads its frames without re-indexing. */
+  | { kind: 'dataset-scene'; dataset: Pick<DatasetIndex, 'kind' | 'root' | 'warnings'>; scene: DatasetScene; options?: SceneOpenOptions }
   | {
       kind: 'frames';
       name: string;
@@ -30,6 +34,10 @@ export async function openSource(spec: SourceSpec): Promise<FrameSequence> {
     case 'path': {
       const { openPath } = await import('../../data/open-path');
       return openPath(spec.path, spec.options);
+    }
+    case 'dataset-scene': {
+      const { openDatasetScene } = await import('../../data/dataset-scene');
+      return openDatasetScene(spec.dataset, spec.scene, spec.options);
     }
     case 'frames': {
       const size = spec.channels * spec.height * spec.width;

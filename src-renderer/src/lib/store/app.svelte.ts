@@ -34,6 +34,7 @@ import type { MetricColumns } from '../logic/series';
 import { codeColorsFromProjection, codeRowLookup } from '../logic/token-colors';
 import { normalizePoints } from '../logic/projection';
 import { ProjectionClient } from '../workers/projection-client';
+import { previousForChange } from '../logic/ego-change';
 
 export type PanelTab = 'training' | 'health' | 'predictions' | 'run';
 
@@ -197,7 +198,7 @@ export class AppStore {
 
   applyStatus(s: AppStatus): void {
     this.status = s;
-    if (s.source && !this.opening && (!this.source || this.source.path !== s.source.path)) this.adoptSource(s.source);
+    if (s.source && !this.opening && (!this.source || this.source.path !== s.source.path || this.source.dataset?.scene !== s.source.dataset?.scene)) this.adoptSource(s.source);
     const key = modelKeyOf(s.checkpoint);
     if (key !== this.modelKey) {
       this.modelKey = key;
@@ -228,6 +229,16 @@ export class AppStore {
     if (!p) return;
     if (isCheckpointPath(p)) return this.openCheckpoint(decodeURI(p));
     await this.opened((c) => (opts ? c.openPath(decodeURI(p), opts) : c.openPath(decodeURI(p))));
+  }
+
+  /** Another scene of the open dataset (the scene picker). */
+  async openScene(name: string): Promise<void> {
+    await this.opened((c) => c.openScene(name));
+  }
+
+  /** A dataset with options: a scene, a whole split (to train on many scenes), frames aligned to one ego frame. */
+  async openDataset(root: string, opts: { scene?: string; split?: string; alignTo?: number }): Promise<void> {
+    await this.opened((c) => c.openPath(root, opts));
   }
 
   /**
@@ -361,7 +372,7 @@ export class AppStore {
     this.frame = frame;
     this.tokens = tokens ?? null;
     this.decoded = decoded ?? null;
-    this.prevTokens = prev ?? null;
+    this.prevTokens = previousForChange(tokens, prev);
     this.shown = i;
     return true;
   }
@@ -392,7 +403,7 @@ export class AppStore {
     }
     this.frame = frame.v;
     this.tokens = tokens.ok ? tokens.v : null;
-    this.prevTokens = prev && prev.ok ? prev.v : null;
+    this.prevTokens = previousForChange(tokens.ok ? tokens.v : null, prev && prev.ok ? prev.v : null);
     this.decoded = decoded.ok ? decoded.v : null;
     this.tokensNote = tokens.ok ? null : tokens.e;
     this.shown = i;
@@ -449,7 +460,7 @@ export class AppStore {
         this.scanProgress = null;
         return;
       }
-      if (prev) change[i] = S.changeRate(prev, t);
+      if (prev) change[i] = S.changeRate(previousForChange(t, prev)!, t);
       else change[i] = 0;
       prev = t;
       try {
