@@ -48,7 +48,11 @@ export interface TrainingRun {
   stop(): Promise<void>;
   /** Settles when the run ends: resolved when done or stopped, rejected on error. */
   readonly finished: Promise<void>;
-  sync(): Promise<SyncedState>;
+  /**
+   * The run's state now, its weights loaded into `tokenizer`; `latest`: the last snapshot the run
+   * already sent (a scheduled checkpoint's), where asking for a fresh one would be a step later.
+   */
+  sync(opts?: { latest?: boolean }): Promise<SyncedState>;
   dispose(): void;
 }
 
@@ -293,9 +297,9 @@ export class WorkerTraining implements TrainingRun {
     await this.job.stop().catch(() => undefined);
   }
 
-  async sync(): Promise<SyncedState> {
+  async sync(opts?: { latest?: boolean }): Promise<SyncedState> {
     const running = this.current === 'running' || this.current === 'paused';
-    const snapshot = running ? await this.job.requestCheckpoint() : this.latest;
+    const snapshot = running && !(opts?.latest && this.latest) ? await this.job.requestCheckpoint() : this.latest;
     if (!snapshot) throw new Error('the training run has not produced any weights yet');
     // requestCheckpoint's snapshot also went through onCheckpoint (adopted); the latest one already was.
     const tensors: AdamState['tensors'] = plainRecordToTensors(snapshot.optimizer.tensors);

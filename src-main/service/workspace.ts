@@ -62,6 +62,7 @@ import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
 import type { TokenizerSession } from './tokenizer-session';
 import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
+import { TemporarySweeper } from '../util/stale-temporaries';
 
 /**
  * The workspace: the one implementation of the contract, shared by the Electron window, the
@@ -123,6 +124,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private readonly frames = new PromiseLru<FramePayload>(FRAME_CACHE, { maxBytes: FRAME_CACHE_BYTES, sizeOf: typedArrayBytes });
   private readonly decoded = new PromiseLru<DecodedPayload>(FRAME_CACHE, { maxBytes: FRAME_CACHE_BYTES, sizeOf: typedArrayBytes });
   private readonly background = new Set<Promise<void>>();
+  /** Removes what a killed process left half-written in the folders this one writes to. */
+  private readonly temporaries = new TemporarySweeper();
   /** The inference workers that encode whole sequences, kept between jobs (started on first use). */
   private workerEncoder: WorkerEncoder | null = null;
   private training: TrainingRun | null = null;
@@ -146,6 +149,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   /** Picks the compute backend (once) and opens the default scene unless told not to. */
   async init(): Promise<void> {
     this.backend = await initBackend({ allowNative: this.opts.allowNative ?? false });
+    await this.temporaries.sweep(this.defaultCheckpointDir());
     if (this.opts.openDefault ?? true) await this.openProcedural(this.opts.procedural);
     this.emitStatus();
   }
@@ -322,7 +326,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
         this.bumpVersion();
       },
       checkpoint: async () => {
-        await this.saveCheckpoint().catch((err) => this.hub.emit('error', { message: `autosave failed: ${(err as Error).message}` }));
+        // The weights of the step the schedule named, not of a later one (a worker runs ahead).
+        await this.saveCheckpoint(undefined, { latest: true }).catch((err) => this.hub.emit('error', { message: `autosave failed: ${(err as Error).message}` }));
       },
     };
     if ((this.opts.trainIn ?? 'worker') === 'worker') {
@@ -432,15 +437,20 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   // ---- checkpoints --------------------------------------------------------------------------
 
-  async saveCheckpoint(target?: string): Promise<CheckpointInfo> {
+  private defaultCheckpointDir(): string {
+    return path.resolve(this.opts.checkpointDir ?? 'tokenscope-checkpoints');
+  }
+
+  /** `latest` (not in the contract; periodic saves): the run's last snapshot rather than a fresh one. */
+  async saveCheckpoint(target?: string, opts?: { latest?: boolean }): Promise<CheckpointInfo> {
     const s = this.requireSession('saveCheckpoint');
-    const file =
-      target !== undefined && target !== null
-        ? path.resolve(checkPath('saveCheckpoint', target))
-        : path.resolve(this.opts.checkpointDir ?? 'tokenscope-checkpoints', `tokenizer-step${s.step}.ckpt`);
+    const named = target !== undefined && target !== null ? path.resolve(checkPath('saveCheckpoint', target)) : null;
     // While a run is going, bring the weights up to it; its optimiser holds the state a resume needs.
     const running = this.training && this.trainingActive() && this.training.tokenizer === s.tokenizer ? this.training : null;
-    const synced = running ? await running.sync() : null;
+    const synced = running ? await running.sync({ latest: opts?.latest === true }) : null;
+    // Named after the step the file holds: `--resume` from `tokenizer-stepN.ckpt` continues at N.
+    const file = named ?? path.join(this.defaultCheckpointDir(), `tokenizer-step${synced ? synced.step : s.step}.ckpt`);
+    await this.temporaries.sweep(path.dirname(file));
     const optimizer = synced ? synced.optimizer : s.optimizer;
     const weights = s.tokenizer.stateDict();
     try {
