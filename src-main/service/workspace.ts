@@ -63,6 +63,7 @@ import { describeCheckpoint, disposeSession, incompatibility, inputDescription, 
 import type { TokenizerSession } from './tokenizer-session';
 import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
 import { TemporarySweeper } from '../util/stale-temporaries';
+import { LeaseRegistry } from './session-lease';
 
 /**
  * The workspace: the one implementation of the contract, shared by the Electron window, the
@@ -117,6 +118,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private source: OpenSource | null = null;
   private nextSourceId = 1;
   private session: TokenizerSession | null = null;
+  /** Requests in flight keep the tokenizer they started with alive (session-lease.ts). */
+  private readonly leases = new LeaseRegistry<Tokenizer>();
   private nextVersion = 1;
   private readonly tokenCache = new Map<string, Promise<SequenceTokens>>();
   private readonly projections = new Map<string, Promise<Projection>>();
@@ -410,12 +413,18 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     return this.session;
   }
 
+  /** Runs `fn` with the shown tokenizer, kept alive until it settles even if another one is opened meanwhile. */
+  private withSession<R>(method: string, fn: (s: TokenizerSession) => Promise<R>): Promise<R> {
+    const s = this.requireSession(method);
+    return this.leases.with(s.tokenizer, () => fn(s));
+  }
+
   /** Makes `next` the shown tokenizer, dropping the old one and every cache of its tokens. */
   private setSession(next: Omit<TokenizerSession, 'version'>): TokenizerSession {
     const old = this.session;
     this.session = { ...next, version: this.nextVersion++ };
     if (old && old.tokenizer !== next.tokenizer) {
-      disposeSession(old);
+      this.leases.retire(old.tokenizer, () => disposeSession(old));
       this.predictions = null; // their ids index the old codebook
       // Workers built for another architecture would only hold memory until the next encode.
       this.workerEncoder?.releaseUnless(next.tokenizer);
@@ -443,7 +452,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   /** `latest` (not in the contract; periodic saves): the run's last snapshot rather than a fresh one. */
   async saveCheckpoint(target?: string, opts?: { latest?: boolean }): Promise<CheckpointInfo> {
-    const s = this.requireSession('saveCheckpoint');
+    return this.withSession('saveCheckpoint', (s) => this.saveSession(s, target, opts));
+  }
+
+  private async saveSession(s: TokenizerSession, target?: string, opts?: { latest?: boolean }): Promise<CheckpointInfo> {
     const named = target !== undefined && target !== null ? path.resolve(checkPath('saveCheckpoint', target)) : null;
     // While a run is going, bring the weights up to it; its optimiser holds the state a resume needs.
     const running = this.training && this.trainingActive() && this.training.tokenizer === s.tokenizer ? this.training : null;
@@ -537,13 +549,16 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   async exportCheckpoint(dir: string): Promise<string[]> {
     const out = path.resolve(checkPath('exportCheckpoint', dir));
-    const s = this.requireSession('exportCheckpoint');
+    return this.withSession('exportCheckpoint', (s) => this.exportSession(s, out));
+  }
+
+  private async exportSession(s: TokenizerSession, out: string): Promise<string[]> {
     const src = this.source && !incompatibility(s, this.source.seq) ? this.source : null;
     const result = await exportForPyTorch(s.tokenizer, s.config, out, src ? inputDescription(src.seq) : undefined);
     const files = [...result.files];
     if (src) {
       // The token dataset of the open sequence, for the world model's own training.
-      const tokens = await this.sequenceTokens('exportCheckpoint');
+      const tokens = await this.sequenceTokens('exportCheckpoint', s, src);
       const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
       const file = path.join(out, 'tokens.npy');
       await writeTokenDataset(file, tokens.indices, shape);
@@ -555,19 +570,22 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   // ---- tokens -------------------------------------------------------------------------------
 
   /** The open sequence's tokens under the current tokenizer: encoded once (a job with progress), then cached. */
-  private sequenceTokens(method: string): Promise<SequenceTokens> {
-    const src = this.requireSource(method);
-    const s = this.requireSession(method);
+  private sequenceTokens(method: string, s = this.requireSession(method), src = this.requireSource(method)): Promise<SequenceTokens> {
     requireCompatible(method, s, src.seq);
     const key = `${src.id}:${s.version}`;
     let entry = this.tokenCache.get(key);
     if (!entry) {
       const inWorker = (this.opts.encodeIn ?? 'worker') === 'worker';
+      // The encode job keeps its tokenizer alive however many requests wait for it or give up.
+      const release = this.leases.hold(s.tokenizer);
       entry = this.jobs.run(`encode:${key}`, `encode ${src.info.name}`, (progress) =>
         inWorker
           ? (this.workerEncoder ??= new WorkerEncoder(this.opts.workerEntries?.infer)).encode(s.tokenizer, src.spec, progress)
           : encodeSequenceInProcess(s.tokenizer, src.seq, progress),
       );
+      void entry.then(release, release);
+      // A request that began under a replaced tokenizer is answered, but its tokens are not kept.
+      if (s !== this.session) return entry;
       entry.catch(() => this.tokenCache.delete(key));
       this.tokenCache.set(key, entry);
       while (this.tokenCache.size > MAX_CACHED_SEQUENCES) this.tokenCache.delete(this.tokenCache.keys().next().value!);
@@ -590,14 +608,13 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     shape: number[],
     progress: ProgressFn = () => undefined,
   ): Promise<{ data: Float32Array | Uint8Array; shape: number[] }> {
-    const s = this.requireSession('decode');
-    return decodeTokenArray(s.tokenizer, s.encoding, ids, shape, progress);
+    return this.withSession('decode', (s) => decodeTokenArray(s.tokenizer, s.encoding, ids, shape, progress));
   }
 
   async getTokens(index: number): Promise<TokenFrame> {
     const src = this.requireSource('getTokens');
     const i = checkIndex('getTokens', index, src.seq.length);
-    return tokenFrame(await this.sequenceTokens('getTokens'), i);
+    return tokenFrame(await this.sequenceTokens('getTokens', this.requireSession('getTokens'), src), i);
   }
 
   async getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame> {
@@ -621,12 +638,14 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   private decodedFrame(src: OpenSource, s: TokenizerSession, i: number): Promise<DecodedPayload> {
-    return this.decoded.get(`${src.id}:${s.version}:${i}`, async () => {
-      const tokens = await this.sequenceTokens('getDecoded');
-      // The input comes from the frame cache: the BEV view has usually just read it.
-      const [recon, input] = await Promise.all([decodeIds(s.tokenizer, frameIds(tokens, i), tokens.h, tokens.w), this.frameData(src, i)]);
-      return compareFrames(i, recon, input.frame.data, src.seq, src.seq.encoding);
-    });
+    return this.decoded.get(`${src.id}:${s.version}:${i}`, () =>
+      this.leases.with(s.tokenizer, async () => {
+        const tokens = await this.sequenceTokens('getDecoded', s, src);
+        // The input comes from the frame cache: the BEV view has usually just read it.
+        const [recon, input] = await Promise.all([decodeIds(s.tokenizer, frameIds(tokens, i), tokens.h, tokens.w), this.frameData(src, i)]);
+        return compareFrames(i, recon, input.frame.data, src.seq, src.seq.encoding);
+      }),
+    );
   }
 
   private checkLevel(method: string, s: TokenizerSession, level: unknown): number {
@@ -634,9 +653,12 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   async getCodebook(level?: number): Promise<CodebookView> {
-    const s = this.requireSession('getCodebook');
+    return this.withSession('getCodebook', (s) => this.codebookOf(s, level));
+  }
+
+  private async codebookOf(s: TokenizerSession, level: unknown): Promise<CodebookView> {
     const lv = this.checkLevel('getCodebook', s, level);
-    return codebookView(s.tokenizer, await this.sequenceTokens('getCodebook'), lv);
+    return codebookView(s.tokenizer, await this.sequenceTokens('getCodebook', s), lv);
   }
 
   async projectCodebook(method: 'pca' | 'umap', level?: number): Promise<Projection> {
@@ -647,7 +669,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     let p = this.projections.get(key);
     if (!p) {
       p = (async () => {
-        const view = await this.getCodebook(lv);
+        const view = await this.leases.with(s.tokenizer, () => this.codebookOf(s, lv));
         const points =
           method === 'pca'
             ? pcaProjection(view.codes, view.size, view.dim)
@@ -664,11 +686,14 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const s = this.requireSession('codeOccurrences');
     const lv = this.checkLevel('codeOccurrences', s, level);
     const c = checkIndex('codeOccurrences', code, s.tokenizer.quantizer.codebookSize, 'code');
-    return occurrencesOf(await this.sequenceTokens('codeOccurrences'), c, lv);
+    return occurrencesOf(await this.leases.with(s.tokenizer, () => this.sequenceTokens('codeOccurrences', s)), c, lv);
   }
 
   async codePrototype(code: number): Promise<DecodedFrame> {
-    const s = this.requireSession('codePrototype');
+    return this.withSession('codePrototype', (s) => this.prototypeOf(s, code));
+  }
+
+  private async prototypeOf(s: TokenizerSession, code: number): Promise<DecodedFrame> {
     const c = checkIndex('codePrototype', code, s.tokenizer.quantizer.codebookSize, 'code');
     const n = PROTOTYPE_CELLS;
     const depth = s.tokenizer.quantizer.depth;
@@ -731,7 +756,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     if (horizon !== undefined) checked.horizon = horizon;
     const src = this.requireSource(m);
     const s = this.requireSession(m);
-    const tokens = await this.sequenceTokens(m);
+    const tokens = await this.leases.with(s.tokenizer, () => this.sequenceTokens(m, s, src));
     const label = checked.kind === 'copy' ? 'copy-last-frame baseline' : `next-frame predictor (${checked.steps} steps, context ${checked.context})`;
     const volume = await this.jobs.run(`baseline:${src.id}:${s.version}`, label, (progress) => runBaseline(tokens, checked, progress));
     const source = `baseline: ${label}`;
@@ -758,9 +783,11 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       throw new ArgumentError(m, `frame ${i} has no prediction (the predictions cover frames ${pv.startFrame}..${pv.startFrame + pv.frames - 1})`);
     }
     const r = checkOptionalInt(m, 'rollout', rollout, 0, pv.rollouts - 1) ?? 0;
-    const tokens = await this.sequenceTokens(m);
-    const frame = await src.seq.getFrame(i);
-    return predictionFrame(pv, i, r, frameIds(tokens, i), s.tokenizer, frame.data, src.seq, src.seq.encoding);
+    return this.leases.with(s.tokenizer, async () => {
+      const tokens = await this.sequenceTokens(m, s, src);
+      const frame = await src.seq.getFrame(i);
+      return predictionFrame(pv, i, r, frameIds(tokens, i), s.tokenizer, frame.data, src.seq, src.seq.encoding);
+    });
   }
 
   async predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }> {
