@@ -5,10 +5,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../contract/index';
 import { createProceduralSequence } from '../data/procedural-scene';
-import { Tokenizer } from '../engine/tokenizer';
-import { saveCheckpoint } from '../engine/checkpoint/checkpoint';
 import { LeaseRegistry } from './session-lease';
-import { SMALL_CONFIG } from './test-config';
+import { SMALL_CONFIG, saveFreshCheckpoint } from './test-config';
 import { createWorkspace } from './workspace';
 import type { Workspace } from './workspace';
 
@@ -19,14 +17,8 @@ const seq = createProceduralSequence({ seed: 7, frames: FRAMES, size: SIZE });
 let dir: string;
 let ws: Workspace;
 
-async function checkpoint(name: string, cfg: TrainConfig): Promise<string> {
-  const tok = new Tokenizer(cfg, seq.encoding);
-  const weights = tok.stateDict();
-  const file = path.join(dir, `${name}.ckpt`);
-  await saveCheckpoint(file, { config: cfg, step: 1, weights, optimizer: null, metrics: [] });
-  tf.dispose(Object.values(weights));
-  tok.dispose();
-  return file;
+function checkpoint(name: string, cfg: TrainConfig): Promise<string> {
+  return saveFreshCheckpoint(path.join(dir, `${name}.ckpt`), cfg, seq.encoding);
 }
 
 beforeAll(async () => {
