@@ -63,13 +63,14 @@ export function registerTokenCommands(program: Command): void {
       .argument('<checkpoint>', 'checkpoint file')
       .argument('<dir>', 'folder to write model.safetensors, config.json, codebook.npy and tokens.npy into')
       .description('export a tokenizer for PyTorch (safetensors with PyTorch names and layouts) plus the token dataset of the data')
-      .option('--data <path>', 'data whose tokens to export (default: the procedural scene)'),
+      .option('--data <path>', 'data whose tokens to export (default: the procedural scene)')
+      .option('--no-tokens', 'leave tokens.npy out (else data the tokenizer cannot read is an error)'),
   ).action(
-    action('export', async (checkpoint: string, dir: string, o: DataOptions & { data?: string }) => {
+    action('export', async (checkpoint: string, dir: string, o: DataOptions & { data?: string; tokens: boolean }) => {
       const ws = await openWorkspace(o.data, o);
       try {
         await ws.openCheckpoint(checkpoint);
-        const files = await withJobProgress(ws, 'encode', () => ws.exportCheckpoint(path.resolve(dir)));
+        const files = await withJobProgress(ws, 'encode', () => ws.exportCheckpoint(path.resolve(dir), { tokens: o.tokens }));
         const { stat } = await import('node:fs/promises');
         for (const f of files) process.stdout.write(`${f}\t${formatBytes((await stat(f)).size)}\n`);
       } finally {

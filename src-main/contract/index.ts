@@ -265,8 +265,11 @@ export interface TokenScopeService {
 
   saveCheckpoint(path?: string): Promise<CheckpointInfo>;
   openCheckpoint(path: string): Promise<CheckpointInfo>;
-  /** safetensors + config.json (+ codebook.npy, tokens.npy) into a folder. */
-  exportCheckpoint(dir: string): Promise<string[]>;
+  /**
+   * safetensors + config.json (+ codebook.npy, tokens.npy) into a folder, written whole or not at
+   * all; `tokens: false` leaves tokens.npy out (otherwise data the tokenizer can't read is an error).
+   */
+  exportCheckpoint(dir: string, opts?: { tokens?: boolean }): Promise<string[]>;
 
   getTokens(index: number): Promise<TokenFrame>;
   /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */

@@ -64,6 +64,7 @@ import type { TokenizerSession } from './tokenizer-session';
 import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
 import { TemporarySweeper } from '../util/stale-temporaries';
 import { LeaseRegistry } from './session-lease';
+import { checkReplaceableFolder, writeFolderAtomic } from '../util/atomic-folder';
 
 /**
  * The workspace: the one implementation of the contract, shared by the Electron window, the
@@ -102,6 +103,8 @@ interface OpenSource {
 }
 
 export const DEFAULT_PROCEDURAL = { seed: 7, frames: 32, size: 128 } as const;
+/** What an export folder consists of: an existing folder of only these is replaced whole. */
+const EXPORT_FILES = ['model.safetensors', 'codebook.npy', 'config.json', 'tokens.npy'];
 /** Latent cells per side of a code's prototype. */
 const PROTOTYPE_CELLS = 4;
 /** Token caches kept (one per sequence × tokenizer version). */
@@ -547,24 +550,36 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     }
   }
 
-  async exportCheckpoint(dir: string): Promise<string[]> {
+  /**
+   * The folder is written whole or not at all (util/atomic-folder): an earlier export there is
+   * replaced, never mixed with this one. `tokens: false` leaves the token dataset out on purpose;
+   * otherwise data the tokenizer cannot read is an error rather than an export without it.
+   */
+  async exportCheckpoint(dir: string, opts?: { tokens?: boolean }): Promise<string[]> {
     const out = path.resolve(checkPath('exportCheckpoint', dir));
-    return this.withSession('exportCheckpoint', (s) => this.exportSession(s, out));
-  }
-
-  private async exportSession(s: TokenizerSession, out: string): Promise<string[]> {
-    const src = this.source && !incompatibility(s, this.source.seq) ? this.source : null;
-    const result = await exportForPyTorch(s.tokenizer, s.config, out, src ? inputDescription(src.seq) : undefined);
-    const files = [...result.files];
-    if (src) {
-      // The token dataset of the open sequence, for the world model's own training.
-      const tokens = await this.sequenceTokens('exportCheckpoint', s, src);
-      const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
-      const file = path.join(out, 'tokens.npy');
-      await writeTokenDataset(file, tokens.indices, shape);
-      files.push(file);
-    }
-    return files;
+    const withTokens = checkObject('exportCheckpoint', opts).tokens !== false;
+    return this.withSession('exportCheckpoint', async (s) => {
+      const src = this.source && !incompatibility(s, this.source.seq) ? this.source : null;
+      if (withTokens && !src) {
+        const why = this.source ? incompatibility(s, this.source.seq) : 'no data is open';
+        throw new ServiceStateError(`exportCheckpoint: cannot write tokens.npy: ${why} (open matching data, or export without tokens)`);
+      }
+      await checkReplaceableFolder(out, EXPORT_FILES);
+      await this.temporaries.sweep(path.dirname(out));
+      // The token dataset of the open sequence, for the world model's own training: encoded before anything is written.
+      const tokens = withTokens && src ? await this.sequenceTokens('exportCheckpoint', s, src) : null;
+      return writeFolderAtomic(out, EXPORT_FILES, async (tmp) => {
+        const result = await exportForPyTorch(s.tokenizer, s.config, tmp, src ? inputDescription(src.seq) : undefined);
+        const files = [...result.files];
+        if (tokens) {
+          const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
+          const file = path.join(tmp, 'tokens.npy');
+          await writeTokenDataset(file, tokens.indices, shape);
+          files.push(file);
+        }
+        return files;
+      });
+    });
   }
 
   // ---- tokens -------------------------------------------------------------------------------
