@@ -247,6 +247,22 @@ export interface AppStatus {
   source: SourceInfo | null;
   checkpoint: CheckpointInfo | null;
   step: number;
+  /** The current or last training run: who started it, when, on what (absent before the first). */
+  training?: TrainingOwnership | null;
+  /** `getStatus` only: the caller's own client id, to tell its runs from other clients'. */
+  client?: string;
+}
+
+/** Clients share one workspace: every client sees who started the run and who last controlled it. */
+export interface TrainingOwnership {
+  /** The client id that started it (`local` for the CLI; `ws-N` per browser connection; `window` for Electron). */
+  owner: string;
+  /** ISO 8601. */
+  startedAt: string;
+  /** The data it trains on (SourceInfo.path). */
+  source: string;
+  state: TrainState;
+  lastControl?: { action: 'pause' | 'resume' | 'stop'; by: string; at: string };
 }
 
 /** The whole surface. Electron's preload, the WebSocket client and the CLI all speak exactly this. */

@@ -64,6 +64,8 @@ import type { TokenizerSession } from './tokenizer-session';
 import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
 import { TemporarySweeper } from '../util/stale-temporaries';
 import { LeaseRegistry } from './session-lease';
+import { TrainingOwner } from './training-ownership';
+import { currentClient } from './client-context';
 import { checkReplaceableFolder, writeFolderAtomic } from '../util/atomic-folder';
 
 /**
@@ -135,6 +137,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   /** The inference workers that encode whole sequences, kept between jobs (started on first use). */
   private workerEncoder: WorkerEncoder | null = null;
   private training: TrainingRun | null = null;
+  /** Who started the run and who controlled it, for every client to see. */
+  private readonly trainingOwner = new TrainingOwner();
   /** Predicted tokens of the open sequence (imported or from a baseline), for the shown tokenizer's codebook. */
   private predictions: { volume: PredictionVolume; source: string; sourceId: number; tokenizer: Tokenizer } | null = null;
   private lastMetrics: TrainMetrics | undefined;
@@ -180,7 +184,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   // ---- status -------------------------------------------------------------------------------
 
   async getStatus(): Promise<AppStatus> {
-    return this.status();
+    return { ...this.status(), client: currentClient() };
   }
 
   private status(): AppStatus {
@@ -189,6 +193,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       source: this.source?.info ?? null,
       checkpoint: this.session?.info ?? null,
       step: this.session?.step ?? 0,
+      training: this.training ? this.trainingOwner.describe(this.training.state) : null,
     };
   }
 
@@ -199,6 +204,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   // ---- data ---------------------------------------------------------------------------------
 
   async openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<SourceInfo> {
+    if (this.trainingActive()) throw this.trainingOwner.refuse('openProcedural');
     const o = checkObject('openProcedural', opts);
     const seed = checkOptionalInt('openProcedural', 'seed', o.seed, 0, 2 ** 31 - 1) ?? DEFAULT_PROCEDURAL.seed;
     const frames = checkOptionalInt('openProcedural', 'frames', o.frames, 1, 10_000) ?? DEFAULT_PROCEDURAL.frames;
@@ -209,6 +215,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   async openPath(p: string): Promise<SourceInfo> {
     const file = path.resolve(checkPath('openPath', p));
+    if (this.trainingActive()) throw this.trainingOwner.refuse('openPath');
     const stat = await fs.stat(file).catch(() => null);
     if (!stat) throw new ServiceStateError(`${path.basename(file)}: no such file or folder`);
     const seq = await openDataPath(file);
@@ -217,6 +224,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   private setSource(seq: FrameSequence, info: SourceInfo, spec: SourceSpec): SourceInfo {
+    // The run reads this source in its worker and its checkpoint records it: it may not change under it.
+    if (this.trainingActive()) throw this.trainingOwner.refuse(info.kind === 'procedural' ? 'openProcedural' : 'openPath');
     this.source = { id: this.nextSourceId++, seq, info, spec };
     this.predictions = null;
     this.frames.clear();
@@ -303,6 +312,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     }
     this.training?.dispose();
     this.lastMetrics = undefined;
+    this.trainingOwner.start(src.info.path);
     const session = this.setSession({
       tokenizer,
       config: cfg,
@@ -311,6 +321,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       metrics: resume && prev ? prev.metrics : [],
       info: null,
       optimizer: resume && prev ? prev.optimizer : null,
+      input: inputDescription(src.seq),
     });
     let run: TrainingRun | null = null;
     const listener: TrainingListener = {
@@ -390,14 +401,18 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   async pauseTraining(): Promise<void> {
     this.requireRun('pauseTraining').pause();
+    this.trainingOwner.control('pause');
   }
 
   async resumeTraining(): Promise<void> {
     this.requireRun('resumeTraining').resume();
+    this.trainingOwner.control('resume');
   }
 
   async stopTraining(): Promise<void> {
-    await this.requireRun('stopTraining').stop();
+    const run = this.requireRun('stopTraining');
+    this.trainingOwner.control('stop');
+    await run.stop();
   }
 
   /** Resolves when the current training run ends (for the CLI); rejects if it failed. */
@@ -475,7 +490,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
         weights,
         optimizer,
         metrics: synced ? synced.history : s.metrics,
-        ...(this.source && !incompatibility(s, this.source.seq) ? { input: inputDescription(this.source.seq) } : {}),
+        // What it was trained on or loaded with; the open data only for a tokenizer that never recorded it.
+        ...(s.input ? { input: s.input } : this.source && !incompatibility(s, this.source.seq) ? { input: inputDescription(this.source.seq) } : {}),
       };
       const { sizeBytes } = await writeCheckpoint(file, snapshot);
       const grid = this.tokenGridFor(s);
@@ -519,7 +535,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       };
       const optimizer = snapshot.optimizer;
       snapshot.optimizer = null; // now owned by the session
-      this.setSession({ tokenizer, config: snapshot.config, encoding, step: snapshot.step, metrics: snapshot.metrics, info, optimizer });
+      this.setSession({ tokenizer, config: snapshot.config, encoding, step: snapshot.step, metrics: snapshot.metrics, info, optimizer, ...(snapshot.input ? { input: snapshot.input } : {}) });
       tokenizer = null;
       return info;
     } finally {
