@@ -4,7 +4,9 @@
  * events arrive through `on(name, listener)`. Typed arrays cross the boundary as typed arrays
  * (structured clone in Electron, a binary-aware codec over WebSocket).
  */
+import type { z } from 'zod';
 import type { FrameEncoding } from '../data/frame';
+import type * as schemas from './schemas';
 
 export type { FrameEncoding, ClassInfo } from '../data/frame';
 
@@ -31,19 +33,10 @@ export interface SourceInfo {
   attribution?: string;
 }
 
-/**
- * What of a frame to send (`getFrame`, `getDecoded`): a height-folded Occ3D frame is 288 × 200 ×
- * 200 float32 (46 MB), while a view draws a 40 kB class map or one channel.
- * - `channels`: `'all'` (the default) the whole `[C, H, W]` tensor; `'labels'` no channels, only
- *   the class maps (class frames only); a list of channel ids: those channels, in that order.
- * - `groupLabels`: class frames also carry the class map of every height group.
- */
-export type ChannelSelection = 'all' | 'labels' | number[];
-
-export interface FrameRequest {
-  channels?: ChannelSelection;
-  groupLabels?: boolean;
-}
+// Types of what crosses a boundary are inferred from their schemas (schemas.ts), so that the
+// checks and the types are one thing; the documentation lives with the schemas.
+export type ChannelSelection = z.infer<typeof schemas.ChannelSelectionSchema>;
+export type FrameRequest = z.infer<typeof schemas.FrameRequestSchema>;
 
 export interface FrameData {
   index: number;
@@ -66,59 +59,17 @@ export interface FrameData {
   meta: Record<string, unknown>;
 }
 
-export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq';
-
-export interface QuantizerConfig {
-  kind: QuantizerKind;
-  /** Codebook size K (vq, rvq, gvq per group); implied by levels for fsq and by dim for lfq/bsq. */
-  codebookSize?: number;
-  /** FSQ levels, e.g. [8, 5, 5, 5]. */
-  levels?: number[];
-  /** Residual depth (rvq) or number of groups (gvq). */
-  depth?: number;
-  beta?: number;
-  ema?: boolean;
-  emaDecay?: number;
-  kmeansInit?: boolean;
-  deadCodeThreshold?: number;
-  reseed?: 'random' | 'largest-error' | 'off';
-  entropyWeight?: number;
-  cosine?: boolean;
-}
-
-export interface ModelConfig {
-  inChannels: number;
-  hidden: number;
-  latentDim: number;
-  /** Down/up-sampling stages: 2 → 4×, 3 → 8×. */
-  stages: number;
-}
-
-/**
- * Per-channel statistics of the training frames: the tokenizer's input is (x − mean) / std and
- * its decoded output is mapped back (x · std + mean). Channels left as they are have 0 / 1.
- */
-export interface ChannelNormalization {
-  mean: number[];
-  std: number[];
-}
-
-export interface TrainConfig {
-  model: ModelConfig;
-  quantizer: QuantizerConfig;
-  /**
-   * Computed once per data source when training starts (continuous frames only) and kept with
-   * the checkpoint and the export; absent: frames go in as they are.
-   */
-  normalization?: ChannelNormalization;
-  learningRate: number;
-  steps: number;
-  batchSize: number;
-  /** Random crop size for training, or 0 for whole frames. */
-  crop: number;
-  seed: number;
-  checkpointEvery: number;
-}
+export type QuantizerKind = z.infer<typeof schemas.QuantizerKindSchema>;
+export type QuantizerConfig = z.infer<typeof schemas.QuantizerConfigSchema>;
+export type ModelConfig = z.infer<typeof schemas.ModelConfigSchema>;
+export type ChannelNormalization = z.infer<typeof schemas.ChannelNormalizationSchema>;
+export type TrainConfig = z.infer<typeof schemas.TrainConfigSchema>;
+/** What `startTraining` takes: any part of a TrainConfig (the service fills in the rest). */
+export type TrainConfigPatch = z.infer<typeof schemas.TrainConfigPatchSchema>;
+export type ProceduralOptions = z.infer<typeof schemas.ProceduralOptionsSchema>;
+export type ExportOptions = z.infer<typeof schemas.ExportOptionsSchema>;
+export type ImportPredictionsOptions = z.infer<typeof schemas.ImportPredictionsOptionsSchema>;
+export type BaselinePredictorOptions = z.infer<typeof schemas.BaselinePredictorOptionsSchema>;
 
 export interface TrainMetrics {
   step: number;
@@ -268,12 +219,12 @@ export interface TrainingOwnership {
 /** The whole surface. Electron's preload, the WebSocket client and the CLI all speak exactly this. */
 export interface TokenScopeService {
   getStatus(): Promise<AppStatus>;
-  openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<SourceInfo>;
+  openProcedural(opts?: ProceduralOptions): Promise<SourceInfo>;
   openPath(path: string): Promise<SourceInfo>;
   /** The input frame; `opts` picks what to send (default: every channel, as before). */
   getFrame(index: number, opts?: FrameRequest): Promise<FrameData>;
 
-  startTraining(config: Partial<TrainConfig>): Promise<void>;
+  startTraining(config: TrainConfigPatch): Promise<void>;
   pauseTraining(): Promise<void>;
   resumeTraining(): Promise<void>;
   stopTraining(): Promise<void>;
@@ -285,7 +236,7 @@ export interface TokenScopeService {
    * safetensors + config.json (+ codebook.npy, tokens.npy) into a folder, written whole or not at
    * all; `tokens: false` leaves tokens.npy out (otherwise data the tokenizer can't read is an error).
    */
-  exportCheckpoint(dir: string, opts?: { tokens?: boolean }): Promise<string[]>;
+  exportCheckpoint(dir: string, opts?: ExportOptions): Promise<string[]>;
 
   getTokens(index: number): Promise<TokenFrame>;
   /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */
@@ -297,21 +248,12 @@ export interface TokenScopeService {
   codePrototype(code: number): Promise<DecodedFrame>;
 
   /** Predicted frame j stands for sequence frame `offset + j` (default 0), or the one nearest `startTimestampUs`. */
-  importPredictions(path: string, opts?: { offset?: number; startTimestampUs?: number }): Promise<PredictionInfo>;
+  importPredictions(path: string, opts?: ImportPredictionsOptions): Promise<PredictionInfo>;
   /**
    * Trains the built-in next-frame predictor on the open sequence's tokens and rolls it out from
    * frame `context` (`kind: 'copy'`: the copy-last-frame baseline instead).
    */
-  trainBaselinePredictor(opts?: {
-    steps?: number;
-    context?: number;
-    kind?: 'transformer' | 'copy';
-    horizon?: number;
-    rollouts?: number;
-    temperature?: number;
-    topK?: number;
-    seed?: number;
-  }): Promise<PredictionInfo>;
+  trainBaselinePredictor(opts?: BaselinePredictorOptions): Promise<PredictionInfo>;
   getPrediction(index: number, rollout?: number): Promise<PredictionFrame>;
   /** Token accuracy per steps-ahead, per rollout and their mean. */
   predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }>;

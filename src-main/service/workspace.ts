@@ -23,6 +23,10 @@ import type {
   TrainMetrics,
   TrainProgress,
   TrainState,
+  BaselinePredictorOptions,
+  ExportOptions,
+  ImportPredictionsOptions,
+  ProceduralOptions,
 } from '../contract/index';
 import type { FrameEncoding, FrameSequence } from '../data/frame';
 import { createProceduralSequence } from '../data/procedural-scene';
@@ -61,7 +65,9 @@ import { decodeTokenArray } from './token-array-decode';
 import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
 import type { TokenizerSession } from './tokenizer-session';
-import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
+import { checkIndex, checkOptionalInt } from './validate';
+import { parseValue } from './validate-arguments';
+import { BaselinePredictorOptionsSchema, ExportOptionsSchema, ImportPredictionsOptionsSchema, PathSchema, ProceduralOptionsSchema } from '../contract/schemas';
 import { TemporarySweeper } from '../util/stale-temporaries';
 import { LeaseRegistry } from './session-lease';
 import { TrainingOwner } from './training-ownership';
@@ -203,18 +209,19 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   // ---- data ---------------------------------------------------------------------------------
 
-  async openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<SourceInfo> {
+  async openProcedural(opts?: ProceduralOptions): Promise<SourceInfo> {
     if (this.trainingActive()) throw this.trainingOwner.refuse('openProcedural');
-    const o = checkObject('openProcedural', opts);
-    const seed = checkOptionalInt('openProcedural', 'seed', o.seed, 0, 2 ** 31 - 1) ?? DEFAULT_PROCEDURAL.seed;
-    const frames = checkOptionalInt('openProcedural', 'frames', o.frames, 1, 10_000) ?? DEFAULT_PROCEDURAL.frames;
-    const size = checkOptionalInt('openProcedural', 'size', o.size, 16, 1024) ?? DEFAULT_PROCEDURAL.size;
+    // Checked here too (not only at the front doors' dispatch): the CLI and tests call in directly.
+    const o = parseValue('openProcedural', 'options', ProceduralOptionsSchema, opts ?? {});
+    const seed = o.seed ?? DEFAULT_PROCEDURAL.seed;
+    const frames = o.frames ?? DEFAULT_PROCEDURAL.frames;
+    const size = o.size ?? DEFAULT_PROCEDURAL.size;
     const seq = createProceduralSequence({ seed, frames, size });
     return this.setSource(seq, describeSource(seq, 'procedural', `procedural:${seed}`), { kind: 'procedural', options: { seed, frames, size } });
   }
 
   async openPath(p: string): Promise<SourceInfo> {
-    const file = path.resolve(checkPath('openPath', p));
+    const file = path.resolve(parseValue('openPath', 'path', PathSchema, p));
     if (this.trainingActive()) throw this.trainingOwner.refuse('openPath');
     const stat = await fs.stat(file).catch(() => null);
     if (!stat) throw new ServiceStateError(`${path.basename(file)}: no such file or folder`);
@@ -282,7 +289,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   async startTraining(config: Partial<TrainConfig>, opts?: { resume?: boolean }): Promise<void> {
     if (this.trainingActive()) throw new ServiceStateError('startTraining: training is already running (stop it first)');
     const src = this.requireSource('startTraining');
-    const resume = checkObject('startTraining', opts).resume === true;
+    const resume = opts?.resume === true;
     const prev = this.session;
     const base = resume && prev ? prev.config : defaultTrainConfigFor(src.seq);
     const cfg = resolveTrainConfig(config, base, src.seq);
@@ -474,7 +481,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   private async saveSession(s: TokenizerSession, target?: string, opts?: { latest?: boolean }): Promise<CheckpointInfo> {
-    const named = target !== undefined && target !== null ? path.resolve(checkPath('saveCheckpoint', target)) : null;
+    const named = target !== undefined && target !== null ? path.resolve(parseValue('saveCheckpoint', 'path', PathSchema, target)) : null;
     // While a run is going, bring the weights up to it; its optimiser holds the state a resume needs.
     const running = this.training && this.trainingActive() && this.training.tokenizer === s.tokenizer ? this.training : null;
     const synced = running ? await running.sync({ latest: opts?.latest === true }) : null;
@@ -511,7 +518,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   async openCheckpoint(p: string): Promise<CheckpointInfo> {
-    const file = path.resolve(checkPath('openCheckpoint', p));
+    const file = path.resolve(parseValue('openCheckpoint', 'path', PathSchema, p));
     if (this.trainingActive()) throw new ServiceStateError('openCheckpoint: training is running (stop it first)');
     const stat = await fs.stat(file).catch(() => null);
     if (!stat) throw new ServiceStateError(`${path.basename(file)}: no such checkpoint file or export folder`);
@@ -571,9 +578,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
    * replaced, never mixed with this one. `tokens: false` leaves the token dataset out on purpose;
    * otherwise data the tokenizer cannot read is an error rather than an export without it.
    */
-  async exportCheckpoint(dir: string, opts?: { tokens?: boolean }): Promise<string[]> {
-    const out = path.resolve(checkPath('exportCheckpoint', dir));
-    const withTokens = checkObject('exportCheckpoint', opts).tokens !== false;
+  async exportCheckpoint(dir: string, opts?: ExportOptions): Promise<string[]> {
+    const out = path.resolve(parseValue('exportCheckpoint', 'dir', PathSchema, dir));
+    const withTokens = parseValue('exportCheckpoint', 'options', ExportOptionsSchema, opts ?? {}).tokens !== false;
     return this.withSession('exportCheckpoint', async (s) => {
       const src = this.source && !incompatibility(s, this.source.seq) ? this.source : null;
       if (withTokens && !src) {
@@ -747,9 +754,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
    * leading rollout axis). Predicted frame j stands for sequence frame `offset + j` (default 0,
    * or the frame nearest `startTimestampUs`) and is scored as j + 1 steps ahead.
    */
-  async importPredictions(p: string, opts?: { offset?: number; startTimestampUs?: number }): Promise<PredictionInfo> {
-    const file = path.resolve(checkPath('importPredictions', p));
-    const o = checkObject('importPredictions', opts);
+  async importPredictions(p: string, opts?: ImportPredictionsOptions): Promise<PredictionInfo> {
+    const file = path.resolve(parseValue('importPredictions', 'path', PathSchema, p));
+    const o = parseValue('importPredictions', 'options', ImportPredictionsOptionsSchema, opts ?? {});
     const src = this.requireSource('importPredictions');
     const s = this.requireSession('importPredictions');
     requireCompatible('importPredictions', s, src.seq);
@@ -769,22 +776,21 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
    * Trains the built-in next-frame predictor on the open sequence's tokens and rolls it out from
    * frame `context` to the end (or `horizon` frames); `kind: 'copy'` gives copy-last-frame instead.
    */
-  async trainBaselinePredictor(opts?: BaselineOptions): Promise<PredictionInfo> {
-    const o = checkObject('trainBaselinePredictor', opts) as BaselineOptions;
+  async trainBaselinePredictor(opts?: BaselinePredictorOptions): Promise<PredictionInfo> {
     const m = 'trainBaselinePredictor';
+    const o = parseValue(m, 'options', BaselinePredictorOptionsSchema, opts ?? {});
     const checked: BaselineOptions = {
-      kind: o.kind === 'copy' ? 'copy' : 'transformer',
-      steps: checkOptionalInt(m, 'steps', o.steps, 0, 1_000_000) ?? BASELINE_DEFAULTS.steps,
-      context: checkOptionalInt(m, 'context', o.context, 1, 16) ?? BASELINE_DEFAULTS.context,
-      rollouts: checkOptionalInt(m, 'rollouts', o.rollouts, 1, 64) ?? BASELINE_DEFAULTS.rollouts,
-      batchSize: checkOptionalInt(m, 'batchSize', o.batchSize, 1, 256) ?? BASELINE_DEFAULTS.batchSize,
-      seed: checkOptionalInt(m, 'seed', o.seed, 0, 2 ** 31 - 1) ?? BASELINE_DEFAULTS.seed,
-      temperature: typeof o.temperature === 'number' && o.temperature >= 0 ? o.temperature : BASELINE_DEFAULTS.temperature,
-      topK: checkOptionalInt(m, 'topK', o.topK, 1, 65_536) ?? BASELINE_DEFAULTS.topK,
-      learningRate: typeof o.learningRate === 'number' && o.learningRate > 0 ? o.learningRate : BASELINE_DEFAULTS.learningRate,
+      kind: o.kind ?? 'transformer',
+      steps: o.steps ?? BASELINE_DEFAULTS.steps,
+      context: o.context ?? BASELINE_DEFAULTS.context,
+      rollouts: o.rollouts ?? BASELINE_DEFAULTS.rollouts,
+      batchSize: o.batchSize ?? BASELINE_DEFAULTS.batchSize,
+      seed: o.seed ?? BASELINE_DEFAULTS.seed,
+      temperature: o.temperature ?? BASELINE_DEFAULTS.temperature,
+      topK: o.topK ?? BASELINE_DEFAULTS.topK,
+      learningRate: o.learningRate ?? BASELINE_DEFAULTS.learningRate,
     };
-    const horizon = checkOptionalInt(m, 'horizon', o.horizon, 1, 100_000);
-    if (horizon !== undefined) checked.horizon = horizon;
+    if (o.horizon !== undefined) checked.horizon = o.horizon;
     const src = this.requireSource(m);
     const s = this.requireSession(m);
     const tokens = await this.leases.with(s.tokenizer, () => this.sequenceTokens(m, s, src));
