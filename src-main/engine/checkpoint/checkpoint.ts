@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointInfo, TrainConfig, TrainMetrics } from '../../contract';
 import { writeFileAtomic } from '../../util/atomic-write';
+import { TrainConfigSchema } from '../../contract/schemas';
+import { checkValue } from '../../contract/schema-errors';
 import { validateNormalization } from '../model/normalization';
 import { quantizerShape, type InputDescription } from './export-config';
 import { parseWithNonFinite, stringifyWithNonFinite } from './json-numbers';
@@ -131,6 +133,9 @@ export function sameArchitecture(a: TrainConfig, b: TrainConfig): boolean {
 export async function encodeCheckpoint(snapshot: CheckpointSnapshot, target = '<checkpoint>'): Promise<Uint8Array> {
   const { config, step } = snapshot;
   if (!Number.isSafeInteger(step) || step < 0) throw new CheckpointError(target, `step must be a non-negative integer, got ${step}`);
+  // Nothing the contract's schema refuses is ever written into a checkpoint.
+  const checked = checkValue('config', TrainConfigSchema, config);
+  if (!checked.ok) throw new CheckpointError(target, `invalid config: ${checked.problem}`);
   const outChannels = snapshot.outChannels ?? config.model.inChannels;
   const shapes: Record<string, number[]> = {};
   for (const [k, t] of Object.entries(snapshot.weights)) shapes[k] = t.shape.slice();
@@ -225,6 +230,9 @@ async function parseCheckpointFile(file: string): Promise<ParsedCheckpoint> {
     throw new CheckpointError(file, 'corrupt checkpoint: state lacks step or config');
   }
   if (!Array.isArray(state.metrics)) throw new CheckpointError(file, 'corrupt checkpoint: metric history is not a list');
+  const config = checkValue('config', TrainConfigSchema, state.config);
+  if (!config.ok) throw new CheckpointError(file, `invalid config in the checkpoint: ${config.problem}`);
+  state.config = config.value;
   if (state.config.normalization !== undefined) {
     try {
       validateNormalization(state.config.normalization, state.config.model.inChannels, 'config');
