@@ -35,6 +35,12 @@ export interface SyncedState {
   /** New tensors: the caller disposes them. */
   optimizer: OptimizerSnapshot;
   history: TrainMetrics[];
+  /**
+   * The weights of that same step (new tensors: the caller disposes them), where the workspace's
+   * tokenizer may not hold them yet (a worker's snapshot is loaded into it in turn); absent: the
+   * tokenizer's own weights are the run's.
+   */
+  weights?: Record<string, tf.Tensor>;
 }
 
 export interface TrainingRun {
@@ -240,7 +246,7 @@ export class WorkerTraining implements TrainingRun {
       const live = this.current === 'running' || this.current === 'paused';
       if (live && p.state !== this.current && (p.state === 'paused' || p.state === 'running')) {
         this.setState(p.state, p.message);
-        if (p.state === 'paused') void this.sync().then((s) => tf.dispose(s.optimizer.weights.map((w) => w.tensor)), () => undefined);
+        if (p.state === 'paused') void this.sync().then((s) => tf.dispose([...s.optimizer.weights.map((w) => w.tensor), ...Object.values(s.weights ?? {})]), () => undefined);
       }
       this.listener.progress(p);
     });
@@ -307,6 +313,7 @@ export class WorkerTraining implements TrainingRun {
       step: snapshot.step,
       optimizer: adamToSnapshot({ step: snapshot.optimizer.step, tensors }),
       history: snapshot.history.slice(),
+      weights: plainRecordToTensors(snapshot.weights),
     };
   }
 

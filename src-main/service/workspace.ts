@@ -374,6 +374,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       this.trainingSettled = run.sync().then(
         (synced) => {
           for (const w of s.optimizer?.weights ?? []) if (!w.tensor.isDisposed) w.tensor.dispose();
+          // The tokenizer already holds the final weights (the run's last snapshot was loaded into it).
+          if (synced.weights) disposeStateDict(synced.weights);
           s.optimizer = synced.optimizer;
           s.metrics = synced.history;
           s.step = synced.step;
@@ -489,7 +491,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const file = named ?? path.join(this.defaultCheckpointDir(), `tokenizer-step${synced ? synced.step : s.step}.ckpt`);
     await this.temporaries.sweep(path.dirname(file));
     const optimizer = synced ? synced.optimizer : s.optimizer;
-    const weights = s.tokenizer.stateDict();
+    // The weights of the step the file is named after, not whatever the tokenizer holds by now.
+    const weights = synced?.weights ?? s.tokenizer.stateDict();
     try {
       const snapshot = {
         config: s.config,
