@@ -24,10 +24,19 @@ export class TrainingOwner {
     return this.current ? { ...this.current, state } : null;
   }
 
+  /** ` (started by client ws-1 at … on …)`, or nothing before the first run. */
+  private startedBy(): string {
+    const c = this.current;
+    return c ? ` (started by ${c.owner === currentClient() ? 'you' : `client ${c.owner}`} at ${c.startedAt} on ${c.source})` : '';
+  }
+
   /** The error for a call that would change the data under a running run. */
   refuse(method: string): ServiceStateError {
-    const c = this.current;
-    const who = c ? ` (started by ${c.owner === currentClient() ? 'you' : `client ${c.owner}`} at ${c.startedAt} on ${c.source})` : '';
-    return new ServiceStateError(`${method}: a training run owns the open data${who}; stop it before opening other data`);
+    return new ServiceStateError(`${method}: a training run owns the open data${this.startedBy()}; stop it before opening other data`);
+  }
+
+  /** The error for a second run while one is active. */
+  busy(method: string): ServiceStateError {
+    return new ServiceStateError(`${method}: training is already running (stop it first)${this.startedBy()}`);
   }
 }

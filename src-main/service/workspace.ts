@@ -287,7 +287,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
    * from its checkpoint instead: same weights, optimiser state and step.
    */
   async startTraining(config: Partial<TrainConfig>, opts?: { resume?: boolean }): Promise<void> {
-    if (this.trainingActive()) throw new ServiceStateError('startTraining: training is already running (stop it first)');
+    if (this.trainingActive()) throw this.trainingOwner.busy('startTraining');
     const src = this.requireSource('startTraining');
     const resume = opts?.resume === true;
     const prev = this.session;
@@ -302,7 +302,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
         throw err;
       });
       if (norm) cfg.normalization = norm;
-      if (this.trainingActive()) throw new ServiceStateError('startTraining: training is already running (stop it first)');
+      if (this.trainingActive()) throw this.trainingOwner.busy('startTraining');
     }
     let tokenizer: Tokenizer;
     let resumeState: ResumeState | undefined;

@@ -80,6 +80,7 @@ describe('two WebSocket clients sharing one workspace', () => {
 
       await expect(b.openPath(continuous)).rejects.toThrow(new RegExp(`openPath: a training run owns the open data \\(started by client ${idA} at .* on procedural:3\\); stop it`));
       await expect(b.openProcedural({ seed: 4 })).rejects.toThrow(/openProcedural: a training run owns the open data/);
+      await expect(b.startTraining({ steps: 5 })).rejects.toThrow(new RegExp(`startTraining: training is already running \\(stop it first\\) \\(started by client ${idA} `));
       expect((await b.getStatus()).source?.path).toBe('procedural:3');
 
       await statusUntil(b, (s) => s.step >= 1);
