@@ -3,6 +3,7 @@ import type { ServiceEventSource, TokenScopeService } from '../contract/index';
 import { eventChannel, methodChannel } from '../contract/preload-api';
 import type { IpcAnswer } from '../contract/preload-api';
 import { dispatch } from '../service/dispatch';
+import { asClient } from '../service/client-context';
 import type { IpcMainLike, IpcMainInvokeEventLike } from './electron-types';
 
 /**
@@ -25,7 +26,7 @@ export function registerIpcHandlers(
     ipcMain.handle(methodChannel(method), async (event, ...params): Promise<IpcAnswer> => {
       if (!isTrustedSender(event)) return { ok: false, message: `${method}: refused: the call did not come from the TokenScope window` };
       try {
-        return { ok: true, value: await dispatch(service, method, params) };
+        return { ok: true, value: await asClient('window', () => dispatch(service, method, params)) };
       } catch (err) {
         return { ok: false, message: (err as Error)?.message ?? String(err) };
       }

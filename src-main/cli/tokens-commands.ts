@@ -89,9 +89,10 @@ export function registerTokenCommands(program: Command): void {
       .option('--steps <n>', 'steps in the kit\'s ready command line', intOption(1))
       .option('--processes <n>', 'processes per node in the kit\'s ready command line', intOption(1))
       .option('--split <name>', 'Occ3D split the kit trains on (train, val)')
-      .option('--config <file>', CONFIG_HELP),
+      .option('--config <file>', CONFIG_HELP)
+      .option('--no-tokens', 'leave tokens.npy out (else data the tokenizer cannot read is an error)'),
   ).action(
-    action('export', async (checkpoint: string, dir: string | undefined, o: DataOptions & { data?: string; config?: string; trainKit?: string; steps?: number; processes?: number; split?: string }) => {
+    action('export', async (checkpoint: string, dir: string | undefined, o: DataOptions & { data?: string; config?: string; tokens: boolean; trainKit?: string; steps?: number; processes?: number; split?: string }) => {
       if (!dir && !o.trainKit) throw new UsageError('export needs a folder: `export CHECKPOINT DIR`, or `export CHECKPOINT --train-kit DIR`');
       if (dir) await checkOutputFolder(dir, 'export folder');
       if (o.trainKit) await checkOutputFolder(o.trainKit, 'training kit folder');
@@ -100,7 +101,7 @@ export function registerTokenCommands(program: Command): void {
         await ws.openCheckpoint(checkpoint, configOption(o));
         const { stat } = await import('node:fs/promises');
         if (dir) {
-          const files = await withJobProgress(ws, 'encode', () => ws.exportCheckpoint(path.resolve(dir)));
+          const files = await withJobProgress(ws, 'encode', () => ws.exportCheckpoint(path.resolve(dir), { tokens: o.tokens }));
           for (const f of files) process.stdout.write(`${f}\t${formatBytes((await stat(f)).size)}\n`);
         }
         if (o.trainKit) {

@@ -9,6 +9,8 @@ export type { OccWorldConfig } from './occworld';
 import type { FrameEncoding, SemanticMap } from '../data/frame';
 import type { OpenPathOptions } from './open-options';
 import type { DatasetSourceInfo } from '../data/dataset-index';
+import type { z } from 'zod';
+import type * as schemas from './schemas';
 
 export type { FrameEncoding, ClassInfo } from '../data/frame';
 export type { SemanticMap } from '../data/frame';
@@ -60,19 +62,10 @@ export interface SceneListing {
   warnings: string[];
 }
 
-/**
- * What of a frame to send (`getFrame`, `getDecoded`): a height-folded Occ3D frame is 288 × 200 ×
- * 200 float32 (46 MB), while a view draws a 40 kB class map or one channel.
- * - `channels`: `'all'` (the default) the whole `[C, H, W]` tensor; `'labels'` no channels, only
- *   the class maps (class frames only); a list of channel ids: those channels, in that order.
- * - `groupLabels`: class frames also carry the class map of every height group.
- */
-export type ChannelSelection = 'all' | 'labels' | number[];
-
-export interface FrameRequest {
-  channels?: ChannelSelection;
-  groupLabels?: boolean;
-}
+// Types of what crosses a boundary are inferred from their schemas (schemas.ts), so that the
+// checks and the types are one thing; the documentation lives with the schemas.
+export type ChannelSelection = z.infer<typeof schemas.ChannelSelectionSchema>;
+export type FrameRequest = z.infer<typeof schemas.FrameRequestSchema>;
 
 export interface FrameData {
   index: number;
@@ -119,13 +112,8 @@ export interface SceneEvaluation {
   scores: OccupancyScores[];
 }
 
-export interface DatasetExportOptions {
-  /** Only the scenes of this split ('train', 'val', …). */
-  split?: string;
-  /** Bound on the frames in flight (MiB, default 2048). */
-  maxMemoryMiB?: number;
-  workers?: number;
-}
+/** `split`: only the scenes of this split; `maxMemoryMiB`: bound on the frames in flight (default 2048); `workers`. */
+export type DatasetExportOptions = z.infer<typeof schemas.DatasetExportOptionsSchema>;
 
 export interface DatasetExportSummary {
   dir: string;
@@ -137,68 +125,17 @@ export interface DatasetExportSummary {
   skipped: string[];
 }
 
-export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq';
-
-export interface QuantizerConfig {
-  kind: QuantizerKind;
-  /** Codebook size K (vq, rvq, gvq per group); implied by levels for fsq and by dim for lfq/bsq. */
-  codebookSize?: number;
-  /** FSQ levels, e.g. [8, 5, 5, 5]. */
-  levels?: number[];
-  /** Residual depth (rvq) or number of groups (gvq). */
-  depth?: number;
-  beta?: number;
-  ema?: boolean;
-  emaDecay?: number;
-  kmeansInit?: boolean;
-  deadCodeThreshold?: number;
-  reseed?: 'random' | 'largest-error' | 'off';
-  entropyWeight?: number;
-  cosine?: boolean;
-}
-
-export interface ModelConfig {
-  inChannels: number;
-  hidden: number;
-  latentDim: number;
-  /** Down/up-sampling stages: 2 → 4×, 3 → 8×. */
-  stages: number;
-  /**
-   * The network: the reference conv net (absent or 'reference') or OccWorld's VAERes2D, whose
-   * settings are `occworld` (then inChannels = the frames' channels, hidden = ch, latentDim =
-   * e_dim, stages = len(ch_mult) − 1).
-   */
-  arch?: 'reference' | 'occworld';
-  occworld?: OccWorldConfig;
-  /** OccWorld's training loss weights: ce × cross-entropy + lovasz × Lovász-softmax (OccWorld: 10 and 1; 0 turns Lovász off). */
-  occworldLoss?: { ce: number; lovasz: number };
-}
-
-/**
- * Per-channel statistics of the training frames: the tokenizer's input is (x − mean) / std and
- * its decoded output is mapped back (x · std + mean). Channels left as they are have 0 / 1.
- */
-export interface ChannelNormalization {
-  mean: number[];
-  std: number[];
-}
-
-export interface TrainConfig {
-  model: ModelConfig;
-  quantizer: QuantizerConfig;
-  /**
-   * Computed once per data source when training starts (continuous frames only) and kept with
-   * the checkpoint and the export; absent: frames go in as they are.
-   */
-  normalization?: ChannelNormalization;
-  learningRate: number;
-  steps: number;
-  batchSize: number;
-  /** Random crop size for training, or 0 for whole frames. */
-  crop: number;
-  seed: number;
-  checkpointEvery: number;
-}
+export type QuantizerKind = z.infer<typeof schemas.QuantizerKindSchema>;
+export type QuantizerConfig = z.infer<typeof schemas.QuantizerConfigSchema>;
+export type ModelConfig = z.infer<typeof schemas.ModelConfigSchema>;
+export type ChannelNormalization = z.infer<typeof schemas.ChannelNormalizationSchema>;
+export type TrainConfig = z.infer<typeof schemas.TrainConfigSchema>;
+/** What `startTraining` takes: any part of a TrainConfig (the service fills in the rest). */
+export type TrainConfigPatch = z.infer<typeof schemas.TrainConfigPatchSchema>;
+export type ProceduralOptions = z.infer<typeof schemas.ProceduralOptionsSchema>;
+export type ExportOptions = z.infer<typeof schemas.ExportOptionsSchema>;
+export type ImportPredictionsOptions = z.infer<typeof schemas.ImportPredictionsOptionsSchema>;
+export type BaselinePredictorOptions = z.infer<typeof schemas.BaselinePredictorOptionsSchema>;
 
 export interface TrainMetrics {
   step: number;
@@ -229,9 +166,9 @@ export interface TrainProgress {
 }
 
 /** openCheckpoint's options: the config.json describing a PyTorch checkpoint's architecture. */
-export interface OpenCheckpointOptions {
-  config?: string;
-}
+export type OpenCheckpointOptions = z.infer<typeof schemas.OpenCheckpointOptionsSchema>;
+export type TrainKitOptions = z.infer<typeof schemas.TrainKitOptionsSchema>;
+export type RunFollowOptions = z.infer<typeof schemas.RunFollowOptionsSchema>;
 
 export interface CheckpointInfo {
   path: string;
@@ -396,12 +333,28 @@ export interface AppStatus {
   source: SourceInfo | null;
   checkpoint: CheckpointInfo | null;
   step: number;
+  /** The current or last training run: who started it, when, on what (absent before the first). */
+  training?: TrainingOwnership | null;
+  /** `getStatus` only: the caller's own client id, to tell its runs from other clients'. */
+  client?: string;
+}
+
+/** Clients share one workspace: every client sees who started the run and who last controlled it. */
+export interface TrainingOwnership {
+  /** The client id that started it (`local` for the CLI; `ws-N` per browser connection; `window` for Electron). */
+  owner: string;
+  /** ISO 8601. */
+  startedAt: string;
+  /** The data it trains on (SourceInfo.path). */
+  source: string;
+  state: TrainState;
+  lastControl?: { action: 'pause' | 'resume' | 'stop'; by: string; at: string };
 }
 
 /** The whole surface. Electron's preload, the WebSocket client and the CLI all speak exactly this. */
 export interface TokenScopeService {
   getStatus(): Promise<AppStatus>;
-  openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<SourceInfo>;
+  openProcedural(opts?: ProceduralOptions): Promise<SourceInfo>;
   /**
    * `opts.scene`: for a dataset (Occ3D root, gts/, scene folder, nuScenes root), which scene
    * (default: the first); `split`: every scene of that split one after another; `alignTo`: every
@@ -415,7 +368,7 @@ export interface TokenScopeService {
   /** The input frame; `opts` picks what to send (default: every channel, as before). */
   getFrame(index: number, opts?: FrameRequest): Promise<FrameData>;
 
-  startTraining(config: Partial<TrainConfig>): Promise<void>;
+  startTraining(config: TrainConfigPatch): Promise<void>;
   pauseTraining(): Promise<void>;
   resumeTraining(): Promise<void>;
   stopTraining(): Promise<void>;
@@ -424,13 +377,16 @@ export interface TokenScopeService {
   saveCheckpoint(path?: string): Promise<CheckpointInfo>;
   /** A TokenScope checkpoint, an export folder, or a PyTorch .pth/.pt/.ckpt (its config.json beside it or as `opts.config`). */
   openCheckpoint(path: string, opts?: OpenCheckpointOptions): Promise<CheckpointInfo>;
-  /** safetensors + config.json (+ codebook.npy, tokens.npy) into a folder. */
-  exportCheckpoint(dir: string): Promise<string[]>;
+  /**
+   * safetensors + config.json (+ codebook.npy, tokens.npy) into a folder, written whole or not at
+   * all; `tokens: false` leaves tokens.npy out (otherwise data the tokenizer can't read is an error).
+   */
+  exportCheckpoint(dir: string, opts?: ExportOptions): Promise<string[]>;
   /**
    * A self-contained PyTorch DDP training kit for the current tokenizer and source: train.py and
    * the twin module, config.json + model.safetensors, data.json, README.md with the torchrun line.
    */
-  exportTrainKit(dir: string, opts?: { steps?: number; processes?: number; split?: string }): Promise<TrainKitInfo>;
+  exportTrainKit(dir: string, opts?: TrainKitOptions): Promise<TrainKitInfo>;
 
   /**
    * Follows a training kit's run folder: its checkpoints as they land (the views load the newest,
@@ -439,7 +395,7 @@ export interface TokenScopeService {
    */
   followRun(dir: string): Promise<{ info: RunInfo; metrics: TrainMetrics[] }>;
   /** Follow the newest checkpoint (`follow: true`), or pin the views to the checkpoint of `step`. */
-  setRunFollow(opts: { follow: boolean; step?: number }): Promise<RunInfo>;
+  setRunFollow(opts: RunFollowOptions): Promise<RunInfo>;
   getRun(): Promise<RunInfo | null>;
   stopFollowingRun(): Promise<void>;
 
@@ -469,21 +425,12 @@ export interface TokenScopeService {
   codePrototype(code: number): Promise<DecodedFrame>;
 
   /** Predicted frame j stands for sequence frame `offset + j` (default 0), or the one nearest `startTimestampUs`. */
-  importPredictions(path: string, opts?: { offset?: number; startTimestampUs?: number }): Promise<PredictionInfo>;
+  importPredictions(path: string, opts?: ImportPredictionsOptions): Promise<PredictionInfo>;
   /**
    * Trains the built-in next-frame predictor on the open sequence's tokens and rolls it out from
    * frame `context` (`kind: 'copy'`: the copy-last-frame baseline instead).
    */
-  trainBaselinePredictor(opts?: {
-    steps?: number;
-    context?: number;
-    kind?: 'transformer' | 'copy';
-    horizon?: number;
-    rollouts?: number;
-    temperature?: number;
-    topK?: number;
-    seed?: number;
-  }): Promise<PredictionInfo>;
+  trainBaselinePredictor(opts?: BaselinePredictorOptions): Promise<PredictionInfo>;
   getPrediction(index: number, rollout?: number): Promise<PredictionFrame>;
   /** Token accuracy per steps-ahead, per rollout and their mean. */
   predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }>;

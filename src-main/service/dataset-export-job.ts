@@ -4,7 +4,8 @@ import type { Tokenizer } from '../engine/tokenizer';
 import { encodeDataset } from './dataset-encode';
 import { ArgumentError, ServiceStateError } from './errors';
 import type { JobRunner } from './jobs';
-import { checkObject, checkOptionalInt, checkPath } from './validate';
+import { checkOptionalInt } from './validate';
+import { checkObject, checkPath } from './validate-arguments';
 
 /**
  * Whole-dataset token export as a service job: arguments checked as they arrive from outside,

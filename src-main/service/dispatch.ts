@@ -1,10 +1,12 @@
 import { SERVICE_METHODS } from '../contract/index';
 import type { ServiceMethod, TokenScopeService } from '../contract/index';
+import { parseArguments } from './validate-arguments';
 
 /**
  * The one place a front door (WebSocket, Electron IPC) turns a method name that arrived from
  * outside into a call on the service. Only names in the contract's whitelist get through:
- * not `on`, not `constructor`, not a private helper of the implementation.
+ * not `on`, not `constructor`, not a private helper of the implementation; and only arguments
+ * its schemas accept (contract/schemas.ts), so the service gets what its types say.
  */
 const ALLOWED: ReadonlySet<string> = new Set(SERVICE_METHODS);
 
@@ -19,13 +21,10 @@ export class UnknownMethodError extends Error {
   }
 }
 
-/** Longest argument list of any contract method; more is refused rather than passed on. */
-const MAX_PARAMS = 3;
-
 export async function dispatch(service: TokenScopeService, method: unknown, params: unknown): Promise<unknown> {
   if (!isServiceMethod(method)) throw new UnknownMethodError(method);
   if (!Array.isArray(params)) throw new Error(`${method}: parameters must be an array`);
-  if (params.length > MAX_PARAMS) throw new Error(`${method}: too many parameters (${params.length})`);
+  const args = parseArguments(method, params);
   const fn = service[method] as (...args: unknown[]) => Promise<unknown>;
-  return await fn.apply(service, params);
+  return await fn.apply(service, args);
 }

@@ -16,11 +16,11 @@ describe('checkFrameRequest', () => {
   it('refuses bad requests with one clear message naming the method', () => {
     expect(() => checkFrameRequest('getFrame', { channels: 'labels' }, 4, CONT)).toThrow(/^getFrame: channels: 'labels' needs a class frame/);
     expect(() => checkFrameRequest('getDecoded', { channels: [0, 4] }, 4, CONT)).toThrow('getDecoded: channel id 4 is out of range 0..3');
-    expect(() => checkFrameRequest('getFrame', { channels: [0.5] }, 4, CONT)).toThrow('getFrame: channel id 0.5 is out of range 0..3');
-    expect(() => checkFrameRequest('getFrame', { channels: 'some' }, 4, CONT)).toThrow(`getFrame: channels must be 'all', 'labels' or a list of channel ids, got "some"`);
+    expect(() => checkFrameRequest('getFrame', { channels: [0.5] }, 4, CONT)).toThrow("getFrame: request.channels: expected 'all', 'labels' or a list of channel ids (integers ≥ 0)");
+    expect(() => checkFrameRequest('getFrame', { channels: 'some' }, 4, CONT)).toThrow(`getFrame: request.channels: expected 'all', 'labels' or a list of channel ids (integers ≥ 0), got "some"`);
     expect(() => checkFrameRequest('getFrame', { channels: [0, 0, 0, 0, 0] }, 4, CONT)).toThrow('getFrame: channels lists 5 ids but the frame has 4 channels');
-    expect(() => checkFrameRequest('getFrame', { groupLabels: 1 }, 4, CONT)).toThrow('getFrame: groupLabels must be true or false, got 1');
-    expect(() => checkFrameRequest('getFrame', 'labels', 4, CONT)).toThrow('getFrame: expected an options object, got "labels"');
+    expect(() => checkFrameRequest('getFrame', { groupLabels: 1 }, 4, CONT)).toThrow('getFrame: request.groupLabels: expected boolean, received number');
+    expect(() => checkFrameRequest('getFrame', 'labels', 4, CONT)).toThrow('getFrame: request: expected object, received string');
   });
 });
 

@@ -6,7 +6,8 @@
 import type { ChannelSelection, DecodedFrame, FrameData, FrameRequest } from '../contract/index';
 import type { FrameEncoding, VoxelMasks } from '../data/frame';
 import { ArgumentError } from './errors';
-import { checkObject } from './validate';
+import { parseValue } from './validate-arguments';
+import { FrameRequestSchema } from '../contract/schemas';
 
 export interface ResolvedRequest {
   channels: ChannelSelection;
@@ -17,9 +18,8 @@ export const ALL_CHANNELS: ResolvedRequest = { channels: 'all', groupLabels: fal
 
 /** Checks a FrameRequest that arrived from outside against the open source. */
 export function checkFrameRequest(method: string, opts: unknown, channels: number, encoding: FrameEncoding): ResolvedRequest {
-  const o = checkObject(method, opts);
+  const o = parseValue(method, 'request', FrameRequestSchema, opts ?? {});
   const groupLabels = o.groupLabels ?? false;
-  if (typeof groupLabels !== 'boolean') throw new ArgumentError(method, `groupLabels must be true or false, got ${JSON.stringify(groupLabels)}`);
   const ch = o.channels ?? 'all';
   if (ch === 'all') return { channels: 'all', groupLabels };
   if (ch === 'labels') {
@@ -28,14 +28,13 @@ export function checkFrameRequest(method: string, opts: unknown, channels: numbe
     }
     return { channels: 'labels', groupLabels };
   }
-  if (!Array.isArray(ch)) throw new ArgumentError(method, `channels must be 'all', 'labels' or a list of channel ids, got ${JSON.stringify(ch)}`);
   if (ch.length > channels) throw new ArgumentError(method, `channels lists ${ch.length} ids but the frame has ${channels} channels`);
   for (const c of ch) {
-    if (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c >= channels) {
+    if (c >= channels) {
       throw new ArgumentError(method, `channel id ${JSON.stringify(c)} is out of range 0..${channels - 1}`);
     }
   }
-  return { channels: [...(ch as number[])], groupLabels };
+  return { channels: [...ch], groupLabels };
 }
 
 /** Channels `list` of a `[C, H, W]` tensor, in that order. */

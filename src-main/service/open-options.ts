@@ -6,7 +6,8 @@
 import type { LidarOpenOptions, OpenPathOptions } from '../contract/open-options';
 import type { OpenOptions } from '../data/open-path';
 import { ArgumentError } from './errors';
-import { checkObject, checkOptionalInt } from './validate';
+import { checkOptionalInt } from './validate';
+import { checkObject } from './validate-arguments';
 
 const PRESETS = ['nuscenes', 'kitti', 'sensor'] as const;
 /** Cells per side at most: 2048² float channels are already ~16 MB each. */

@@ -1,4 +1,8 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../contract';
+import type { FrameEncoding } from '../data/frame';
+import { saveCheckpoint } from '../engine/checkpoint/checkpoint';
+import { Tokenizer } from '../engine/tokenizer';
 
 /**
  * The small tokenizer the workspace tests share (18 classes in, 8 hidden, latent 4, 4× down,
@@ -14,3 +18,16 @@ export const SMALL_CONFIG: TrainConfig = {
   seed: 3,
   checkpointEvery: 0,
 };
+
+/** Writes a checkpoint of a freshly initialised tokenizer of `cfg` (step 1, no optimiser state). */
+export async function saveFreshCheckpoint(file: string, cfg: TrainConfig, encoding: FrameEncoding): Promise<string> {
+  const tok = new Tokenizer(cfg, encoding);
+  const weights = tok.stateDict();
+  try {
+    await saveCheckpoint(file, { config: cfg, step: 1, weights, optimizer: null, metrics: [] });
+  } finally {
+    tf.dispose(Object.values(weights));
+    tok.dispose();
+  }
+  return file;
+}

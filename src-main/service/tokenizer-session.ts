@@ -21,6 +21,8 @@ export interface TokenizerSession {
   info: CheckpointInfo | null;
   /** Optimiser state to save with it (so that training can resume), when known. */
   optimizer: OptimizerSnapshot | null;
+  /** The frames it was trained on (or its checkpoint recorded): what a checkpoint saved from it records. */
+  input?: InputDescription;
 }
 
 export function disposeSession(s: TokenizerSession | null): void {

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { looksLikeTorchCheckpoint, SIGNATURE_BYTES } from '../engine/checkpoint/torch/file-signature';
-import { checkObject, checkPath } from './validate';
+import { checkObject, checkPath } from './validate-arguments';
 import { ArgumentError } from './errors';
 
 /**

@@ -20,10 +20,10 @@ describe('training config from a front door', () => {
 
   it('refuses each bad field with its name and the value', () => {
     const base = defaultTrainConfigFor(seq);
-    expect(() => resolveTrainConfig({ learningRate: -1 }, base, seq)).toThrow('startTraining: learningRate must be a number in 1e-7..1, got -1');
-    expect(() => resolveTrainConfig({ quantizer: { kind: 'fsq', levels: [1] } }, base, seq)).toThrow(/quantizer.levels must be integers ≥ 2/);
+    expect(() => resolveTrainConfig({ learningRate: -1 }, base, seq)).toThrow('startTraining: config.learningRate: too small: expected number to be >=1e-7, got -1');
+    expect(() => resolveTrainConfig({ quantizer: { kind: 'fsq', levels: [1] } }, base, seq)).toThrow('startTraining: config.quantizer.levels[0]: too small: expected number to be >=2, got 1');
     expect(() => resolveTrainConfig({ quantizer: { kind: 'gvq', depth: 3 } }, base, seq)).toThrow(/latentDim 16 must split evenly into 3 groups/);
     expect(() => resolveTrainConfig({ crop: 2 }, base, seq)).toThrow(/smaller than the downsampling factor 4/);
-    expect(() => resolveTrainConfig('fast', base, seq)).toThrow(/expected a config object/);
+    expect(() => resolveTrainConfig('fast', base, seq)).toThrow('startTraining: config: expected object, received string');
   });
 });

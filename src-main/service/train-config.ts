@@ -1,10 +1,12 @@
 import type { QuantizerConfig, QuantizerKind, TrainConfig } from '../contract/index';
+import { TrainConfigPatchSchema, TrainConfigSchema } from '../contract/schemas';
 import type { FrameSequence } from '../data/frame';
 import { ArgumentError } from './errors';
 import { applyOccWorldModel } from './occworld-train-config';
+import { parseValue } from './validate-arguments';
 
 /**
- * The training settings the UI's form starts from, and the checks on what comes back from it.
+ * The training settings the UI's form starts from, and how what comes back from it is completed.
  * Defaults are sized for a laptop CPU on the wasm backend: a few steps a second on 64×64 crops.
  */
 export function defaultTrainConfigFor(seq: FrameSequence | null): TrainConfig {
@@ -39,82 +41,52 @@ export function quantizerDefaults(kind: QuantizerKind, latentDim: number): Quant
   }
 }
 
-const KINDS: QuantizerKind[] = ['vq', 'fsq', 'lfq', 'bsq', 'rvq', 'gvq'];
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The keys of `o` whose values are defined (an explicit undefined must not erase a default). */
+function defined<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function int(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new ArgumentError('startTraining', `${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-function num(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    throw new ArgumentError('startTraining', `${name} must be a number in ${min}..${max}, got ${JSON.stringify(v)}`);
-  }
-  return v;
+function refuse(problem: string): never {
+  throw new ArgumentError('startTraining', problem);
 }
 
 /**
- * Merges a partial config from a front door into the defaults and checks every field, so that
- * a bad form value gives one clear message instead of an error deep in the engine. Changing the
- * quantizer kind starts from that kind's defaults; FSQ's levels set the latent width.
+ * Merges a partial config from a front door into the defaults and checks it against the
+ * contract's schema (contract/schemas.ts: types, bounds, no unknown keys), then what one field
+ * implies for another, so that a bad form value gives one clear message instead of an error
+ * deep in the engine, and nothing unchecked reaches a checkpoint. Changing the quantizer kind
+ * starts from that kind's defaults; FSQ's levels set the latent width.
  */
 export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: FrameSequence): TrainConfig {
-  if (partial !== undefined && partial !== null && !isObj(partial)) {
-    throw new ArgumentError('startTraining', `expected a config object, got ${JSON.stringify(partial)}`);
-  }
-  const p = (partial ?? {}) as Partial<Record<keyof TrainConfig, unknown>>;
-  const pm = isObj(p.model) ? p.model : {};
-  const pq = isObj(p.quantizer) ? p.quantizer : {};
-  const kind = (pq.kind ?? base.quantizer.kind) as QuantizerKind;
-  if (!KINDS.includes(kind)) throw new ArgumentError('startTraining', `quantizer.kind must be one of ${KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
-  const model = { ...base.model, ...pm, inChannels: seq.channels };
-  const quantizer: QuantizerConfig = { ...(kind === base.quantizer.kind ? base.quantizer : quantizerDefaults(kind, model.latentDim)), ...pq, kind } as QuantizerConfig;
-  const cfg: TrainConfig = {
-    ...base,
-    ...(p as Partial<TrainConfig>),
-    model: model as TrainConfig['model'],
-    quantizer,
-  };
-  if (cfg.model.arch === 'occworld') applyOccWorldModel(cfg, pm, pq, base, seq);
-
-  int('model.hidden', cfg.model.hidden, 1, 1024);
-  int('model.latentDim', cfg.model.latentDim, 1, 1024);
-  int('model.stages', cfg.model.stages, 1, 5);
+  const p = parseValue('startTraining', 'config', TrainConfigPatchSchema, partial ?? {});
+  const kind = p.quantizer?.kind ?? base.quantizer.kind;
+  const model = { ...base.model, ...defined(p.model), inChannels: seq.channels };
+  const quantizer = { ...(kind === base.quantizer.kind ? base.quantizer : quantizerDefaults(kind, model.latentDim)), ...defined(p.quantizer), kind };
+  const cfg = parseValue('startTraining', 'config', TrainConfigSchema, { ...base, ...defined(p), model, quantizer });
+  // OccWorld's VAERes2D: its model dict (given, or built for the data) sets the net and the quantizer.
+  if (cfg.model.arch === 'occworld') applyOccWorldModel(cfg, { ...(p.model ?? {}) }, { ...(p.quantizer ?? {}) }, base, seq);
+  const q = cfg.quantizer;
   const f = 2 ** cfg.model.stages;
-  if (quantizer.kind === 'fsq') {
-    if (!Array.isArray(quantizer.levels) || quantizer.levels.length < 1 || quantizer.levels.some((l) => !Number.isInteger(l) || l < 2)) {
-      throw new ArgumentError('startTraining', `quantizer.levels must be integers ≥ 2, got ${JSON.stringify(quantizer.levels)}`);
-    }
+  if (q.kind === 'fsq') {
+    if (!q.levels) refuse('config.quantizer.levels: FSQ needs its levels, e.g. [8, 5, 5, 5]');
     // FSQ quantizes each latent dimension to its own level count: the latent width follows the levels.
-    cfg.model.latentDim = quantizer.levels.length;
-  } else if (quantizer.kind === 'lfq' || quantizer.kind === 'bsq') {
-    int('model.latentDim (one bit per dimension)', cfg.model.latentDim, 1, 20);
-    delete quantizer.codebookSize;
+    cfg.model.latentDim = q.levels.length;
+  } else if (q.kind === 'lfq' || q.kind === 'bsq') {
+    if (cfg.model.latentDim > 20) refuse(`config.model.latentDim: ${q.kind} has one bit per latent dimension, at most 20, got ${cfg.model.latentDim}`);
+    delete q.codebookSize;
   } else {
-    int('quantizer.codebookSize', quantizer.codebookSize, 2, 65_536);
-    if (quantizer.kind !== 'vq') int('quantizer.depth', quantizer.depth, 1, 16);
-    if (quantizer.kind === 'gvq' && cfg.model.latentDim % (quantizer.depth ?? 1) !== 0) {
-      throw new ArgumentError('startTraining', `model.latentDim ${cfg.model.latentDim} must split evenly into ${quantizer.depth} groups`);
+    if (q.codebookSize === undefined) refuse(`config.quantizer.codebookSize: ${q.kind} needs a codebook size`);
+    if (q.kind !== 'vq' && q.depth === undefined) refuse(`config.quantizer.depth: ${q.kind} needs a depth`);
+    if (q.kind === 'gvq' && cfg.model.latentDim % (q.depth ?? 1) !== 0) {
+      refuse(`config.model.latentDim ${cfg.model.latentDim} must split evenly into ${q.depth} groups`);
     }
   }
-  num('learningRate', cfg.learningRate, 1e-7, 1);
-  int('steps', cfg.steps, 1, 10_000_000);
-  int('batchSize', cfg.batchSize, 1, 1024);
-  int('seed', cfg.seed, 0, 2 ** 31 - 1);
-  int('checkpointEvery', cfg.checkpointEvery, 0, 10_000_000);
-  int('crop', cfg.crop, 0, 8192);
   const cropSide = cfg.crop > 0 ? Math.min(cfg.crop, seq.height, seq.width) : Math.min(seq.height, seq.width);
   if (cropSide < f) {
-    throw new ArgumentError('startTraining', `frames of ${seq.height}×${seq.width} (crop ${cfg.crop}) are smaller than the downsampling factor ${f}`);
+    refuse(`frames of ${seq.height}×${seq.width} (crop ${cfg.crop}) are smaller than the downsampling factor ${f}`);
   }
   if (cfg.crop === 0 && (seq.height % f !== 0 || seq.width % f !== 0)) {
-    throw new ArgumentError('startTraining', `whole frames of ${seq.height}×${seq.width} are not a multiple of the downsampling factor ${f}: set a crop`);
+    refuse(`whole frames of ${seq.height}×${seq.width} are not a multiple of the downsampling factor ${f}: set a crop`);
   }
   return cfg;
 }

@@ -37,6 +37,12 @@ export interface SyncedState {
   /** New tensors: the caller disposes them. */
   optimizer: OptimizerSnapshot;
   history: TrainMetrics[];
+  /**
+   * The weights of that same step (new tensors: the caller disposes them), where the workspace's
+   * tokenizer may not hold them yet (a worker's snapshot is loaded into it in turn); absent: the
+   * tokenizer's own weights are the run's.
+   */
+  weights?: Record<string, tf.Tensor>;
 }
 
 export interface TrainingRun {
@@ -50,7 +56,11 @@ export interface TrainingRun {
   stop(): Promise<void>;
   /** Settles when the run ends: resolved when done or stopped, rejected on error. */
   readonly finished: Promise<void>;
-  sync(): Promise<SyncedState>;
+  /**
+   * The run's state now, its weights loaded into `tokenizer`; `latest`: the last snapshot the run
+   * already sent (a scheduled checkpoint's), where asking for a fresh one would be a step later.
+   */
+  sync(opts?: { latest?: boolean }): Promise<SyncedState>;
   dispose(): void;
 }
 
@@ -239,7 +249,7 @@ export class WorkerTraining implements TrainingRun {
       const live = this.current === 'running' || this.current === 'paused';
       if (live && p.state !== this.current && (p.state === 'paused' || p.state === 'running')) {
         this.setState(p.state, p.message);
-        if (p.state === 'paused') void this.sync().then((s) => tf.dispose(s.optimizer.weights.map((w) => w.tensor)), () => undefined);
+        if (p.state === 'paused') void this.sync().then((s) => tf.dispose([...s.optimizer.weights.map((w) => w.tensor), ...Object.values(s.weights ?? {})]), () => undefined);
       }
       this.listener.progress(p);
     });
@@ -296,9 +306,9 @@ export class WorkerTraining implements TrainingRun {
     await this.job.stop().catch(() => undefined);
   }
 
-  async sync(): Promise<SyncedState> {
+  async sync(opts?: { latest?: boolean }): Promise<SyncedState> {
     const running = this.current === 'running' || this.current === 'paused';
-    const snapshot = running ? await this.job.requestCheckpoint() : this.latest;
+    const snapshot = running && !(opts?.latest && this.latest) ? await this.job.requestCheckpoint() : this.latest;
     if (!snapshot) throw new Error('the training run has not produced any weights yet');
     // requestCheckpoint's snapshot also went through onCheckpoint (adopted); the latest one already was.
     const tensors: AdamState['tensors'] = plainRecordToTensors(snapshot.optimizer.tensors);
@@ -306,6 +316,7 @@ export class WorkerTraining implements TrainingRun {
       step: snapshot.step,
       optimizer: adamToSnapshot({ step: snapshot.optimizer.step, tensors }),
       history: snapshot.history.slice(),
+      weights: plainRecordToTensors(snapshot.weights),
     };
   }
 

@@ -2,13 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import type { JobProgress, TrainConfig } from '../contract/index';
 import { createProceduralSequence } from '../data/procedural-scene';
-import { Tokenizer } from '../engine/tokenizer';
-import { saveCheckpoint } from '../engine/checkpoint/checkpoint';
 import { createWorkspace } from './workspace';
 import type { Workspace } from './workspace';
+import { saveFreshCheckpoint } from './test-config';
 
 /**
  * The codebook views for the other quantizer families: FSQ's implicit lattice (only used codes
@@ -32,13 +30,7 @@ async function checkpointFor(name: string, quantizer: TrainConfig['quantizer'], 
     seed: 11,
     checkpointEvery: 0,
   };
-  const tok = new Tokenizer(cfg, seq.encoding);
-  const weights = tok.stateDict();
-  const file = path.join(dir, `${name}.ckpt`);
-  await saveCheckpoint(file, { config: cfg, step: 1, weights, optimizer: null, metrics: [] });
-  tf.dispose(Object.values(weights));
-  tok.dispose();
-  return file;
+  return saveFreshCheckpoint(path.join(dir, `${name}.ckpt`), cfg, seq.encoding);
 }
 
 beforeAll(async () => {

@@ -53,8 +53,8 @@ describe('Workspace training (worker thread)', () => {
   });
 
   it('refuses a bad config with one clear message', async () => {
-    await expect(ws.startTraining({ ...SMALL, quantizer: { kind: 'xq' as 'vq' } })).rejects.toThrow(/quantizer.kind must be one of vq, fsq/);
-    await expect(ws.startTraining({ ...SMALL, batchSize: 0 })).rejects.toThrow('startTraining: batchSize must be an integer in 1..1024, got 0');
+    await expect(ws.startTraining({ ...SMALL, quantizer: { kind: 'xq' as 'vq' } })).rejects.toThrow(/config.quantizer.kind: invalid option: expected one of "vq"\|"fsq"/);
+    await expect(ws.startTraining({ ...SMALL, batchSize: 0 })).rejects.toThrow('startTraining: config.batchSize: too small: expected number to be >=1, got 0');
     await expect(ws.startTraining({ ...SMALL, model: { inChannels: 18, hidden: 8, latentDim: 4, stages: 6 } })).rejects.toThrow(/model.stages/);
   });
 

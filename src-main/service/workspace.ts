@@ -31,6 +31,10 @@ import type {
   TrainMetrics,
   TrainProgress,
   TrainState,
+  BaselinePredictorOptions,
+  ExportOptions,
+  ImportPredictionsOptions,
+  ProceduralOptions,
 } from '../contract/index';
 import type { BevFrame, FrameEncoding, FrameSequence } from '../data/frame';
 import { createProceduralSequence } from '../data/procedural-scene';
@@ -78,7 +82,6 @@ import { engineErrorIn } from './engine-error-context';
 import { WorkerEncoder } from './encode-in-worker';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
 import type { TokenizerSession } from './tokenizer-session';
-import { checkIndex, checkObject, checkOptionalInt, checkPath } from './validate';
 import { checkOpenOptions } from './open-options';
 import type { OpenPathOptions } from '../contract/open-options';
 import { sceneListing } from './dataset-source';
@@ -86,6 +89,21 @@ import { evaluateFrames, frameOccupancyScores } from './occupancy-metrics';
 import { DatasetExportJob } from './dataset-export-job';
 import { previousAligned } from './ego-token-change';
 import { gridOfFrame } from '../data/bev-align';
+import { checkIndex, checkOptionalInt } from './validate';
+import { checkPath, parseValue } from './validate-arguments';
+import {
+  BaselinePredictorOptionsSchema,
+  ExportOptionsSchema,
+  ImportPredictionsOptionsSchema,
+  OpenPathOptionsSchema,
+  PathSchema,
+  ProceduralOptionsSchema,
+} from '../contract/schemas';
+import { TemporarySweeper } from '../util/stale-temporaries';
+import { LeaseRegistry } from './session-lease';
+import { TrainingOwner } from './training-ownership';
+import { currentClient } from './client-context';
+import { checkReplaceableFolder, writeFolderAtomic } from '../util/atomic-folder';
 
 /**
  * The workspace: the one implementation of the contract, shared by the Electron window, the
@@ -124,6 +142,8 @@ interface OpenSource {
 }
 
 export const DEFAULT_PROCEDURAL = { seed: 7, frames: 32, size: 128 } as const;
+/** What an export folder consists of: an existing folder of only these is replaced whole. */
+const EXPORT_FILES = ['model.safetensors', 'codebook.npy', 'config.json', 'tokens.npy'];
 /** Latent cells per side of a code's prototype. */
 const PROTOTYPE_CELLS = 4;
 /** Token caches kept (one per sequence × tokenizer version). */
@@ -144,6 +164,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private session: TokenizerSession | null = null;
   private run: FollowedRun | null = null;
   private comparison: CheckpointComparison | null = null;
+  /** Requests in flight keep the tokenizer they started with alive (session-lease.ts). */
+  private readonly leases = new LeaseRegistry<Tokenizer>();
   private nextVersion = 1;
   private readonly tokenCache = new Map<string, Promise<SequenceTokens>>();
   private readonly projections = new Map<string, Promise<Projection>>();
@@ -151,9 +173,13 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private readonly frames = new PromiseLru<FramePayload>(FRAME_CACHE, { maxBytes: FRAME_CACHE_BYTES, sizeOf: typedArrayBytes });
   private readonly decoded = new PromiseLru<DecodedPayload>(FRAME_CACHE, { maxBytes: FRAME_CACHE_BYTES, sizeOf: typedArrayBytes });
   private readonly background = new Set<Promise<void>>();
+  /** Removes what a killed process left half-written in the folders this one writes to. */
+  private readonly temporaries = new TemporarySweeper();
   /** The inference workers that encode whole sequences, kept between jobs (started on first use). */
   private workerEncoder: WorkerEncoder | null = null;
   private training: TrainingRun | null = null;
+  /** Who started the run and who controlled it, for every client to see. */
+  private readonly trainingOwner = new TrainingOwner();
   /** Predicted tokens of the open sequence (imported or from a baseline), for the shown tokenizer's codebook. */
   private predictions: { volume: PredictionVolume; source: string; sourceId: number; tokenizer: Tokenizer } | null = null;
   private lastMetrics: TrainMetrics | undefined;
@@ -176,6 +202,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   /** Picks the compute backend (once) and opens the default scene unless told not to. */
   async init(): Promise<void> {
     this.backend = await initBackend({ allowNative: this.opts.allowNative ?? false });
+    await this.temporaries.sweep(this.defaultCheckpointDir());
     if (this.opts.openDefault ?? true) await this.openProcedural(this.opts.procedural);
     this.emitStatus();
   }
@@ -203,7 +230,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   // ---- status -------------------------------------------------------------------------------
 
   async getStatus(): Promise<AppStatus> {
-    return this.status();
+    return { ...this.status(), client: currentClient() };
   }
 
   private status(): AppStatus {
@@ -213,6 +240,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       source: this.source?.info ?? null,
       checkpoint: this.session?.info ?? null,
       step: this.session?.step ?? 0,
+      training: this.training ? this.trainingOwner.describe(this.training.state) : null,
     };
   }
 
@@ -222,18 +250,21 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   // ---- data ---------------------------------------------------------------------------------
 
-  async openProcedural(opts?: { seed?: number; frames?: number; size?: number }): Promise<SourceInfo> {
-    const o = checkObject('openProcedural', opts);
-    const seed = checkOptionalInt('openProcedural', 'seed', o.seed, 0, 2 ** 31 - 1) ?? DEFAULT_PROCEDURAL.seed;
-    const frames = checkOptionalInt('openProcedural', 'frames', o.frames, 1, 10_000) ?? DEFAULT_PROCEDURAL.frames;
-    const size = checkOptionalInt('openProcedural', 'size', o.size, 16, 1024) ?? DEFAULT_PROCEDURAL.size;
+  async openProcedural(opts?: ProceduralOptions): Promise<SourceInfo> {
+    if (this.trainingActive()) throw this.trainingOwner.refuse('openProcedural');
+    // Checked here too (not only at the front doors' dispatch): the CLI and tests call in directly.
+    const o = parseValue('openProcedural', 'options', ProceduralOptionsSchema, opts ?? {});
+    const seed = o.seed ?? DEFAULT_PROCEDURAL.seed;
+    const frames = o.frames ?? DEFAULT_PROCEDURAL.frames;
+    const size = o.size ?? DEFAULT_PROCEDURAL.size;
     const seq = createProceduralSequence({ seed, frames, size });
     return this.setSource(seq, describeSource(seq, 'procedural', `procedural:${seed}`), { kind: 'procedural', options: { seed, frames, size } });
   }
 
   async openPath(p: string, opts?: OpenPathOptions): Promise<SourceInfo> {
-    const file = path.resolve(checkPath('openPath', p));
-    const o = checkOpenOptions('openPath', opts);
+    const file = path.resolve(parseValue('openPath', 'path', PathSchema, p));
+    const o = checkOpenOptions('openPath', parseValue('openPath', 'options', OpenPathOptionsSchema, opts ?? {}));
+    if (this.trainingActive()) throw this.trainingOwner.refuse('openPath');
     // A symlink loop, a dangling link, a FIFO: each is named for what it is, not "no such file".
     const stat = await statPath(file, 'no such file or folder');
     const seq = await openDataPath(file, o);
@@ -257,6 +288,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   private setSource(seq: FrameSequence, info: SourceInfo, spec: SourceSpec): SourceInfo {
+    // The run reads this source in its worker and its checkpoint records it: it may not change under it.
+    if (this.trainingActive()) throw this.trainingOwner.refuse(info.kind === 'procedural' ? 'openProcedural' : 'openPath');
     this.source = { id: this.nextSourceId++, seq, info, spec };
     this.predictions = null;
     // A comparison is of the frames it was opened on.
@@ -313,9 +346,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
    * from its checkpoint instead: same weights, optimiser state and step.
    */
   async startTraining(config: Partial<TrainConfig>, opts?: { resume?: boolean }): Promise<void> {
-    if (this.trainingActive()) throw new ServiceStateError('startTraining: training is already running (stop it first)');
+    if (this.trainingActive()) throw this.trainingOwner.busy('startTraining');
     const src = this.requireSource('startTraining');
-    const resume = checkObject('startTraining', opts).resume === true;
+    const resume = opts?.resume === true;
     const prev = this.session;
     const base = resume && prev ? prev.config : defaultTrainConfigFor(src.seq);
     const cfg = resolveTrainConfig(config, base, src.seq);
@@ -328,7 +361,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
         throw err;
       });
       if (norm) cfg.normalization = norm;
-      if (this.trainingActive()) throw new ServiceStateError('startTraining: training is already running (stop it first)');
+      if (this.trainingActive()) throw this.trainingOwner.busy('startTraining');
     }
     let tokenizer: Tokenizer;
     let resumeState: ResumeState | undefined;
@@ -345,6 +378,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     }
     this.training?.dispose();
     this.lastMetrics = undefined;
+    this.trainingOwner.start(src.info.path);
     const session = this.setSession({
       tokenizer,
       config: cfg,
@@ -353,6 +387,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       metrics: resume && prev ? prev.metrics : [],
       info: null,
       optimizer: resume && prev ? prev.optimizer : null,
+      input: inputDescription(src.seq),
     });
     let run: TrainingRun | null = null;
     const listener: TrainingListener = {
@@ -374,7 +409,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
         this.bumpVersion();
       },
       checkpoint: async () => {
-        await this.saveCheckpoint().catch((err) => this.hub.emit('error', { message: `autosave failed: ${(err as Error).message}` }));
+        // The weights of the step the schedule named, not of a later one (a worker runs ahead).
+        await this.saveCheckpoint(undefined, { latest: true }).catch((err) => this.hub.emit('error', { message: `autosave failed: ${(err as Error).message}` }));
       },
       backend: (b) => {
         this.trainingBackend = b;
@@ -401,6 +437,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       this.trainingSettled = run.sync().then(
         (synced) => {
           for (const w of s.optimizer?.weights ?? []) if (!w.tensor.isDisposed) w.tensor.dispose();
+          // The tokenizer already holds the final weights (the run's last snapshot was loaded into it).
+          if (synced.weights) disposeStateDict(synced.weights);
           s.optimizer = synced.optimizer;
           s.metrics = synced.history;
           s.step = synced.step;
@@ -435,14 +473,18 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   async pauseTraining(): Promise<void> {
     this.requireRun('pauseTraining').pause();
+    this.trainingOwner.control('pause');
   }
 
   async resumeTraining(): Promise<void> {
     this.requireRun('resumeTraining').resume();
+    this.trainingOwner.control('resume');
   }
 
   async stopTraining(): Promise<void> {
-    await this.requireRun('stopTraining').stop();
+    const run = this.requireRun('stopTraining');
+    this.trainingOwner.control('stop');
+    await run.stop();
   }
 
   /** Resolves when the current training run ends (for the CLI); rejects if it failed. */
@@ -461,12 +503,18 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     return this.session;
   }
 
+  /** Runs `fn` with the shown tokenizer, kept alive until it settles even if another one is opened meanwhile. */
+  private withSession<R>(method: string, fn: (s: TokenizerSession) => Promise<R>): Promise<R> {
+    const s = this.requireSession(method);
+    return this.leases.with(s.tokenizer, () => fn(s));
+  }
+
   /** Makes `next` the shown tokenizer, dropping the old one and every cache of its tokens. */
   private setSession(next: Omit<TokenizerSession, 'version'>): TokenizerSession {
     const old = this.session;
     this.session = { ...next, version: this.nextVersion++ };
     if (old && old.tokenizer !== next.tokenizer) {
-      disposeSession(old);
+      this.leases.retire(old.tokenizer, () => disposeSession(old));
       this.predictions = null; // their ids index the old codebook
       // Workers built for another architecture would only hold memory until the next encode.
       this.workerEncoder?.releaseUnless(next.tokenizer);
@@ -488,17 +536,26 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   // ---- checkpoints --------------------------------------------------------------------------
 
-  async saveCheckpoint(target?: string): Promise<CheckpointInfo> {
-    const s = this.requireSession('saveCheckpoint');
-    const file =
-      target !== undefined && target !== null
-        ? path.resolve(checkPath('saveCheckpoint', target))
-        : path.resolve(this.opts.checkpointDir ?? 'tokenscope-checkpoints', `tokenizer-step${s.step}.ckpt`);
+  private defaultCheckpointDir(): string {
+    return path.resolve(this.opts.checkpointDir ?? 'tokenscope-checkpoints');
+  }
+
+  /** `latest` (not in the contract; periodic saves): the run's last snapshot rather than a fresh one. */
+  async saveCheckpoint(target?: string, opts?: { latest?: boolean }): Promise<CheckpointInfo> {
+    return this.withSession('saveCheckpoint', (s) => this.saveSession(s, target, opts));
+  }
+
+  private async saveSession(s: TokenizerSession, target?: string, opts?: { latest?: boolean }): Promise<CheckpointInfo> {
+    const named = target !== undefined && target !== null ? path.resolve(parseValue('saveCheckpoint', 'path', PathSchema, target)) : null;
     // While a run is going, bring the weights up to it; its optimiser holds the state a resume needs.
     const running = this.training && this.trainingActive() && this.training.tokenizer === s.tokenizer ? this.training : null;
-    const synced = running ? await running.sync() : null;
+    const synced = running ? await running.sync({ latest: opts?.latest === true }) : null;
+    // Named after the step the file holds: `--resume` from `tokenizer-stepN.ckpt` continues at N.
+    const file = named ?? path.join(this.defaultCheckpointDir(), `tokenizer-step${synced ? synced.step : s.step}.ckpt`);
+    await this.temporaries.sweep(path.dirname(file));
     const optimizer = synced ? synced.optimizer : s.optimizer;
-    const weights = s.tokenizer.stateDict();
+    // The weights of the step the file is named after, not whatever the tokenizer holds by now.
+    const weights = synced?.weights ?? s.tokenizer.stateDict();
     try {
       const snapshot = {
         config: s.config,
@@ -506,7 +563,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
         weights,
         optimizer,
         metrics: synced ? synced.history : s.metrics,
-        ...(this.source && !incompatibility(s, this.source.seq) ? { input: inputDescription(this.source.seq) } : {}),
+        // What it was trained on or loaded with; the open data only for a tokenizer that never recorded it.
+        ...(s.input ? { input: s.input } : this.source && !incompatibility(s, this.source.seq) ? { input: inputDescription(this.source.seq) } : {}),
       };
       const { sizeBytes } = await writeCheckpoint(file, snapshot);
       const grid = this.tokenGridFor(s);
@@ -526,7 +584,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   async openCheckpoint(p: string, opts?: OpenCheckpointOptions): Promise<CheckpointInfo> {
-    const file = path.resolve(checkPath('openCheckpoint', p));
+    const file = path.resolve(parseValue('openCheckpoint', 'path', PathSchema, p));
     const torchOpts = checkpointOpenOptions('openCheckpoint', opts);
     if (this.trainingActive()) throw new ServiceStateError('openCheckpoint: training is running (stop it first)');
     const stat = await statPath(file, 'no such checkpoint file or export folder');
@@ -551,7 +609,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       };
       const optimizer = snapshot.optimizer;
       snapshot.optimizer = null; // now owned by the session
-      this.setSession({ tokenizer, config: snapshot.config, encoding, step: snapshot.step, metrics: snapshot.metrics, info, optimizer });
+      this.setSession({ tokenizer, config: snapshot.config, encoding, step: snapshot.step, metrics: snapshot.metrics, info, optimizer, ...(snapshot.input ? { input: snapshot.input } : {}) });
       tokenizer = null;
       return info;
     } finally {
@@ -594,29 +652,43 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   async exportDatasetTokens(dataset: string, dir: string, opts?: DatasetExportOptions): Promise<DatasetExportSummary> {
-    const s = this.requireSession('exportDatasetTokens');
-    return this.datasetExport.run(s.tokenizer, dataset, dir, opts);
+    return this.withSession('exportDatasetTokens', (s) => this.datasetExport.run(s.tokenizer, dataset, dir, opts));
   }
 
   async cancelDatasetExport(): Promise<boolean> {
     return this.datasetExport.cancel();
   }
 
-  async exportCheckpoint(dir: string): Promise<string[]> {
-    const out = path.resolve(checkPath('exportCheckpoint', dir));
-    const s = this.requireSession('exportCheckpoint');
-    const src = this.source && !incompatibility(s, this.source.seq) ? this.source : null;
-    const result = await exportForPyTorch(s.tokenizer, s.config, out, src ? inputDescription(src.seq) : undefined);
-    const files = [...result.files];
-    if (src) {
-      // The token dataset of the open sequence, for the world model's own training.
-      const tokens = await this.sequenceTokens('exportCheckpoint');
-      const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
-      const file = path.join(out, 'tokens.npy');
-      await writeTokenDataset(file, tokens.indices, shape);
-      files.push(file);
-    }
-    return files;
+  /**
+   * The folder is written whole or not at all (util/atomic-folder): an earlier export there is
+   * replaced, never mixed with this one. `tokens: false` leaves the token dataset out on purpose;
+   * otherwise data the tokenizer cannot read is an error rather than an export without it.
+   */
+  async exportCheckpoint(dir: string, opts?: ExportOptions): Promise<string[]> {
+    const out = path.resolve(parseValue('exportCheckpoint', 'dir', PathSchema, dir));
+    const withTokens = parseValue('exportCheckpoint', 'options', ExportOptionsSchema, opts ?? {}).tokens !== false;
+    return this.withSession('exportCheckpoint', async (s) => {
+      const src = this.source && !incompatibility(s, this.source.seq) ? this.source : null;
+      if (withTokens && !src) {
+        const why = this.source ? incompatibility(s, this.source.seq) : 'no data is open';
+        throw new ServiceStateError(`exportCheckpoint: cannot write tokens.npy: ${why} (open matching data, or export without tokens)`);
+      }
+      await checkReplaceableFolder(out, EXPORT_FILES);
+      await this.temporaries.sweep(path.dirname(out));
+      // The token dataset of the open sequence, for the world model's own training: encoded before anything is written.
+      const tokens = withTokens && src ? await this.sequenceTokens('exportCheckpoint', s, src) : null;
+      return writeFolderAtomic(out, EXPORT_FILES, async (tmp) => {
+        const result = await exportForPyTorch(s.tokenizer, s.config, tmp, src ? inputDescription(src.seq) : undefined);
+        const files = [...result.files];
+        if (tokens) {
+          const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
+          const file = path.join(tmp, 'tokens.npy');
+          await writeTokenDataset(file, tokens.indices, shape);
+          files.push(file);
+        }
+        return files;
+      });
+    });
   }
 
   async exportTrainKit(dir: string, opts?: { steps?: number; processes?: number; split?: string }): Promise<TrainKitInfo> {
@@ -706,14 +778,14 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   // ---- tokens -------------------------------------------------------------------------------
 
   /** The open sequence's tokens under the current tokenizer: encoded once (a job with progress), then cached. */
-  private sequenceTokens(method: string): Promise<SequenceTokens> {
-    const src = this.requireSource(method);
-    const s = this.requireSession(method);
+  private sequenceTokens(method: string, s = this.requireSession(method), src = this.requireSource(method)): Promise<SequenceTokens> {
     requireCompatible(method, s, src.seq);
     const key = `${src.id}:${s.version}`;
     let entry = this.tokenCache.get(key);
     if (!entry) {
       const inWorker = (this.opts.encodeIn ?? 'worker') === 'worker';
+      // The encode job keeps its tokenizer alive however many requests wait for it or give up.
+      const release = this.leases.hold(s.tokenizer);
       entry = this.jobs.run(`encode:${key}`, `encode ${src.info.name}`, (progress) =>
         (inWorker
           ? (this.workerEncoder ??= new WorkerEncoder(this.opts.workerEntries?.infer)).encode(s.tokenizer, src.spec, progress)
@@ -722,6 +794,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
           throw engineErrorIn(src.info.path ?? src.info.name, s.info?.path, err);
         }),
       );
+      void entry.then(release, release);
+      // A request that began under a replaced tokenizer is answered, but its tokens are not kept.
+      if (s !== this.session) return entry;
       entry.catch(() => this.tokenCache.delete(key));
       this.tokenCache.set(key, entry);
       while (this.tokenCache.size > MAX_CACHED_SEQUENCES) this.tokenCache.delete(this.tokenCache.keys().next().value!);
@@ -744,14 +819,13 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     shape: number[],
     progress: ProgressFn = () => undefined,
   ): Promise<{ data: Float32Array | Uint8Array; shape: number[] }> {
-    const s = this.requireSession('decode');
-    return decodeTokenArray(s.tokenizer, s.encoding, ids, shape, progress);
+    return this.withSession('decode', (s) => decodeTokenArray(s.tokenizer, s.encoding, ids, shape, progress));
   }
 
   async getTokens(index: number): Promise<TokenFrame> {
     const src = this.requireSource('getTokens');
     const i = checkIndex('getTokens', index, src.seq.length);
-    const tokens = await this.sequenceTokens('getTokens');
+    const tokens = await this.sequenceTokens('getTokens', this.requireSession('getTokens'), src);
     const frame = tokenFrame(tokens, i);
     const poses = src.seq.egoPoses;
     // An aligned source has no ego motion left; a whole split's frame i − 1 may be another scene.
@@ -784,17 +858,19 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   private decodedFrame(src: OpenSource, s: TokenizerSession, i: number): Promise<DecodedPayload> {
-    return this.decoded.get(`${src.id}:${s.version}:${i}`, async () => {
-      const tokens = await this.sequenceTokens('getDecoded');
-      // The input comes from the frame cache: the BEV view has usually just read it.
-      const [recon, input] = await Promise.all([decodeIds(s.tokenizer, frameIds(tokens, i), tokens.h, tokens.w), this.frameData(src, i)]);
-      const out = compareFrames(i, recon, input.frame.data, src.seq, src.seq.encoding);
-      const enc = src.seq.encoding;
-      if (out.groupMaps && input.groupMaps && enc.kind === 'classes' && enc.freeClass !== undefined) {
-        out.occupancy = frameOccupancyScores({ pred: out.groupMaps, truth: input.groupMaps, masks: input.voxelMasks }, enc.numClasses, enc.freeClass);
-      }
-      return out;
-    });
+    return this.decoded.get(`${src.id}:${s.version}:${i}`, () =>
+      this.leases.with(s.tokenizer, async () => {
+        const tokens = await this.sequenceTokens('getDecoded', s, src);
+        // The input comes from the frame cache: the BEV view has usually just read it.
+        const [recon, input] = await Promise.all([decodeIds(s.tokenizer, frameIds(tokens, i), tokens.h, tokens.w), this.frameData(src, i)]);
+        const out = compareFrames(i, recon, input.frame.data, src.seq, src.seq.encoding);
+        const enc = src.seq.encoding;
+        if (out.groupMaps && input.groupMaps && enc.kind === 'classes' && enc.freeClass !== undefined) {
+          out.occupancy = frameOccupancyScores({ pred: out.groupMaps, truth: input.groupMaps, masks: input.voxelMasks }, enc.numClasses, enc.freeClass);
+        }
+        return out;
+      }),
+    );
   }
 
   async evaluateScene(): Promise<SceneEvaluation> {
@@ -818,9 +894,12 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }
 
   async getCodebook(level?: number): Promise<CodebookView> {
-    const s = this.requireSession('getCodebook');
+    return this.withSession('getCodebook', (s) => this.codebookOf(s, level));
+  }
+
+  private async codebookOf(s: TokenizerSession, level: unknown): Promise<CodebookView> {
     const lv = this.checkLevel('getCodebook', s, level);
-    return codebookView(s.tokenizer, await this.sequenceTokens('getCodebook'), lv);
+    return codebookView(s.tokenizer, await this.sequenceTokens('getCodebook', s), lv);
   }
 
   async projectCodebook(method: 'pca' | 'umap', level?: number): Promise<Projection> {
@@ -831,7 +910,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     let p = this.projections.get(key);
     if (!p) {
       p = (async () => {
-        const view = await this.getCodebook(lv);
+        const view = await this.leases.with(s.tokenizer, () => this.codebookOf(s, lv));
         const points =
           method === 'pca'
             ? pcaProjection(view.codes, view.size, view.dim)
@@ -848,11 +927,14 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const s = this.requireSession('codeOccurrences');
     const lv = this.checkLevel('codeOccurrences', s, level);
     const c = checkIndex('codeOccurrences', code, s.tokenizer.quantizer.codebookSize, 'code');
-    return occurrencesOf(await this.sequenceTokens('codeOccurrences'), c, lv);
+    return occurrencesOf(await this.leases.with(s.tokenizer, () => this.sequenceTokens('codeOccurrences', s)), c, lv);
   }
 
   async codePrototype(code: number): Promise<DecodedFrame> {
-    const s = this.requireSession('codePrototype');
+    return this.withSession('codePrototype', (s) => this.prototypeOf(s, code));
+  }
+
+  private async prototypeOf(s: TokenizerSession, code: number): Promise<DecodedFrame> {
     const c = checkIndex('codePrototype', code, s.tokenizer.quantizer.codebookSize, 'code');
     const n = PROTOTYPE_CELLS;
     const depth = s.tokenizer.quantizer.depth;
@@ -875,9 +957,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
    * leading rollout axis). Predicted frame j stands for sequence frame `offset + j` (default 0,
    * or the frame nearest `startTimestampUs`) and is scored as j + 1 steps ahead.
    */
-  async importPredictions(p: string, opts?: { offset?: number; startTimestampUs?: number }): Promise<PredictionInfo> {
-    const file = path.resolve(checkPath('importPredictions', p));
-    const o = checkObject('importPredictions', opts);
+  async importPredictions(p: string, opts?: ImportPredictionsOptions): Promise<PredictionInfo> {
+    const file = path.resolve(parseValue('importPredictions', 'path', PathSchema, p));
+    const o = parseValue('importPredictions', 'options', ImportPredictionsOptionsSchema, opts ?? {});
     const src = this.requireSource('importPredictions');
     const s = this.requireSession('importPredictions');
     requireCompatible('importPredictions', s, src.seq);
@@ -897,25 +979,24 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
    * Trains the built-in next-frame predictor on the open sequence's tokens and rolls it out from
    * frame `context` to the end (or `horizon` frames); `kind: 'copy'` gives copy-last-frame instead.
    */
-  async trainBaselinePredictor(opts?: BaselineOptions): Promise<PredictionInfo> {
-    const o = checkObject('trainBaselinePredictor', opts) as BaselineOptions;
+  async trainBaselinePredictor(opts?: BaselinePredictorOptions): Promise<PredictionInfo> {
     const m = 'trainBaselinePredictor';
+    const o = parseValue(m, 'options', BaselinePredictorOptionsSchema, opts ?? {});
     const checked: BaselineOptions = {
-      kind: o.kind === 'copy' ? 'copy' : 'transformer',
-      steps: checkOptionalInt(m, 'steps', o.steps, 0, 1_000_000) ?? BASELINE_DEFAULTS.steps,
-      context: checkOptionalInt(m, 'context', o.context, 1, 16) ?? BASELINE_DEFAULTS.context,
-      rollouts: checkOptionalInt(m, 'rollouts', o.rollouts, 1, 64) ?? BASELINE_DEFAULTS.rollouts,
-      batchSize: checkOptionalInt(m, 'batchSize', o.batchSize, 1, 256) ?? BASELINE_DEFAULTS.batchSize,
-      seed: checkOptionalInt(m, 'seed', o.seed, 0, 2 ** 31 - 1) ?? BASELINE_DEFAULTS.seed,
-      temperature: typeof o.temperature === 'number' && o.temperature >= 0 ? o.temperature : BASELINE_DEFAULTS.temperature,
-      topK: checkOptionalInt(m, 'topK', o.topK, 1, 65_536) ?? BASELINE_DEFAULTS.topK,
-      learningRate: typeof o.learningRate === 'number' && o.learningRate > 0 ? o.learningRate : BASELINE_DEFAULTS.learningRate,
+      kind: o.kind ?? 'transformer',
+      steps: o.steps ?? BASELINE_DEFAULTS.steps,
+      context: o.context ?? BASELINE_DEFAULTS.context,
+      rollouts: o.rollouts ?? BASELINE_DEFAULTS.rollouts,
+      batchSize: o.batchSize ?? BASELINE_DEFAULTS.batchSize,
+      seed: o.seed ?? BASELINE_DEFAULTS.seed,
+      temperature: o.temperature ?? BASELINE_DEFAULTS.temperature,
+      topK: o.topK ?? BASELINE_DEFAULTS.topK,
+      learningRate: o.learningRate ?? BASELINE_DEFAULTS.learningRate,
     };
-    const horizon = checkOptionalInt(m, 'horizon', o.horizon, 1, 100_000);
-    if (horizon !== undefined) checked.horizon = horizon;
+    if (o.horizon !== undefined) checked.horizon = o.horizon;
     const src = this.requireSource(m);
     const s = this.requireSession(m);
-    const tokens = await this.sequenceTokens(m);
+    const tokens = await this.leases.with(s.tokenizer, () => this.sequenceTokens(m, s, src));
     const label = checked.kind === 'copy' ? 'copy-last-frame baseline' : `next-frame predictor (${checked.steps} steps, context ${checked.context})`;
     const volume = await this.jobs.run(`baseline:${src.id}:${s.version}`, label, (progress) => runBaseline(tokens, checked, progress));
     const source = `baseline: ${label}`;
@@ -942,9 +1023,11 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       throw new ArgumentError(m, `frame ${i} has no prediction (the predictions cover frames ${pv.startFrame}..${pv.startFrame + pv.frames - 1})`);
     }
     const r = checkOptionalInt(m, 'rollout', rollout, 0, pv.rollouts - 1) ?? 0;
-    const tokens = await this.sequenceTokens(m);
-    const frame = await src.seq.getFrame(i);
-    return predictionFrame(pv, i, r, frameIds(tokens, i), s.tokenizer, frame.data, src.seq, src.seq.encoding);
+    return this.leases.with(s.tokenizer, async () => {
+      const tokens = await this.sequenceTokens(m, s, src);
+      const frame = await src.seq.getFrame(i);
+      return predictionFrame(pv, i, r, frameIds(tokens, i), s.tokenizer, frame.data, src.seq, src.seq.encoding);
+    });
   }
 
   async predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }> {

@@ -13,6 +13,7 @@ import { decodeMessage, encodeMessage } from '../contract/codec';
 import { RPC_PATH, TOKEN_PARAM } from '../contract/rpc';
 import type { RpcReply } from '../contract/rpc';
 import { dispatch } from '../service/dispatch';
+import { asClient } from '../service/client-context';
 import { securityHeaders } from './security-headers';
 import { contentTypeOf, resolveStaticFile } from './static-files';
 import { PathPolicy } from './path-policy';
@@ -121,9 +122,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const sockets = new Set<WebSocket>();
+  let connections = 0;
 
   const serve = (ws: WebSocket): void => {
     sockets.add(ws);
+    // Each connection is one client: the service records which one started or stopped what.
+    const clientId = `ws-${++connections}`;
     const send = (value: unknown): void => {
       if (ws.readyState === ws.OPEN) ws.send(encodeMessage(value));
     };
@@ -140,7 +144,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           const msg = decodeMessage(bytes) as { id?: unknown; method?: unknown; params?: unknown };
           if (typeof msg?.id !== 'number') throw new Error('request without a numeric id');
           id = msg.id;
-          reply = { id, result: await dispatch(service, msg.method, msg.params ?? []) };
+          reply = { id, result: await asClient(clientId, () => dispatch(service, msg.method, msg.params ?? [])) };
         } catch (err) {
           reply = { id, error: { message: (err as Error)?.message ?? String(err) } };
         }

@@ -7,7 +7,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TrainMetrics } from '../../contract';
 import {
-  checkpointDigest,
   checkpointInfo,
   CheckpointError,
   disposeSnapshot,
@@ -15,9 +14,9 @@ import {
   saveCheckpoint,
   type CheckpointSnapshot,
 } from './checkpoint';
-import { encodeSafetensors, parseSafetensorsHeader, decodeSafetensors, type TensorToWrite } from './safetensors';
+import { encodeSafetensors, decodeSafetensors } from './safetensors';
 import { disposeStateDict } from './tensor-io';
-import { randomStateDict, smallConfig, values } from './test-fixtures';
+import { randomStateDict, resignedCheckpoint, smallConfig, values } from './test-fixtures';
 
 let dir: string;
 beforeAll(async () => {
@@ -228,16 +227,7 @@ describe('native checkpoint: corrupt, truncated or mismatched files give one cle
 
   it('a config that does not match the weights (checksum consistent)', async () => {
     // Re-sign a file whose state claims hidden 16 while the weights are for hidden 8.
-    const f = decodeSafetensors(await fs.readFile(good), good);
-    const state = JSON.parse(f.metadata.state!) as { config: { model: { hidden: number } } };
-    state.config.model.hidden = 16;
-    const stateText = JSON.stringify(state);
-    const tensors: Record<string, TensorToWrite> = {};
-    for (const [k, t] of Object.entries(f.tensors)) tensors[k] = { dtype: 'F32', shape: t.shape, data: t.data as Float32Array };
-    const meta = { format: 'tokenscope-checkpoint', version: '1', state: stateText };
-    const draft = encodeSafetensors(tensors, meta);
-    const h = parseSafetensorsHeader(draft, draft.length, 'x');
-    const signed = encodeSafetensors(tensors, { ...meta, sha256: checkpointDigest(h.entries, stateText, draft.subarray(h.dataStart)) });
+    const signed = resignedCheckpoint(await fs.readFile(good), (state) => (state.config.model.hidden = 16));
     const file = path.join(dir, 'wrong-config.ckpt');
     await fs.writeFile(file, signed);
     await expectRefused(file, /weights do not match the checkpoint's config \(in 3, hidden 16.*encoder\.net\.0\.weight is \[8, 3, 4, 4\] but the config needs \[16, 3, 4, 4\]/);

@@ -5,6 +5,8 @@ import { DataError } from '../../data/errors';
 import { checkMemory } from '../../data/memory-budget';
 import { readBytes, statPath } from '../../data/read-bytes';
 import { writeFileAtomic } from '../../util/atomic-write';
+import { TrainConfigSchema } from '../../contract/schemas';
+import { checkValue } from '../../contract/schema-errors';
 import { validateNormalization } from '../model/normalization';
 import { quantizerShape, type InputDescription } from './export-config';
 import { parseWithNonFinite, stringifyWithNonFinite } from './json-numbers';
@@ -138,6 +140,9 @@ export function sameArchitecture(a: TrainConfig, b: TrainConfig): boolean {
 export async function encodeCheckpoint(snapshot: CheckpointSnapshot, target = '<checkpoint>'): Promise<Uint8Array> {
   const { config, step } = snapshot;
   if (!Number.isSafeInteger(step) || step < 0) throw new CheckpointError(target, `step must be a non-negative integer, got ${step}`);
+  // Nothing the contract's schema refuses is ever written into a checkpoint.
+  const checked = checkValue('config', TrainConfigSchema, config);
+  if (!checked.ok) throw new CheckpointError(target, `invalid config: ${checked.problem}`);
   const outChannels = snapshot.outChannels ?? config.model.inChannels;
   const shapes: Record<string, number[]> = {};
   for (const [k, t] of Object.entries(snapshot.weights)) shapes[k] = t.shape.slice();
@@ -235,6 +240,10 @@ async function parseCheckpointFile(file: string): Promise<ParsedCheckpoint> {
   }
   const stateIssues = stateProblems(state);
   if (stateIssues.length) throw new CheckpointError(file, `corrupt or crafted checkpoint: ${stateIssues.join('; ')}`);
+  if (!Array.isArray(state.metrics)) throw new CheckpointError(file, 'corrupt checkpoint: metric history is not a list');
+  const config = checkValue('config', TrainConfigSchema, state.config);
+  if (!config.ok) throw new CheckpointError(file, `invalid config in the checkpoint: ${config.problem}`);
+  state.config = config.value;
   if (state.config.normalization !== undefined) {
     try {
       validateNormalization(state.config.normalization, state.config.model.inChannels, 'config');

@@ -1,4 +1,6 @@
 import type { FrameEncoding, QuantizerConfig, QuantizerKind, TrainConfig } from '../../contract';
+import { TrainConfigSchema } from '../../contract/schemas';
+import { checkValue } from '../../contract/schema-errors';
 import { validateNormalization } from '../model/normalization';
 import { configLimitProblems, inputLimitProblems } from './config-limits';
 import { referenceLayers, sameLayers, type LayerSpec } from './layers';
@@ -238,5 +240,7 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
     quantizer,
     ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
   };
+  const checked = checkValue('config', TrainConfigSchema, train);
+  need(checked.ok, source, `the config it implies is not one TokenScope runs: ${checked.ok ? '' : checked.problem}`);
   return { json: c as ExportConfigJson, train, outChannels: m.out_channels };
 }

@@ -10,6 +10,8 @@ import { Rng } from '../../util/rng';
 import { quantizerShape } from './export-config';
 import { expectedParams, referenceLayers } from './layers';
 import type { StateDict } from './tensor-io';
+import { checkpointDigest } from './checkpoint';
+import { decodeSafetensors, encodeSafetensors, parseSafetensorsHeader, type TensorToWrite } from './safetensors';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../../..');
@@ -64,4 +66,21 @@ export function randomStateDict(config: TrainConfig, seed = 3, outChannels = con
 
 export async function values(t: tf.Tensor): Promise<number[]> {
   return Array.from(await t.data(), Number);
+}
+
+/**
+ * A checkpoint's bytes with its state JSON changed by `edit` and signed again (a consistent
+ * checksum): what a crafted or buggy file looks like to the loader.
+ */
+export function resignedCheckpoint(bytes: Uint8Array, edit: (state: Record<string, any>) => void): Uint8Array {
+  const f = decodeSafetensors(bytes, 'checkpoint');
+  const state = JSON.parse(f.metadata.state!) as Record<string, any>;
+  edit(state);
+  const stateText = JSON.stringify(state);
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const [k, t] of Object.entries(f.tensors)) tensors[k] = { dtype: 'F32', shape: t.shape, data: t.data as Float32Array };
+  const meta = { format: 'tokenscope-checkpoint', version: '1', state: stateText };
+  const draft = encodeSafetensors(tensors, meta);
+  const h = parseSafetensorsHeader(draft, draft.length, 'checkpoint');
+  return encodeSafetensors(tensors, { ...meta, sha256: checkpointDigest(h.entries, stateText, draft.subarray(h.dataStart)) });
 }

@@ -1,0 +1,285 @@
+import { z } from 'zod';
+import type { ServiceMethod, TokenScopeService } from './index';
+import type { OccWorldConfig } from './occworld';
+
+/**
+ * The contract's runtime half: one zod schema per concept that crosses a boundary (a front
+ * door's message, a config read from a checkpoint or an export), and the arguments of every
+ * service method. The contract's TypeScript types are inferred from these (index.ts re-exports
+ * them under their usual names), and a type check below fails when a method's parameters and
+ * its argument schema disagree, so the two cannot drift. Bounds are what the engine can run,
+ * not what is sensible to train: a form may offer less.
+ *
+ * One schema per concept, each a separate `export const`, so that additions (a new model
+ * architecture, new methods) merge as new entries.
+ */
+
+const int = (min: number, max: number) => z.int().min(min).max(max);
+const SEED = int(0, 2 ** 31 - 1);
+
+// ---- tokenizer configuration ----------------------------------------------------------------
+
+export const QuantizerKindSchema = z.enum(['vq', 'fsq', 'lfq', 'bsq', 'rvq', 'gvq']);
+
+export const QuantizerConfigSchema = z.strictObject({
+  kind: QuantizerKindSchema,
+  /** Codebook size K (vq, rvq, gvq per group); implied by levels for fsq and by dim for lfq/bsq. */
+  codebookSize: int(2, 65_536).optional(),
+  /** FSQ levels, e.g. [8, 5, 5, 5]. */
+  levels: z.array(int(2, 1024)).min(1).max(32).optional(),
+  /** Residual depth (rvq) or number of groups (gvq). */
+  depth: int(1, 16).optional(),
+  /** Commitment weight β. */
+  beta: z.number().min(0).max(100).optional(),
+  ema: z.boolean().optional(),
+  emaDecay: z.number().min(0).lt(1).optional(),
+  kmeansInit: z.boolean().optional(),
+  deadCodeThreshold: z.number().min(0).max(1e9).optional(),
+  reseed: z.enum(['random', 'largest-error', 'off']).optional(),
+  entropyWeight: z.number().min(0).max(100).optional(),
+  cosine: z.boolean().optional(),
+});
+
+/**
+ * OccWorld's model dict (`config/train_vqvae.py`'s `model = dict(...)`). Its fields are checked,
+ * against each other and against the weights, by engine/occworld/occworld-config.ts; here only
+ * its shape as a JSON object.
+ */
+export const OccWorldConfigSchema = z.custom<OccWorldConfig>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+  message: "expected OccWorld's model dict (an object with type, encoder_cfg, decoder_cfg, vqvae_cfg)",
+});
+
+export const ModelConfigSchema = z.strictObject({
+  inChannels: int(1, 4096),
+  hidden: int(1, 1024),
+  latentDim: int(1, 1024),
+  /** Down/up-sampling stages: 2 → 4×, 3 → 8×. */
+  stages: int(1, 5),
+  /**
+   * The network: the reference conv net (absent or 'reference') or OccWorld's VAERes2D, whose
+   * settings are `occworld` (then inChannels = the frames' channels, hidden = ch, latentDim =
+   * e_dim, stages = len(ch_mult) − 1).
+   */
+  arch: z.enum(['reference', 'occworld']).optional(),
+  occworld: OccWorldConfigSchema.optional(),
+  /** OccWorld's training loss weights: ce × cross-entropy + lovasz × Lovász-softmax (OccWorld: 10 and 1; 0 turns Lovász off). */
+  occworldLoss: z.strictObject({ ce: z.number().min(0).max(1000), lovasz: z.number().min(0).max(1000) }).optional(),
+});
+
+/**
+ * Per-channel statistics of the training frames: the tokenizer's input is (x − mean) / std and
+ * its decoded output is mapped back (x · std + mean). Channels left as they are have 0 / 1.
+ */
+export const ChannelNormalizationSchema = z
+  .strictObject({
+    mean: z.array(z.number()).max(65_536),
+    std: z.array(z.number().positive()).max(65_536),
+  })
+  .refine((n) => n.mean.length === n.std.length, { message: 'mean and std must have one entry per channel' });
+
+export const TrainConfigSchema = z.strictObject({
+  model: ModelConfigSchema,
+  quantizer: QuantizerConfigSchema,
+  /**
+   * Computed once per data source when training starts (continuous frames only) and kept with
+   * the checkpoint and the export; absent: frames go in as they are.
+   */
+  normalization: ChannelNormalizationSchema.optional(),
+  learningRate: z.number().min(1e-7).max(1),
+  steps: int(1, 10_000_000),
+  batchSize: int(1, 1024),
+  /** Random crop size for training, or 0 for whole frames. */
+  crop: int(0, 8192),
+  seed: SEED,
+  checkpointEvery: int(0, 10_000_000),
+});
+
+/** What `startTraining` takes: any part of a TrainConfig; the service fills in the rest from its defaults. */
+export const TrainConfigPatchSchema = TrainConfigSchema.partial().extend({
+  model: ModelConfigSchema.partial().optional(),
+  quantizer: QuantizerConfigSchema.partial().optional(),
+});
+
+// ---- frames ---------------------------------------------------------------------------------
+
+/** `'all'` the whole `[C, H, W]` tensor; `'labels'` only the class maps; a list of channel ids. */
+export const ChannelSelectionSchema = z.union([z.literal('all'), z.literal('labels'), z.array(int(0, 65_535)).max(65_536)], {
+  error: "expected 'all', 'labels' or a list of channel ids (integers ≥ 0)",
+});
+
+/**
+ * What of a frame to send (`getFrame`, `getDecoded`): a height-folded Occ3D frame is 288 × 200 ×
+ * 200 float32 (46 MB), while a view draws a 40 kB class map or one channel.
+ * - `channels`: `'all'` (the default), `'labels'` (class frames only), or channel ids in order.
+ * - `groupLabels`: class frames also carry the class map of every height group.
+ */
+export const FrameRequestSchema = z.strictObject({
+  channels: ChannelSelectionSchema.optional(),
+  groupLabels: z.boolean().optional(),
+});
+
+// ---- method options -------------------------------------------------------------------------
+
+export const ProceduralOptionsSchema = z.strictObject({
+  seed: SEED.optional(),
+  frames: int(1, 10_000).optional(),
+  size: int(16, 1024).optional(),
+});
+
+export const ExportOptionsSchema = z.strictObject({
+  /** false: leave tokens.npy out on purpose (otherwise data the tokenizer can't read is an error). */
+  tokens: z.boolean().optional(),
+});
+
+export const ImportPredictionsOptionsSchema = z.strictObject({
+  offset: int(0, 1_000_000_000).optional(),
+  startTimestampUs: z.number().optional(),
+});
+
+export const BaselinePredictorOptionsSchema = z.strictObject({
+  kind: z.enum(['transformer', 'copy']).optional(),
+  steps: int(0, 1_000_000).optional(),
+  context: int(1, 16).optional(),
+  horizon: int(1, 100_000).optional(),
+  rollouts: int(1, 64).optional(),
+  batchSize: int(1, 256).optional(),
+  learningRate: z.number().positive().max(1).optional(),
+  temperature: z.number().min(0).max(100).optional(),
+  topK: int(1, 65_536).optional(),
+  seed: SEED.optional(),
+});
+
+/** What `openPath` may be told that the data cannot say itself (see contract/open-options.ts). */
+export const LidarOpenOptionsSchema = z.strictObject({
+  preset: z.enum(['nuscenes', 'kitti', 'sensor']).optional(),
+  yawDeg: z.number().optional(),
+  heightM: z.number().optional(),
+  zRangeM: z.tuple([z.number(), z.number()]).optional(),
+  rangeM: z.number().optional(),
+  cellSizeM: z.number().optional(),
+});
+
+export const OpenPathOptionsSchema = z.strictObject({
+  scene: z.string().min(1).max(255).optional(),
+  split: z.string().min(1).max(255).optional(),
+  alignTo: int(0, 10_000_000).optional(),
+  lidar: LidarOpenOptionsSchema.optional(),
+  sweeps: z.boolean().optional(),
+});
+
+export const OpenCheckpointOptionsSchema = z.strictObject({
+  /** config.json describing a PyTorch checkpoint's architecture. */
+  config: z.string().min(1).max(4096).optional(),
+});
+
+export const TrainKitOptionsSchema = z.strictObject({
+  steps: int(1, 1_000_000_000).optional(),
+  processes: int(1, 1024).optional(),
+  split: z.string().min(1).max(255).optional(),
+});
+
+export const RunFollowOptionsSchema = z.strictObject({
+  follow: z.boolean(),
+  step: int(0, 1_000_000_000).optional(),
+});
+
+export const DatasetExportOptionsSchema = z.strictObject({
+  split: z.string().min(1).max(255).optional(),
+  maxMemoryMiB: int(16, 1_048_576).optional(),
+  workers: int(1, 64).optional(),
+});
+
+// ---- the arguments of every method ----------------------------------------------------------
+
+/** A file or folder path from a client: text, no NUL byte (the OS would cut it there). */
+export const PathSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => p.trim() !== '', { message: 'expected a file or folder path, got only spaces' })
+  .refine((p) => !p.includes('\0'), { message: 'the path contains a NUL byte' });
+/** Any integer: the workspace checks it against what is open, and says the valid range. */
+const INDEX = z.int();
+const LEVEL = int(0, 15);
+
+/** Each method's arguments, in order, with their names (for error messages). */
+export const SERVICE_ARGUMENTS = {
+  getStatus: z.tuple([]),
+  openProcedural: z.tuple([ProceduralOptionsSchema.optional()]),
+  openPath: z.tuple([PathSchema, OpenPathOptionsSchema.optional()]),
+  listScenes: z.tuple([]),
+  openScene: z.tuple([z.string().min(1).max(255)]),
+  getFrame: z.tuple([INDEX, FrameRequestSchema.optional()]),
+  startTraining: z.tuple([TrainConfigPatchSchema]),
+  pauseTraining: z.tuple([]),
+  resumeTraining: z.tuple([]),
+  stopTraining: z.tuple([]),
+  defaultTrainConfig: z.tuple([]),
+  saveCheckpoint: z.tuple([PathSchema.optional()]),
+  openCheckpoint: z.tuple([PathSchema, OpenCheckpointOptionsSchema.optional()]),
+  exportCheckpoint: z.tuple([PathSchema, ExportOptionsSchema.optional()]),
+  getTokens: z.tuple([INDEX]),
+  getDecoded: z.tuple([INDEX, FrameRequestSchema.optional()]),
+  getCodebook: z.tuple([LEVEL.optional()]),
+  projectCodebook: z.tuple([z.enum(['pca', 'umap']), LEVEL.optional()]),
+  codeOccurrences: z.tuple([INDEX, LEVEL.optional()]),
+  codePrototype: z.tuple([INDEX]),
+  importPredictions: z.tuple([PathSchema, ImportPredictionsOptionsSchema.optional()]),
+  trainBaselinePredictor: z.tuple([BaselinePredictorOptionsSchema.optional()]),
+  getPrediction: z.tuple([INDEX, INDEX.optional()]),
+  predictionHorizonAccuracy: z.tuple([]),
+  exportTrainKit: z.tuple([PathSchema, TrainKitOptionsSchema.optional()]),
+  followRun: z.tuple([PathSchema]),
+  setRunFollow: z.tuple([RunFollowOptionsSchema]),
+  getRun: z.tuple([]),
+  stopFollowingRun: z.tuple([]),
+  openComparison: z.tuple([PathSchema]),
+  getComparison: z.tuple([INDEX, FrameRequestSchema.optional()]),
+  closeComparison: z.tuple([]),
+  exportDatasetTokens: z.tuple([PathSchema, PathSchema, DatasetExportOptionsSchema.optional()]),
+  cancelDatasetExport: z.tuple([]),
+  evaluateScene: z.tuple([]),
+} as const satisfies Record<ServiceMethod, z.ZodTuple>;
+
+export const SERVICE_ARGUMENT_NAMES: Record<ServiceMethod, readonly string[]> = {
+  getStatus: [],
+  openProcedural: ['options'],
+  openPath: ['path', 'options'],
+  listScenes: [],
+  openScene: ['name'],
+  getFrame: ['index', 'request'],
+  startTraining: ['config'],
+  pauseTraining: [],
+  resumeTraining: [],
+  stopTraining: [],
+  defaultTrainConfig: [],
+  saveCheckpoint: ['path'],
+  openCheckpoint: ['path', 'options'],
+  exportCheckpoint: ['dir', 'options'],
+  getTokens: ['index'],
+  getDecoded: ['index', 'request'],
+  getCodebook: ['level'],
+  projectCodebook: ['method', 'level'],
+  codeOccurrences: ['code', 'level'],
+  codePrototype: ['code'],
+  importPredictions: ['path', 'options'],
+  trainBaselinePredictor: ['options'],
+  getPrediction: ['index', 'rollout'],
+  predictionHorizonAccuracy: [],
+  exportTrainKit: ['dir', 'options'],
+  followRun: ['dir'],
+  setRunFollow: ['options'],
+  getRun: [],
+  stopFollowingRun: [],
+  openComparison: ['path'],
+  getComparison: ['index', 'request'],
+  closeComparison: [],
+  exportDatasetTokens: ['dataset', 'dir', 'options'],
+  cancelDatasetExport: [],
+  evaluateScene: [],
+};
+
+// Fails to compile when a method's parameters in index.ts and its argument schema here differ.
+type Same<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+type Drifted = { [M in ServiceMethod]: Same<Parameters<TokenScopeService[M]>, z.input<(typeof SERVICE_ARGUMENTS)[M]>> extends true ? never : M }[ServiceMethod];
+export const _argumentsMatchContract: [Drifted] extends [never] ? true : Drifted = true;
