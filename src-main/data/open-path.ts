@@ -52,9 +52,10 @@ export async function openPath(p: string, opts: OpenOptions = {}): Promise<Frame
       if (opts.split !== undefined) throw new DataError(p, 'a nuScenes root opens one scene at a time (--scene); whole splits are for Occ3D-nuScenes');
       // Its own reader: calibrated sweeps, keyframes or every sweep, lidarseg labels.
       const { mounting: _calibrated, ...lidar } = opts.lidar ?? {};
-      const scene = pickScene(dataset, opts.scene ?? dataset.scenes.find((s) => s.frames.length > 0)?.name);
-      const seq = await openNuScenesRoot(p, { ...lidar, ...cache, alignTo: opts.alignTo, scene: scene.name, sweeps: opts.sweeps });
-      seq.dataset = datasetSourceInfo(dataset, scene);
+      const name = opts.scene ?? dataset.scenes.find((s) => s.frames.length > 0)?.name;
+      const seq = await openNuScenesRoot(p, { ...lidar, ...cache, alignTo: opts.alignTo, scene: name, sweeps: opts.sweeps });
+      const scene = dataset.scenes.find((s) => s.name === name);
+      if (scene) seq.dataset = datasetSourceInfo(dataset, scene);
       return seq;
     }
     if (dataset) {

@@ -1,5 +1,5 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { openRegularFile, readRange } from '../data/read-bytes';
 import { looksLikeTorchCheckpoint, SIGNATURE_BYTES } from '../engine/checkpoint/torch/file-signature';
 import { checkObject, checkPath } from './validate-arguments';
 import { ArgumentError } from './errors';
@@ -9,13 +9,12 @@ import { ArgumentError } from './errors';
  * checkpoint (both may be called `.ckpt`): the file's first bytes, not its name.
  */
 export async function isTorchCheckpointFile(file: string): Promise<boolean> {
-  const h = await fs.open(file, 'r');
+  // Regular files only (a FIFO would block the read), through the one safe reader.
+  const { handle, size } = await openRegularFile(file);
   try {
-    const head = Buffer.alloc(SIGNATURE_BYTES);
-    const { bytesRead } = await h.read(head, 0, SIGNATURE_BYTES, 0);
-    return looksLikeTorchCheckpoint(head.subarray(0, bytesRead));
+    return looksLikeTorchCheckpoint(await readRange(handle, file, 0, Math.min(SIGNATURE_BYTES, size)));
   } finally {
-    await h.close();
+    await handle.close();
   }
 }
 

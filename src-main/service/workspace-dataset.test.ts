@@ -97,6 +97,6 @@ describe('Workspace on an Occ3D dataset', () => {
     expect(info.dataset).toMatchObject({ scene: 'scene-0100', alignedTo: 0 });
     const f = await ws.getFrame(2, { channels: 'labels' });
     expect((f.meta.alignedTo as { index: number }).index).toBe(0);
-    await expect(ws.openPath(root, { alignTo: -1 })).rejects.toThrow(/alignTo must be an integer/);
+    await expect(ws.openPath(root, { alignTo: -1 })).rejects.toThrow(/alignTo: too small/);
   });
 });

@@ -43,7 +43,7 @@ describe('Workspace: nuScenes roots and lidar options', () => {
     expect((await ws.getFrame(0, { channels: [0] })).meta.zRangeM).toEqual([-1, 4]);
     await expect(ws.openPath(tree.root, { lidar: { zRangeM: [3, 1] } })).rejects.toThrow('openPath: lidar.zRangeM [3, 1] is empty: max must be above min');
     await expect(ws.openPath(tree.root, { lidar: { rangeM: 40, cellSizeM: 0.3 } })).rejects.toThrow(/not a whole number of 0.3 m cells/);
-    await expect(ws.openPath(tree.root, { lidar: { preset: 'velodyne' as 'kitti' } })).rejects.toThrow(/lidar.preset must be one of nuscenes, kitti, sensor/);
+    await expect(ws.openPath(tree.root, { lidar: { preset: 'velodyne' as 'kitti' } })).rejects.toThrow(/lidar\.preset: invalid option: expected one of "nuscenes"\|"kitti"\|"sensor"/);
     await expect(ws.openPath(tree.root, { lidar: { rangeM: 400, cellSizeM: 0.1 } })).rejects.toThrow(/8000 cells a side/);
   });
 

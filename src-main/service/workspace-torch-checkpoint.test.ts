@@ -54,7 +54,7 @@ describe.skipIf(!py.ok)(`Workspace.openCheckpoint on PyTorch .pth files${py.ok ?
 
   it('says what is missing or wrong, naming the files, and keeps the open tokenizer', async () => {
     const file = path.join(dir, 'trained/epoch_3.pth');
-    await expect(ws.openCheckpoint(file)).rejects.toThrow(/trained\/config\.json: cannot read \(ENOENT\).*put the config\.json describing its model beside it, or name it with --config/);
+    await expect(ws.openCheckpoint(file)).rejects.toThrow(/trained\/config\.json: cannot read \(no such file\).*put the config\.json describing its model beside it, or name it with --config/);
     await expect(ws.openCheckpoint(file, { config: path.join(dir, 'configs/wrong.json') })).rejects.toThrow(
       /epoch_3\.pth: does not match .*wrong\.json: encoder\.net\.0\.weight is \[8, 3, 4, 4\] but the config needs \[16, 3, 4, 4\]/,
     );

@@ -56,7 +56,10 @@ type AnyMethod = (...args: unknown[]) => Promise<unknown>;
 export function withPathPolicy(service: TokenScopeService, policy: PathPolicy): TokenScopeService {
   const guarded: Record<string, AnyMethod> = {};
   for (const method of SERVICE_METHODS) {
-    const call = (service[method] as AnyMethod).bind(service);
+    const fn = service[method] as AnyMethod | undefined;
+    // A partial service (tests, a stub) forwards only what it has.
+    if (typeof fn !== 'function') continue;
+    const call = fn.bind(service);
     const use: PathUse = PATH_USE[method];
     if (!use) {
       guarded[method] = call;

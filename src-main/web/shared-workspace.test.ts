@@ -12,6 +12,7 @@ import { connectWebSocket, rpcUrlFromPage } from '../../src-renderer/src/lib/tra
 import type { SocketLike } from '../../src-renderer/src/lib/transport/ws-client';
 import type { AppStatus, TokenScopeClient } from '../contract/index';
 import { startWebServer } from './server';
+import { PathPolicy } from './path-policy';
 import type { WebServer } from './server';
 
 /**
@@ -44,7 +45,8 @@ async function statusUntil(c: TokenScopeClient, pred: (s: AppStatus) => boolean)
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'tokenscope-shared-'));
   workspace = await createWorkspace({ procedural: { frames: 4, size: 32 }, checkpointDir: dir });
-  server = await startWebServer({ service: workspace, port: 0, staticDir: dir });
+  // The clients may open what is in the test's folder (browser mode confines paths to its roots).
+  server = await startWebServer({ service: workspace, port: 0, staticDir: dir, paths: await PathPolicy.create({ roots: [dir] }) });
 });
 
 afterAll(async () => {

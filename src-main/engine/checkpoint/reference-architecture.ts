@@ -1,6 +1,6 @@
 import { Tokenizer } from '../tokenizer';
 import { EXPORT_FORMAT, parseExportConfig } from './export-config';
-import { checkNetParams, referenceLayers } from './layers';
+import { configProblems } from './checkpoint';
 import type { TokenizerArchitecture } from './architecture-registry';
 
 /** TokenScope's reference conv encoder/decoder, as its exports' config.json describes it. */
@@ -21,7 +21,8 @@ export const referenceArchitecture: TokenizerArchitecture = {
     return { architecture: EXPORT_FORMAT, config: train, outChannels, input, json, weights: typeof json.weights === 'string' ? json.weights : null };
   },
   checkWeights(parsed, shapes) {
-    return checkNetParams(shapes, referenceLayers(parsed.config.model, parsed.outChannels));
+    // The nets and the quantizer's codebooks, so a plausible config that disagrees with the weights is caught from the header.
+    return configProblems(parsed.config, parsed.outChannels, shapes);
   },
   build(parsed, encoding) {
     return new Tokenizer(parsed.config, encoding);

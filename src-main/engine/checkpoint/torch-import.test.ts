@@ -27,7 +27,7 @@ describe('config.json names its weights only beside it', () => {
     const d = path.join(dir, 'escape');
     await fs.mkdir(d, { recursive: true });
     await fs.writeFile(path.join(d, 'config.json'), JSON.stringify({ format: 'tokenscope-tokenizer', version: 1, weights: '../../etc/passwd', model: { in_channels: 3, out_channels: 3, hidden: 8, latent_dim: 4, stages: 2 }, quantizer: { kind: 'vq', codebook_size: 16 } }));
-    await expect(importFromPyTorch(d)).rejects.toThrow(/config\.json: "weights" must be a file name beside config\.json, not "\.\.\/\.\.\/etc\/passwd"/);
+    await expect(importFromPyTorch(d)).rejects.toThrow(/config\.json: "weights" must be a file name inside the export folder, not a path \(got "\.\.\/\.\.\/etc\/passwd"\)/);
   });
 });
 

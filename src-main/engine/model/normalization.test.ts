@@ -99,10 +99,11 @@ describe('input normalisation on the real lidar sample', () => {
     await saveTrainingCheckpoint(file, run.tok, run.trainer, { input: { height: seq.height, width: seq.width, channelNames: seq.channelNames, encoding: seq.encoding } });
     const snap = await loadCheckpoint(file);
     expect(snap.config.normalization).toEqual(norm);
-    // A checkpoint whose stats make no sense is refused on load, naming the file and the channel.
+    // Stats that make no sense are never written into a checkpoint, and the error names the file and the channel.
     const broken = path.join(dir, 'broken.tscheckpoint');
-    await saveCheckpoint(broken, { ...snap, config: { ...snap.config, normalization: { mean: norm.mean, std: norm.std.map(() => -1) } } });
-    await expect(loadCheckpoint(broken)).rejects.toThrow(`${broken}: corrupt checkpoint: config: normalization std of channel 0 is -1, not a positive number`);
+    await expect(saveCheckpoint(broken, { ...snap, config: { ...snap.config, normalization: { mean: norm.mean, std: norm.std.map(() => -1) } } })).rejects.toThrow(
+      `${broken}: invalid config: config.normalization.std[0]: too small: expected number to be >0, got -1`,
+    );
     disposeSnapshot(snap);
 
     // …and the export writes them where PyTorch readers look, and reads them back.

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { openRegularFile, readRange } from '../../../data/read-bytes';
 import { TorchCheckpointError } from './errors';
 import { isLegacyTorchFile, SIGNATURE_BYTES } from './file-signature';
 import { isTensorView, PyDict, typeName, type PickleValue, type TensorView, type TorchDType } from './pickle-values';
@@ -99,12 +100,11 @@ export async function readTorchCheckpoint(file: string, opts: ReadTorchOptions =
 async function refuseLegacy(file: string): Promise<void> {
   let head: Buffer;
   try {
-    const h = await fs.open(file, 'r');
+    const { handle, size } = await openRegularFile(file);
     try {
-      head = Buffer.alloc(SIGNATURE_BYTES);
-      await h.read(head, 0, head.length, 0);
+      head = Buffer.from(await readRange(handle, file, 0, Math.min(SIGNATURE_BYTES, size)));
     } finally {
-      await h.close();
+      await handle.close();
     }
   } catch {
     return; // ZipArchive.open reports a missing or unreadable file.

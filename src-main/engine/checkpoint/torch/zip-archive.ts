@@ -1,4 +1,6 @@
 import { promises as fs } from 'node:fs';
+import { DataError } from '../../../data/errors';
+import { openRegularFile } from '../../../data/read-bytes';
 import { inflateRawSync } from 'node:zlib';
 import { TorchCheckpointError } from './errors';
 
@@ -40,14 +42,14 @@ export class ZipArchive {
 
   static async open(file: string): Promise<ZipArchive> {
     let handle: fs.FileHandle;
+    let size: number;
     try {
-      handle = await fs.open(file, 'r');
+      // Regular files only, never blocking on a FIFO or reading a device (data/read-bytes.ts).
+      ({ handle, size } = await openRegularFile(file));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new TorchCheckpointError(file, code === 'ENOENT' ? 'no such file' : `cannot open (${code ?? (err as Error).message})`);
+      throw new TorchCheckpointError(file, err instanceof DataError ? err.problem : `cannot open (${(err as Error).message})`);
     }
     try {
-      const size = (await handle.stat()).size;
       const members = await readDirectory(file, handle, size);
       return new ZipArchive(file, handle, size, members);
     } catch (err) {
