@@ -14,6 +14,8 @@ import { Tokenizer } from '../tokenizer';
 import { Trainer } from '../train/trainer';
 import { occworldModelConfig } from './occworld-model-config';
 import { openOccWorldTokenizer } from './occworld-open';
+import { importTorchCheckpoint } from '../checkpoint/torch-import';
+import { buildImportedTokenizer } from '../checkpoint/architecture-registry';
 import { smallOccWorldConfig } from './test-configs';
 
 /**
@@ -124,6 +126,45 @@ describe('OccWorld export and import', () => {
     tf.dispose([x, indices, quantError]);
     tok.dispose();
   }, 60_000);
+
+  it.skipIf(!torch.ok)(`opens OccWorld's own .pth (torch.save of {state_dict, optimizer, epoch}) beside its model dict, with PyTorch's tokens${torch.ok ? '' : ` (skipped: ${torch.reason})`}`, async () => {
+    const out = path.join(dir, 'export');
+    const run = path.join(dir, 'occworld-run');
+    rmSync(run, { recursive: true, force: true });
+    // As OccWorld's training script saves an epoch: the model's state dict beside an AdamW state; its model dict as config.json.
+    runPython(
+      String.raw`
+import json, os, sys, torch
+sys.path.insert(0, sys.argv[2])
+from occworld_vae import load_occworld
+model = load_occworld(sys.argv[1])
+opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+os.makedirs(sys.argv[3])
+torch.save({'state_dict': model.state_dict(), 'optimizer': opt.state_dict(), 'epoch': 3}, os.path.join(sys.argv[3], 'epoch_3.pth'))
+json.dump(json.load(open(os.path.join(sys.argv[1], 'config.json')))['model'], open(os.path.join(sys.argv[3], 'config.json'), 'w'))
+`,
+      [out, path.join(repoRoot, 'resources/pytorch'), run],
+    );
+    const imp = await importTorchCheckpoint(path.join(run, 'epoch_3.pth'));
+    expect(imp.architecture).toBe('occworld');
+    expect(imp.extra.epoch).toBe(3);
+    const tok = buildImportedTokenizer(imp, encoding, 'epoch_3.pth');
+    disposeStateDict(imp.stateDict);
+    const { voxels, frame } = scene();
+    const vfile = path.join(dir, 'voxels-pth.safetensors');
+    await writeSafetensors(vfile, { voxels: { dtype: 'I32', shape: [X, Y, Z], data: voxels } });
+    const theirs = JSON.parse(runPython(TWIN, [out, path.join(repoRoot, 'resources/pytorch'), vfile])) as number[][];
+    const x = tf.tensor4d(frame, [1, Z * C, Y, X]);
+    const { indices, quantError } = tok.encode(x);
+    const ours = (await indices.data()) as Int32Array;
+    const [h, w] = [Y / 2, X / 2];
+    let same = 0;
+    for (let xi = 0; xi < w; xi++) for (let yi = 0; yi < h; yi++) if (ours[(h - 1 - yi) * w + xi] === theirs[xi]![yi]) same++;
+    expect(same).toBe(h * w);
+    expect(new Set(ours).size).toBeGreaterThan(1);
+    tf.dispose([x, indices, quantError]);
+    tok.dispose();
+  }, 120_000);
 
   it('opens a bare OccWorld model dict beside its state dict; refuses one that disagrees, naming the tensor', async () => {
     const bare = path.join(dir, 'bare');
