@@ -27,6 +27,12 @@ test.beforeAll(async ({ browser, baseURL }) => {
 });
 
 test.afterAll(async () => {
+  // The specs share one server: leave it on the scene it started with (playwright.config.ts's
+  // serve options) before the tree goes away.
+  await page?.evaluate(() =>
+    (window as unknown as { __tokenscope: { app: { openProcedural(o: object): Promise<void> } } }).__tokenscope.app.openProcedural({ seed: 3, frames: 12, size: 64 }),
+  );
+  await expect(page.getByTestId('status-source')).toContainText('procedural');
   await page?.close();
   rmSync(dir, { recursive: true, force: true });
 });
