@@ -48,7 +48,8 @@ test.beforeAll(async ({ browser }) => {
   cli(['train', '--steps', '2', ...SCENE, '-o', ckpt]);
   cli(['export', ckpt, '--train-kit', kit, ...SCENE]);
   expect(await trainKit(2, 2)).toBe(0);
-  server = spawn('npx', ['tsx', 'src-main/cli/main.ts', 'serve', '--port', '0', '--token', token, '--root', work, ...SERVE_SCENE], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // node itself (not npx, whose child would outlive a kill), so afterAll's SIGTERM stops the server.
+  server = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/main.ts', 'serve', '--port', '0', '--token', token, '--root', work, ...SERVE_SCENE], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // A free port of its own (--port 0): the URL comes back on stdout.
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

@@ -24,6 +24,7 @@ import math
 import os
 import sys
 import time
+from datetime import timedelta
 from typing import Dict, List
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -61,13 +62,21 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     p.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (and at the end); default: the config's or 100")
     p.add_argument("--amp", action="store_true", help="mixed precision (bf16 autocast; fp16 + grad scaling on CUDA)")
     p.add_argument("--no-resume", action="store_true", help="ignore checkpoints already in --out")
+    p.add_argument(
+        "--dist-timeout",
+        type=float,
+        default=float(os.environ.get("TOKENSCOPE_KIT_DIST_TIMEOUT_S", "600")),
+        help="seconds a collective may wait for the other ranks before the run fails (default 600)",
+    )
     return p.parse_args(argv)
 
 
-def setup_distributed() -> torch.device:
+def setup_distributed(timeout_s: float) -> torch.device:
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
         backend = "nccl" if torch.cuda.is_available() else "gloo"
-        dist.init_process_group(backend=backend)
+        # A rank that dies leaves the others waiting in a collective, where gloo spins without
+        # seeing torchrun's SIGTERM: the timeout makes them fail too, so the relaunch can resume.
+        dist.init_process_group(backend=backend, timeout=timedelta(seconds=timeout_s))
     local = int(os.environ.get("LOCAL_RANK", "0"))
     if torch.cuda.is_available():
         torch.cuda.set_device(local)
@@ -154,7 +163,7 @@ def segmentation_scores(out: torch.Tensor, target: torch.Tensor, encoding: dict,
 
 def main(argv: List[str]) -> int:
     args = parse_args(argv)
-    device = setup_distributed()
+    device = setup_distributed(args.dist_timeout)
     comm = Comm()
     rank, world = comm.rank, comm.world
     try:

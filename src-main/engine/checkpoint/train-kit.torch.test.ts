@@ -69,8 +69,9 @@ function launch(kit: string, n: number, args: string[], env: Record<string, stri
   const head = n > 0 ? ['-m', 'torch.distributed.run', '--redirects', '1', '--tee', '1', '--standalone', '--nproc_per_node', String(n)] : [];
   const r = spawnSync(DEBIAN_PYTHON, [...head, path.join(kit, 'train.py'), ...args], {
     encoding: 'utf8',
-    timeout: 600_000,
-    env: { ...process.env, OMP_NUM_THREADS: '1', ...env },
+    timeout: 240_000,
+    // A dead rank's peers fail after this instead of waiting in a collective (train.py --dist-timeout).
+    env: { ...process.env, OMP_NUM_THREADS: '1', TOKENSCOPE_KIT_DIST_TIMEOUT_S: '60', ...env },
   });
   return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
