@@ -45,12 +45,21 @@ export class ConvNet {
     return [...this.weights, ...this.biases];
   }
 
-  /** x: NHWC. Call inside a tf.tidy. */
-  forward(x: tf.Tensor4D): tf.Tensor4D {
+  /**
+   * x: NHWC. Call inside a tf.tidy. At inference (`training` false) each convolution runs with
+   * its bias and ReLU fused into one kernel (XNNPACK on wasm adds them in its accumulator), which
+   * saves two passes over every activation; training keeps the separate ops its gradients and the
+   * PyTorch cross-checks were written against.
+   */
+  forward(x: tf.Tensor4D, training = true): tf.Tensor4D {
     let h = x;
     this.layers.forEach((l, i) => {
       const w = this.weights[i] as unknown as tf.Tensor4D;
       const b = this.biases[i] as unknown as tf.Tensor1D;
+      if (!training && l.type === 'conv2d') {
+        h = tf.fused.conv2d({ x: h, filter: w, strides: l.stride, pad: l.padding, bias: b, activation: l.relu ? 'relu' : 'linear' });
+        return;
+      }
       if (l.type === 'conv2d') {
         h = tf.conv2d(h, w, l.stride, l.padding);
       } else {

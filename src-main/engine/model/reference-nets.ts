@@ -17,12 +17,12 @@ export class ReferenceNets implements TokenizerNets {
     this.decoder = new ConvNet('decoder.net', arch.decoder, rng);
   }
 
-  latents(x: tf.Tensor4D): tf.Tensor4D {
-    return this.encoder.forward(x);
+  latents(x: tf.Tensor4D, training = true): tf.Tensor4D {
+    return this.encoder.forward(x, training);
   }
 
-  decode(q: tf.Tensor4D): tf.Tensor4D {
-    return this.decoder.forward(q);
+  decode(q: tf.Tensor4D, training = true): tf.Tensor4D {
+    return this.decoder.forward(q, training);
   }
 
   params(): Record<string, tf.Variable> {

@@ -184,19 +184,26 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
   }
 
   /**
-   * Euclidean codebooks: the nearest code and its squared distance straight from one matrix
-   * product, score = ‖c‖² − 2·z·c, index = argmin, error = min + ‖z‖² — no code gather, no
-   * losses (makes whole-sequence encoding ~25% faster than quantize()). Null for the cosine
+   * Euclidean codebooks: the nearest code and its squared distance, no losses. The score
+   * ‖c‖² − 2·z·c (‖z‖² is the same for every code of a row) is one 1×1 convolution with the
+   * codebook as its filter and ‖c‖² as its fused bias: on wasm that is XNNPACK's GEMM, ~2× faster
+   * than matMul followed by a separate subtraction over the [N, K] scores. error = min + ‖z‖²
+   * (wasm's gather of the [N, D] codes costs more than the row minimum). Null for the cosine
    * codebook, whose error is measured against normalised codes. Call inside a tf.tidy.
    */
   nearestCodes(z: tf.Tensor2D): NearestCodes | null {
     if (this.options.cosine) return null;
     this.checkInput(z);
     const cb = this.table();
-    const c2 = tf.sum(tf.square(cb), 1);
-    const score = tf.sub(c2, tf.matMul(z, tf.transpose(tf.mul(cb, 2))));
-    const error = tf.relu(tf.add(tf.min(score, 1), tf.sum(tf.square(z), 1))) as tf.Tensor1D;
-    return { indices: tf.cast(tf.argMin(score, 1), 'int32') as tf.Tensor1D, error };
+    const [n, d] = z.shape;
+    const k = cb.shape[0];
+    const filter = tf.reshape(tf.transpose(tf.mul(cb, -2)), [1, 1, d, k]) as tf.Tensor4D;
+    const c2 = tf.sum(tf.square(cb), 1) as tf.Tensor1D;
+    const score = tf.fused.conv2d({ x: tf.reshape(z, [1, 1, n, d]) as tf.Tensor4D, filter, strides: 1, pad: 'valid', bias: c2 });
+    const flat = tf.reshape(score, [n, k]);
+    const indices = tf.cast(tf.argMin(flat, 1), 'int32') as tf.Tensor1D;
+    const error = tf.relu(tf.add(tf.min(flat, 1), tf.sum(tf.square(z), 1))) as tf.Tensor1D;
+    return { indices, error };
   }
 
   indicesToCodes(indices: tf.Tensor): tf.Tensor2D {
