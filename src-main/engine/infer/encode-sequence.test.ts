@@ -26,6 +26,33 @@ describe('whole-sequence inference', () => {
     await initBackend({ prefer: ['wasm'] });
   });
 
+  it('reads the next batch while this one encodes, and a frame that fails to load fails the encode with its message (no unhandled rejection)', async () => {
+    const tok = new Tokenizer(cfg('vq'), seq.encoding);
+    const requested: Array<[number, number]> = [];
+    let encodedBatches = 0;
+    const failing = {
+      ...seq,
+      getFrame: (i: number) => {
+        requested.push([i, encodedBatches]);
+        return i === 3 ? Promise.reject(new Error('frame 3: truncated file')) : seq.getFrame(i);
+      },
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await expect(encodeSequence(tok, failing, { batchSize: 2, onProgress: () => encodedBatches++ })).rejects.toThrow('frame 3: truncated file');
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      tok.dispose();
+    }
+    // Frames 2 and 3 (batch 2) were requested before batch 1 had been encoded.
+    expect(requested.slice(0, 4)).toEqual([[0, 0], [1, 0], [2, 0], [3, 0]]);
+    expect(encodedBatches).toBe(1);
+    expect(unhandled).toEqual([]);
+  });
+
   for (const kind of ['vq', 'rvq'] as const) {
     it(`${kind}: batched encode equals frame-by-frame encode; decode gives frames in class-probability space`, async () => {
       const tok = new Tokenizer(cfg(kind), seq.encoding);

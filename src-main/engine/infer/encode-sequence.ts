@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { FrameSequence } from '../../data/frame';
+import type { BevFrame, FrameSequence } from '../../data/frame';
 import { toFrameSpace } from '../model/losses';
 import type { Tokenizer } from '../tokenizer';
 
@@ -44,15 +44,28 @@ export async function encodeSequence(tokenizer: Tokenizer, seq: FrameSequence, o
   // One staging buffer for every batch (each batch's tensor is disposed before the next fills
   // it): fresh multi-MiB arrays cost their first-touch page faults on every batch.
   const staging = new Float32Array(Math.min(B, T) * per);
+  // The next batch's frames are requested before this batch is encoded, so that file reads and
+  // decompression (libuv's thread pool) overlap the encoder instead of alternating with it. Each
+  // request gets a no-op handler at once: a read that fails while the encoder runs must surface
+  // when its batch is awaited, not as an unhandled rejection.
+  const request = (start: number): Array<Promise<BevFrame>> =>
+    Array.from({ length: Math.max(0, Math.min(B, T - start)) }, (_, i) => {
+      const p = seq.getFrame(first + start + i);
+      p.catch(() => undefined);
+      return p;
+    });
+  let next = request(0);
   for (let start = 0; start < T; start += B) {
     if (opts.signal?.aborted) throw new Error(`encoding of "${seq.name}" was cancelled`);
     const n = Math.min(B, T - start);
     const buf = staging.subarray(0, n * per);
+    const batch = next;
     for (let i = 0; i < n; i++) {
-      const f = await seq.getFrame(first + start + i);
+      const f = await batch[i]!;
       if (f.data.length !== per) throw new Error(`"${seq.name}" frame ${first + start + i} has ${f.data.length} values, expected ${per}`);
       buf.set(f.data, i * per);
     }
+    next = request(start + B);
     const x = tf.tensor4d(buf, [n, C, H, W]);
     const r = tokenizer.encode(x);
     try {
