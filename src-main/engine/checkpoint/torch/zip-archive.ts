@@ -3,6 +3,7 @@ import { DataError } from '../../../data/errors';
 import { openRegularFile } from '../../../data/read-bytes';
 import { inflateRawSync } from 'node:zlib';
 import { TorchCheckpointError } from './errors';
+import { END_SEARCH_BYTES, findZipEnd, localDataStart, parseCentralDirectory, readZip64End, type ZipEntry } from '../../../data/zip-directory';
 
 /**
  * A zip archive read lazily from disk: the central directory is parsed once, and a member's
@@ -12,22 +13,8 @@ import { TorchCheckpointError } from './errors';
  * demand, bounded by its declared size.
  */
 
-export interface ZipMember {
-  name: string;
-  /** 0 = stored, 8 = deflate. */
-  method: number;
-  compressedSize: number;
-  size: number;
-  localHeaderOffset: number;
-}
+export type ZipMember = ZipEntry;
 
-const EOCD_SIG = 0x06054b50;
-const EOCD64_LOCATOR_SIG = 0x07064b50;
-const EOCD64_SIG = 0x06064b50;
-const CENTRAL_SIG = 0x02014b50;
-const LOCAL_SIG = 0x04034b50;
-// EOCD (22 bytes) + the longest comment a zip can carry.
-const EOCD_SEARCH = 22 + 0xffff;
 // A checkpoint's directory lists data.pkl, version, byteorder and one entry per storage; a
 // directory larger than this is not a checkpoint (and would otherwise be read whole).
 const MAX_DIRECTORY_BYTES = 64 * 1024 * 1024;
@@ -70,16 +57,11 @@ export class ZipArchive {
     throw new TorchCheckpointError(this.file, problem);
   }
 
-  /** Where a member's data starts in the file (after its local header). */
+  /** Where a member's data starts in the file (after its local header, whose name must be the directory's). */
   private async dataStart(m: ZipMember): Promise<number> {
     if (this.closed) this.fail(`zip member ${m.name}: the checkpoint was closed before its tensors were read`);
-    const head = await readAt(this.handle, m.localHeaderOffset, 30);
-    if (head.length < 30 || head.readUInt32LE(0) !== LOCAL_SIG) this.fail(`zip member ${m.name}: local header missing at offset ${m.localHeaderOffset} (truncated or corrupt zip)`);
-    const start = m.localHeaderOffset + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
-    if (start + m.compressedSize > this.fileSize) {
-      this.fail(`zip member ${m.name}: its ${m.compressedSize} bytes run past the end of the file (${this.fileSize} bytes): truncated`);
-    }
-    return start;
+    const head = await readAt(this.handle, m.localHeaderOffset, 30 + m.nameBytes.length);
+    return localDataStart(head, m, this.fileSize, (why) => new TorchCheckpointError(this.file, `zip ${why}`));
   }
 
   /**
@@ -146,75 +128,16 @@ async function readAt(handle: fs.FileHandle, position: number, length: number): 
 }
 
 async function readDirectory(file: string, handle: fs.FileHandle, size: number): Promise<Map<string, ZipMember>> {
-  const fail = (problem: string): never => {
-    throw new TorchCheckpointError(file, problem);
-  };
-  if (size < 22) fail(`${size} bytes is too short for a zip archive`);
-  const tailStart = Math.max(0, size - EOCD_SEARCH);
-  const tail = await readAt(handle, tailStart, size - tailStart);
-  let eocd = -1;
-  for (let i = tail.length - 22; i >= 0; i--) {
-    if (tail.readUInt32LE(i) === EOCD_SIG) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) fail('not a zip archive, or a truncated one (no end-of-central-directory record)');
-  let count = tail.readUInt16LE(eocd + 10);
-  let dirSize = tail.readUInt32LE(eocd + 12);
-  let dirOffset = tail.readUInt32LE(eocd + 16);
-  // torch writes zip64 records once an archive passes 4 GiB or 65535 members.
-  if (count === 0xffff || dirSize === 0xffffffff || dirOffset === 0xffffffff) {
-    const loc = eocd - 20;
-    if (loc < 0 || tail.readUInt32LE(loc) !== EOCD64_LOCATOR_SIG) fail('zip64 archive without its locator record (truncated or corrupt)');
-    const rec = Number(tail.readBigUInt64LE(loc + 8));
-    const r = await readAt(handle, rec, 56);
-    if (r.length < 56 || r.readUInt32LE(0) !== EOCD64_SIG) fail('zip64 end-of-central-directory record missing (truncated or corrupt)');
-    count = Number(r.readBigUInt64LE(32));
-    dirSize = Number(r.readBigUInt64LE(40));
-    dirOffset = Number(r.readBigUInt64LE(48));
-  }
-  if (dirSize > MAX_DIRECTORY_BYTES) fail(`zip central directory of ${dirSize} bytes exceeds the ${MAX_DIRECTORY_BYTES}-byte limit`);
-  if (dirOffset + dirSize > size) fail(`zip central directory [${dirOffset}, ${dirOffset + dirSize}) runs past the end of the file (${size} bytes): truncated`);
-  const dir = await readAt(handle, dirOffset, dirSize);
+  const corrupt = (why: string) => new TorchCheckpointError(file, `not a zip archive, or a damaged one: ${why}`);
+  const tailStart = Math.max(0, size - END_SEARCH_BYTES);
+  const found = findZipEnd(await readAt(handle, tailStart, size - tailStart), tailStart, size, corrupt);
+  const place = 'zip64At' in found ? readZip64End(await readAt(handle, found.zip64At, 56), size, corrupt) : found;
+  if (place.size > MAX_DIRECTORY_BYTES) throw corrupt(`its central directory of ${place.size} bytes exceeds the ${MAX_DIRECTORY_BYTES}-byte limit`);
   const members = new Map<string, ZipMember>();
-  let p = 0;
-  for (let i = 0; i < count; i++) {
-    if (p + 46 > dir.length || dir.readUInt32LE(p) !== CENTRAL_SIG) fail(`zip central directory entry ${i} is corrupt`);
-    const method = dir.readUInt16LE(p + 10);
-    let compressedSize = dir.readUInt32LE(p + 20);
-    let uncompressed = dir.readUInt32LE(p + 24);
-    const nameLen = dir.readUInt16LE(p + 28);
-    const extraLen = dir.readUInt16LE(p + 30);
-    const commentLen = dir.readUInt16LE(p + 32);
-    let localHeaderOffset = dir.readUInt32LE(p + 42);
-    const end = p + 46 + nameLen + extraLen + commentLen;
-    if (end > dir.length) fail(`zip central directory entry ${i} runs past the directory`);
-    const name = dir.toString('utf8', p + 46, p + 46 + nameLen);
-    // zip64 extra field: the 64-bit values, in this order, for the 32-bit fields set to ~0.
-    let e = p + 46 + nameLen;
-    const extraEnd = e + extraLen;
-    while (e + 4 <= extraEnd) {
-      const id = dir.readUInt16LE(e);
-      const len = dir.readUInt16LE(e + 2);
-      if (id === 0x0001) {
-        let q = e + 4;
-        const next = (): number => {
-          if (q + 8 > e + 4 + len) fail(`zip member ${name}: zip64 extra field too short`);
-          const v = Number(dir.readBigUInt64LE(q));
-          q += 8;
-          return v;
-        };
-        if (uncompressed === 0xffffffff) uncompressed = next();
-        if (compressedSize === 0xffffffff) compressedSize = next();
-        if (localHeaderOffset === 0xffffffff) localHeaderOffset = next();
-      }
-      e += 4 + len;
-    }
-    if (method !== 0 && method !== 8) fail(`zip member ${name} uses compression method ${method} (only stored and deflate are read)`);
-    if (localHeaderOffset + 30 > size) fail(`zip member ${name} starts past the end of the file: truncated`);
-    members.set(name, { name, method, compressedSize, size: uncompressed, localHeaderOffset });
-    p = end;
+  for (const e of parseCentralDirectory(await readAt(handle, place.offset, place.size), place.count, size, corrupt)) {
+    if (e.method !== 0 && e.method !== 8) throw corrupt(`member ${e.name} uses compression method ${e.method} (only stored and deflate are read)`);
+    if (e.flags & 1) throw corrupt(`member ${e.name} is encrypted`);
+    members.set(e.name, e);
   }
   return members;
 }
