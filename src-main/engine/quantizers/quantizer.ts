@@ -76,7 +76,7 @@ export interface Quantizer {
   dispose(): void;
 }
 
-export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq';
+export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq' | 'rfsq' | 'rlfq' | 'mhvq';
 
 /**
  * State outside `state()` that an exact resume needs (a reseeding Rng's position, the pool of
