@@ -111,3 +111,27 @@ describe('composite quantizers train, checkpoint and reload', () => {
     q.dispose();
   });
 });
+
+describe('per-level codes of the implicit residual quantizers (what the codebook view shows)', () => {
+  it('summing levelCodes over the levels gives indicesToCodes', async () => {
+    for (const cfg of CASES.slice(0, 2)) {
+      const q = createQuantizer(cfg.quantizer, cfg.model.latentDim, 1);
+      const z = tf.randomNormal([32, q.dim], 0, 1, 'float32', 4) as tf.Tensor2D;
+      const r = q.quantize(z, { training: false });
+      const cols = tf.unstack(r.indices, 1) as tf.Tensor1D[];
+      const sum = tf.addN(cols.map((c, l) => q.levelCodes!(c, l)));
+      const whole = q.indicesToCodes(r.indices);
+      const a = await sum.data();
+      const b = await whole.data();
+      let diff = 0;
+      a.forEach((v, i) => (diff = Math.max(diff, Math.abs(v - b[i]!))));
+      expect(diff, cfg.quantizer.kind).toBeLessThan(1e-6);
+      // Level 1 codes are smaller than level 0's: the levels refine.
+      const l0 = await tf.max(tf.abs(q.levelCodes!(cols[0]!, 0))).data();
+      const l1 = await tf.max(tf.abs(q.levelCodes!(cols[1]!, 1))).data();
+      expect(l1[0]!).toBeLessThan(l0[0]!);
+      expect(() => q.levelCodes!(cols[0]!, 3)).toThrow(/level 3 outside/);
+      q.dispose();
+    }
+  });
+});

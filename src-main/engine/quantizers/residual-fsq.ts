@@ -111,6 +111,18 @@ export class ResidualFiniteScalarQuantizer implements Quantizer {
     });
   }
 
+  /** Level q's codes for ids `[n]`: the symmetric-FSQ code times `L^−q`. */
+  levelCodes(ids: tf.Tensor1D, level: number): tf.Tensor2D {
+    if (!Number.isInteger(level) || level < 0 || level >= this.depth) throw new Error(`rfsq: level ${level} outside 0..${this.depth - 1}`);
+    return tf.tidy(() => {
+      const basis = tf.tensor2d(this.basis, [1, this.dim], 'int32');
+      const levels = tf.tensor2d([...this.levels], [1, this.dim], 'int32');
+      const step = tf.tensor1d(this.levels.map((L) => Math.fround(2 / (L - 1))));
+      const k = tf.cast(tf.mod(tf.floorDiv(tf.reshape(tf.cast(ids, 'int32'), [-1, 1]), basis), levels), 'float32');
+      return tf.mul(tf.sub(tf.mul(step, k), 1), tf.tensor1d(this.scales[level]!)) as tf.Tensor2D;
+    });
+  }
+
   trainableVariables(): tf.Variable[] {
     return [];
   }

@@ -69,6 +69,12 @@ export class ResidualLookupFreeQuantizer implements Quantizer {
     });
   }
 
+  /** Level q's codes for ids `[n]`: ±2^−q per bit. */
+  levelCodes(ids: tf.Tensor1D, level: number): tf.Tensor2D {
+    if (!Number.isInteger(level) || level < 0 || level >= this.depth) throw new Error(`rlfq: level ${level} outside 0..${this.depth - 1}`);
+    return tf.tidy(() => tf.mul(this.layers[level]!.indicesToCodes(ids), this.scale(level)) as tf.Tensor2D);
+  }
+
   trainableVariables(): tf.Variable[] {
     return [];
   }
