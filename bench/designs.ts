@@ -12,7 +12,7 @@
  * A design is a row of train-config overrides: adding another option (soft or Gumbel assignment,
  * an orthogonal codebook loss, hierarchical tokens…) is one line in DESIGNS. The config goes
  * through the service's resolveTrainConfig, so a design trains exactly as the app would train it
- * (FSQ's latent width follows its levels there). Options: --steps N (comparison steps, default 150),
+ * (FSQ's latent width follows its levels there). Options: --steps N (comparison steps, default 80),
  * --timing-steps N (default 4), --only a,b (design names containing these), --json.
  * Not a test: the figures depend on the machine and its load (bench/designs.test.ts runs 2 steps).
  */
@@ -62,7 +62,7 @@ export interface DesignBenchOptions {
 
 export const DEFAULT_OPTIONS: DesignBenchOptions = {
   timing: { batch: 8, size: 64, channels: 16, hidden: 64, latent: 32, codebook: 512, stages: 2, steps: 4, warmup: 1 },
-  compare: { frames: 24, size: 64, batch: 8, crop: 32, hidden: 32, latent: 16, codebook: 256, steps: 150, lr: 3e-3, seed: 0 },
+  compare: { frames: 16, size: 64, batch: 8, crop: 32, hidden: 32, latent: 16, codebook: 256, steps: 80, lr: 3e-3, seed: 0 },
 };
 
 export interface DesignRow {
@@ -195,14 +195,17 @@ export async function runDesignBench(opts: DesignBenchOptions = DEFAULT_OPTIONS,
   const seq = createProceduralSequence({ seed: opts.compare.seed, frames: opts.compare.frames, size: opts.compare.size });
   const rows: DesignRow[] = [];
   for (const d of designs) {
+    const t0 = performance.now();
+    let t1 = t0;
     try {
       const stepMs = await stepTime(d, opts.timing);
+      t1 = performance.now();
       const c = await compare(d, opts.compare, seq);
       rows.push({ name: d.name, stepMs, ratio: stepMs / (rows[0]?.stepMs ?? stepMs), ...c });
     } catch (e) {
       rows.push({ name: d.name, kind: d.quantizer.kind, stepMs: NaN, ratio: NaN, utilization: NaN, perplexity: NaN, deadCodes: NaN, miou: NaN, bitsPerToken: NaN, error: (e as Error).message });
     }
-    log(`  ${d.name} done`);
+    log(`  ${d.name}: timing ${((t1 - t0) / 1000).toFixed(1)} s, comparison ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   }
   return rows;
 }
