@@ -123,7 +123,10 @@ export function configProblems(config: TrainConfig, outChannels: number, shapes:
 
 function describeModel(c: TrainConfig): string {
   const q = c.quantizer;
-  const qs = q.kind === 'fsq' ? `fsq[${q.levels?.join(',')}]` : `${q.kind}(K=${q.codebookSize ?? '-'}${q.depth ? `, depth ${q.depth}` : ''})`;
+  const qs =
+    q.kind === 'fsq' || q.kind === 'rfsq'
+      ? `${q.kind}[${q.levels?.join(',')}]${q.depth ? ` × ${q.depth} levels` : ''}`
+      : `${q.kind}(K=${q.codebookSize ?? '-'}${q.depth ? `, depth ${q.depth}` : ''})`;
   if (c.model.arch === 'occworld') return `OccWorld VAERes2D, in ${c.model.inChannels}, ch ${c.model.hidden}, e_dim ${c.model.latentDim}, ${c.model.stages} downsamplings, ${qs}`;
   return `in ${c.model.inChannels}, hidden ${c.model.hidden}, latent ${c.model.latentDim}, ${c.model.stages} stages, ${qs}`;
 }
