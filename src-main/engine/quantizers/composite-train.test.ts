@@ -135,3 +135,22 @@ describe('per-level codes of the implicit residual quantizers (what the codebook
     }
   });
 });
+
+describe('the disentanglement term moves training with an EMA codebook', () => {
+  it('two runs differing only in disentangleWeight end with different projections', async () => {
+    const finals: number[][] = [];
+    for (const w of [0, 1]) {
+      const cfg = config({ kind: 'mhvq', codebookSize: 16, depth: 2, compose: 'concat', projection: 'learned', disentangleWeight: w, ema: true });
+      const q = createQuantizer(cfg.quantizer, cfg.model.latentDim, cfg.seed) as MultiHeadVectorQuantizer;
+      const tok = new Tokenizer(cfg, seq.encoding, q);
+      const trainer = new Trainer(tok, cfg);
+      const sampler = new BatchSampler(seq, 2, 16, 7, 4);
+      const batch = await sampler.next();
+      for (let i = 0; i < 3; i++) await trainer.trainStep(batch);
+      finals.push(Array.from(await q.state()['heads.0.project_in.weight']!.data()));
+      tok.dispose();
+      trainer.dispose();
+    }
+    expect(finals[1]!.some((v, i) => Math.abs(v - finals[0]![i]!) > 1e-7)).toBe(true);
+  });
+});

@@ -15,12 +15,14 @@
  * FQGAN-style disentanglement regulariser between sub-codebooks,
  *   L_dis = λ · mean_{h<h'} mean_n cos(q_{h,n}, q_{h',n})²,
  * which pushes the codes that different heads pick for the same latent towards orthogonal
- * directions, so the heads encode complementary rather than redundant features. The gradient
+ * directions, so the heads encode complementary rather than redundant features. Its gradient
+ * reaches the codes (a trained codebook) and, straight through, the projections and the encoder
+ * (so it acts with an EMA codebook too). The gradient
  * passes straight through each head's code to p_h, and through W_h to z. Indices `[N, M]`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../util/rng';
-import { l2normalize, straightThrough } from './ops';
+import { l2normalize, stopGradient, straightThrough } from './ops';
 import type { QuantizeOptions, QuantizeResult, Quantizer, QuantizerResumeState, ResumableQuantizer } from './quantizer';
 import { VectorQuantizer, type VqOptions } from './vq';
 
@@ -121,7 +123,9 @@ export class MultiHeadVectorQuantizer implements Quantizer, ResumableQuantizer {
         lossParts[key] = tf.div(tf.addN(results.map((r) => r.lossParts[key]!)), this.depth) as tf.Scalar;
       }
       if (this.disentangleWeight > 0 && this.depth > 1) {
-        const dis = this.disentanglement(results.map((r) => r.codes));
+        // Value: the codes; gradient: to the codes (a trained codebook) and, straight through,
+        // to p_h (the projection and the encoder), so the term acts with an EMA codebook too.
+        const dis = this.disentanglement(results.map((r, h) => tf.add(r.codes, tf.sub(parts[h]!, stopGradient(parts[h]!))) as tf.Tensor2D));
         lossParts.disentangle = dis;
         loss = tf.add(loss, tf.mul(dis, this.disentangleWeight)) as tf.Scalar;
       }
