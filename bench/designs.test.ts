@@ -7,7 +7,7 @@ import { initBackend } from '../src-main/engine/backend';
 import { DESIGNS, formatTable, runDesignBench, type DesignBenchOptions } from './designs';
 
 const TINY: DesignBenchOptions = {
-  timing: { batch: 2, size: 16, channels: 4, hidden: 8, latent: 8, codebook: 16, stages: 2, steps: 2, warmup: 0 },
+  timing: { batch: 2, size: 16, channels: 4, hidden: 8, latent: 8, codebook: 16, stages: 2, steps: 2, warmup: 0, rounds: 1 },
   compare: { frames: 4, size: 32, batch: 2, crop: 16, hidden: 8, latent: 8, codebook: 16, steps: 2, lr: 3e-3, seed: 1 },
 };
 

@@ -13,7 +13,7 @@
  * an orthogonal codebook loss, hierarchical tokens…) is one line in DESIGNS. The config goes
  * through the service's resolveTrainConfig, so a design trains exactly as the app would train it
  * (FSQ's latent width follows its levels there). Options: --steps N (comparison steps, default 80),
- * --timing-steps N (default 4), --only a,b (design names containing these), --json.
+ * --timing-steps N (steps per round, default 2), --rounds N (default 3), --only a,b (design names containing these), --json.
  * Not a test: the figures depend on the machine and its load (bench/designs.test.ts runs 2 steps).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -54,14 +54,14 @@ const EXPLICIT = new Set(['vq', 'rvq', 'gvq', 'mhvq']);
 
 export interface DesignBenchOptions {
   /** (a) the reference step. */
-  timing: { batch: number; size: number; channels: number; hidden: number; latent: number; codebook: number; stages: number; steps: number; warmup: number };
+  timing: { batch: number; size: number; channels: number; hidden: number; latent: number; codebook: number; stages: number; steps: number; warmup: number; rounds: number };
   /** (b) the comparison. */
   compare: { frames: number; size: number; batch: number; crop: number; hidden: number; latent: number; codebook: number; steps: number; lr: number; seed: number };
   only?: string[];
 }
 
 export const DEFAULT_OPTIONS: DesignBenchOptions = {
-  timing: { batch: 8, size: 64, channels: 16, hidden: 64, latent: 32, codebook: 512, stages: 2, steps: 4, warmup: 1 },
+  timing: { batch: 8, size: 64, channels: 16, hidden: 64, latent: 32, codebook: 512, stages: 2, steps: 2, warmup: 1, rounds: 3 },
   compare: { frames: 16, size: 64, batch: 8, crop: 32, hidden: 32, latent: 16, codebook: 256, steps: 80, lr: 3e-3, seed: 0 },
 };
 
@@ -123,23 +123,46 @@ function referenceSequence(o: DesignBenchOptions['timing']): FrameSequence {
   };
 }
 
-/** (a) Milliseconds per reference training step with the design's quantizer. */
-async function stepTime(d: Design, o: DesignBenchOptions['timing']): Promise<number> {
+/**
+ * (a) Milliseconds per reference training step of every design. On a shared machine the load
+ * drifts over minutes, so the designs are timed in interleaved rounds (each round times every
+ * design for `steps` steps) and each design's figure is its median round: a slow patch of the
+ * machine then costs every design alike instead of whichever ran during it.
+ */
+async function stepTimes(designs: Design[], o: DesignBenchOptions['timing']): Promise<Array<number | Error>> {
   const seq = referenceSequence(o);
-  const base = baseConfig({ inChannels: o.channels, hidden: o.hidden, latentDim: o.latent, stages: o.stages }, o.codebook, { steps: o.steps + o.warmup, batch: o.batch, crop: 0, lr: 1e-3, seed: 0 });
-  const cfg = designConfig(d, base, seq);
-  const t = makeTrainer(cfg, seq);
+  const base = baseConfig({ inChannels: o.channels, hidden: o.hidden, latentDim: o.latent, stages: o.stages }, o.codebook, { steps: 1_000_000, batch: o.batch, crop: 0, lr: 1e-3, seed: 0 });
   const rng = new Rng(2);
   const x = tf.tensor4d(Float32Array.from({ length: o.batch * o.channels * o.size * o.size }, () => rng.normal()), [o.batch, o.channels, o.size, o.size]);
+  const trainers: Array<Trainer | Error> = designs.map((d) => {
+    try {
+      return makeTrainer(designConfig(d, base, seq), seq);
+    } catch (e) {
+      return e as Error;
+    }
+  });
+  const rounds: number[][] = designs.map(() => []);
   try {
-    for (let i = 0; i < o.warmup; i++) await t.trainStep(x);
-    const t0 = performance.now();
-    for (let i = 0; i < o.steps; i++) await t.trainStep(x);
-    return (performance.now() - t0) / o.steps;
+    for (const t of trainers) if (!(t instanceof Error)) for (let i = 0; i < o.warmup; i++) await t.trainStep(x);
+    for (let r = 0; r < o.rounds; r++) {
+      for (const [i, t] of trainers.entries()) {
+        if (t instanceof Error) continue;
+        const t0 = performance.now();
+        for (let k = 0; k < o.steps; k++) await t.trainStep(x);
+        rounds[i]!.push((performance.now() - t0) / o.steps);
+      }
+    }
   } finally {
     x.dispose();
-    disposeTrainer(t);
+    for (const t of trainers) if (!(t instanceof Error)) disposeTrainer(t);
   }
+  return trainers.map((t, i) => (t instanceof Error ? t : median(rounds[i]!)));
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** mIoU of every frame of `seq` decoded through the tokenizer's tokens (free class excluded). */
@@ -193,19 +216,21 @@ async function compare(d: Design, o: DesignBenchOptions['compare'], seq: FrameSe
 export async function runDesignBench(opts: DesignBenchOptions = DEFAULT_OPTIONS, log: (line: string) => void = () => {}): Promise<DesignRow[]> {
   const designs = opts.only?.length ? DESIGNS.filter((d, i) => i === 0 || opts.only!.some((s) => d.name.toLowerCase().includes(s.toLowerCase()))) : DESIGNS;
   const seq = createProceduralSequence({ seed: opts.compare.seed, frames: opts.compare.frames, size: opts.compare.size });
+  log('  (a) timing every design in interleaved rounds');
+  const times = await stepTimes(designs, opts.timing);
+  const vqMs = typeof times[0] === 'number' ? times[0] : NaN;
   const rows: DesignRow[] = [];
-  for (const d of designs) {
+  for (const [i, d] of designs.entries()) {
     const t0 = performance.now();
-    let t1 = t0;
+    const stepMs = times[i]!;
     try {
-      const stepMs = await stepTime(d, opts.timing);
-      t1 = performance.now();
+      if (stepMs instanceof Error) throw stepMs;
       const c = await compare(d, opts.compare, seq);
-      rows.push({ name: d.name, stepMs, ratio: stepMs / (rows[0]?.stepMs ?? stepMs), ...c });
+      rows.push({ name: d.name, stepMs, ratio: stepMs / vqMs, ...c });
     } catch (e) {
       rows.push({ name: d.name, kind: d.quantizer.kind, stepMs: NaN, ratio: NaN, utilization: NaN, perplexity: NaN, deadCodes: NaN, miou: NaN, bitsPerToken: NaN, error: (e as Error).message });
     }
-    log(`  ${d.name}: timing ${((t1 - t0) / 1000).toFixed(1)} s, comparison ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    log(`  (b) ${d.name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   return rows;
 }
@@ -243,6 +268,8 @@ async function main(): Promise<void> {
   if (steps) opts.compare.steps = Number(steps);
   const timing = argValue(args, '--timing-steps');
   if (timing) opts.timing.steps = Number(timing);
+  const rounds = argValue(args, '--rounds');
+  if (rounds) opts.timing.rounds = Number(rounds);
   const only = argValue(args, '--only');
   if (only) opts.only = only.split(',');
   await initBackend({ prefer: ['wasm'] });
@@ -250,7 +277,7 @@ async function main(): Promise<void> {
   const c = opts.compare;
   process.stderr.write(
     `backend ${tf.getBackend()}\n` +
-      `(a) reference step: batch ${t.batch} of ${t.size}×${t.size}×${t.channels}, hidden ${t.hidden}, latent ${t.latent}, K ${t.codebook}, ${t.steps} timed steps after ${t.warmup}\n` +
+      `(a) reference step: batch ${t.batch} of ${t.size}×${t.size}×${t.channels}, hidden ${t.hidden}, latent ${t.latent}, K ${t.codebook}; median of ${t.rounds} interleaved rounds of ${t.steps} steps after ${t.warmup} warm-up\n` +
       `(b) procedural scene: ${c.frames} frames of ${c.size}², crops ${c.crop}, batch ${c.batch}, hidden ${c.hidden}, latent ${c.latent}, K ${c.codebook}, ${c.steps} steps, seed ${c.seed}\n`,
   );
   const t0 = performance.now();
