@@ -65,3 +65,15 @@ describe('composite quantizers: export → import', () => {
     disposeStateDict(sd);
   });
 });
+
+describe('composite quantizer configs from untrusted files are bounded', () => {
+  it('names a depth out of bounds, bad levels, a missing K and too many bits', async () => {
+    const { configLimitProblems } = await import('./config-limits');
+    const model = { inChannels: 3, hidden: 8, latentDim: 4, stages: 2 };
+    expect(configLimitProblems(model, { kind: 'rfsq', levels: [8, 5, 5, 5], depth: 3 })).toEqual([]);
+    expect(configLimitProblems(model, { kind: 'rfsq', levels: [8, 5, 5, 5], depth: 1e7 })).toEqual(['quantizer.depth must be an integer in 1..64 (got 10000000)']);
+    expect(configLimitProblems(model, { kind: 'rfsq', levels: [8, 1], depth: 2 }).join()).toMatch(/quantizer\.levels\[1\] must be an integer/);
+    expect(configLimitProblems(model, { kind: 'mhvq', depth: 2 }).join()).toMatch(/quantizer\.codebookSize must be an integer/);
+    expect(configLimitProblems({ ...model, latentDim: 40 }, { kind: 'rlfq', depth: 2 }).join()).toMatch(/rlfq with latentDim 40 implies 2\^40 codes/);
+  });
+});
