@@ -154,3 +154,30 @@ describe('the disentanglement term moves training with an EMA codebook', () => {
     expect(finals[1]!.some((v, i) => Math.abs(v - finals[0]![i]!) > 1e-7)).toBe(true);
   });
 });
+
+describe('multi-head VQ resumes exactly', () => {
+  it('state + resume state into a fresh quantizer: the next steps (k-means, EMA, reseeding) give the same codebooks', async () => {
+    const opts = { dim: 8, heads: 2, codebookSize: 8, projection: 'learned' as const, ema: true, kmeansInit: true, deadCodeThreshold: 0.5, reseed: 'random' as const, seed: 3 };
+    const a = new MultiHeadVectorQuantizer(opts);
+    const step = (q: MultiHeadVectorQuantizer, seed: number) => {
+      const z = tf.randomNormal([64, 8], 0, 1, 'float32', seed) as tf.Tensor2D;
+      const r = q.quantize(z, { training: true });
+      q.afterStep(z, r.indices);
+      tf.dispose([z, r.quantized, r.indices, r.loss, ...Object.values(r.lossParts)]);
+    };
+    for (let i = 0; i < 3; i++) step(a, i);
+    const b = new MultiHeadVectorQuantizer({ ...opts, seed: 99 });
+    b.loadState(a.state());
+    b.restoreResumeState(await a.resumeState());
+    for (let i = 3; i < 6; i++) {
+      step(a, i);
+      step(b, i);
+    }
+    const ca = a.codebook();
+    const cb = b.codebook();
+    expect(Array.from(await cb.data())).toEqual(Array.from(await ca.data()));
+    tf.dispose([ca, cb]);
+    a.dispose();
+    b.dispose();
+  });
+});
