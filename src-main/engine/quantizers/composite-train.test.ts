@@ -157,7 +157,7 @@ describe('the disentanglement term moves training with an EMA codebook', () => {
 
 describe('multi-head VQ resumes exactly', () => {
   it('state + resume state into a fresh quantizer: the next steps (k-means, EMA, reseeding) give the same codebooks', async () => {
-    const opts = { dim: 8, heads: 2, codebookSize: 8, projection: 'learned' as const, ema: true, kmeansInit: true, deadCodeThreshold: 0.5, reseed: 'random' as const, seed: 3 };
+    const opts = { dim: 8, heads: 2, codebookSize: 32, projection: 'learned' as const, ema: true, decay: 0.8, kmeansInit: true, deadCodeThreshold: 2, reseed: 'random' as const, seed: 3 };
     const a = new MultiHeadVectorQuantizer(opts);
     const step = (q: MultiHeadVectorQuantizer, seed: number) => {
       const z = tf.randomNormal([64, 8], 0, 1, 'float32', seed) as tf.Tensor2D;
