@@ -295,6 +295,114 @@ class GroupedVQ(nn.Module):
         return torch.cat([g.indices_to_codes(idx[..., k]) for k, g in enumerate(self.groups)], dim=-1)
 
 
+class ResidualFSQ(nn.Module):
+    """vector-quantize-pytorch's ResidualFSQ (v1.31): the input soft-clamped once (tanh(x/c)·c,
+    c = 1 + 1/(L-1)), then level q quantizes residual / L^-q with the symmetry-preserving FSQ
+    (hard clamp to [-1, 1], k = floor((L-1)(x+1)/2 + 1/2), code = k·2/(L-1) - 1) and adds back
+    code · L^-q. Ids: mixed radix of k, dimension 0 least significant, one per level."""
+
+    def __init__(self, levels: List[int], depth: int):
+        super().__init__()
+        self.levels, self.depth = list(levels), depth
+        self.dim = len(levels)
+        self.codebook_size = int(math.prod(levels))
+        lv = torch.tensor(levels, dtype=torch.float32)
+        self.register_buffer("_lv", lv, persistent=False)
+        basis = torch.cumprod(torch.tensor([1] + list(levels[:-1]), dtype=torch.int64), dim=0)
+        self.register_buffer("_basis", basis, persistent=False)
+        self.register_buffer("scales", torch.stack([lv ** -q for q in range(depth)]), persistent=False)
+
+    def _code(self, k: torch.Tensor) -> torch.Tensor:
+        return k * (2.0 / (self._lv - 1)) - 1.0
+
+    def forward(self, x: torch.Tensor):
+        c = 1 + 1 / (self._lv - 1)
+        residual = (x / c).tanh() * c
+        out, ids = torch.zeros_like(x), []
+        for q in range(self.depth):
+            s = self.scales[q]
+            z = (residual / s).clamp(-1.0, 1.0)
+            k = torch.floor((self._lv - 1) * (z + 1) / 2.0 + 0.5)
+            code = self._code(k) * s
+            residual = residual - code
+            out = out + code
+            ids.append((k.long() * self._basis).sum(dim=-1))
+        return out, torch.stack(ids, dim=-1)
+
+    def indices_to_codes(self, idx: torch.Tensor) -> torch.Tensor:
+        out = 0
+        for q in range(self.depth):
+            k = ((idx[..., q, None] // self._basis) % self._lv.long()).float()
+            out = out + self._code(k) * self.scales[q]
+        return out
+
+
+class ResidualLFQ(nn.Module):
+    """vector-quantize-pytorch's ResidualLFQ: level q signs the residual, codes ±2^-q; ids one bit
+    per dimension (dimension 0 most significant), one per level. No persistent buffers."""
+
+    def __init__(self, dim: int, depth: int):
+        super().__init__()
+        self.dim, self.depth = dim, depth
+        self.codebook_size = 2**dim
+        self.register_buffer("_mask", 2 ** torch.arange(dim - 1, -1, -1, dtype=torch.int64), persistent=False)
+
+    def forward(self, x: torch.Tensor):
+        residual, out, ids = x, torch.zeros_like(x), []
+        for q in range(self.depth):
+            pos = residual > 0
+            code = torch.where(pos, 1.0, -1.0) * 2.0**-q
+            residual = residual - code
+            out = out + code
+            ids.append((pos.long() * self._mask).sum(dim=-1))
+        return out, torch.stack(ids, dim=-1)
+
+    def indices_to_codes(self, idx: torch.Tensor) -> torch.Tensor:
+        out = 0
+        for q in range(self.depth):
+            bits = (idx[..., q, None] // self._mask) % 2
+            out = out + (bits.float() * 2 - 1) * 2.0**-q
+        return out
+
+
+class _HeadVQ(VQ):
+    """One head of a multi-head VQ: ``project_in`` [d, D] (no bias) then its own codebook [K, d]."""
+
+    def __init__(self, dim: int, head_dim: int, codebook_size: int, ema: bool, cosine: bool):
+        super().__init__(head_dim, codebook_size, ema, cosine)
+        self.project_in = nn.Linear(dim, head_dim, bias=False)
+
+
+class MultiHeadVQ(nn.Module):
+    """Multi-head VQ: head h quantizes project_in_h(x) with its own codebook; the heads' codes are
+    concatenated (d = D / heads) or summed (d = D). With identity projections and concat this is
+    vector-quantize-pytorch's VectorQuantize(heads = M, separate_codebook_per_head = True)."""
+
+    def __init__(self, dim: int, codebook_size: int, heads: int, compose: str = "concat", ema: bool = False, cosine: bool = False):
+        super().__init__()
+        if compose not in ("concat", "sum"):
+            raise ValueError(f"compose must be concat or sum, got {compose!r}")
+        if compose == "concat" and dim % heads:
+            raise ValueError(f"latent dim {dim} is not divisible by {heads} heads")
+        head_dim = dim // heads if compose == "concat" else dim
+        self.dim, self.codebook_size, self.depth, self.compose = dim, codebook_size, heads, compose
+        self.heads = nn.ModuleList([_HeadVQ(dim, head_dim, codebook_size, ema, cosine) for _ in range(heads)])
+
+    def _compose(self, codes: List[torch.Tensor]) -> torch.Tensor:
+        return torch.cat(codes, dim=-1) if self.compose == "concat" else sum(codes)
+
+    def forward(self, x: torch.Tensor):
+        outs, ids = [], []
+        for head in self.heads:
+            q, i = VQ.forward(head, head.project_in(x))
+            outs.append(q)
+            ids.append(i)
+        return self._compose(outs), torch.stack(ids, dim=-1)
+
+    def indices_to_codes(self, idx: torch.Tensor) -> torch.Tensor:
+        return self._compose([h.indices_to_codes(idx[..., k]) for k, h in enumerate(self.heads)])
+
+
 def build_quantizer(q: dict, latent_dim: int) -> nn.Module:
     kind = q["kind"]
     ema, cosine = bool(q.get("ema", False)), bool(q.get("cosine", False))
@@ -310,6 +418,12 @@ def build_quantizer(q: dict, latent_dim: int) -> nn.Module:
         return ResidualVQ(latent_dim, q["codebook_size"], q["depth"], ema, cosine)
     if kind == "gvq":
         return GroupedVQ(latent_dim, q["codebook_size"], q["depth"], ema, cosine)
+    if kind == "rfsq":
+        return ResidualFSQ(q["levels"], q["depth"])
+    if kind == "rlfq":
+        return ResidualLFQ(latent_dim, q["depth"])
+    if kind == "mhvq":
+        return MultiHeadVQ(latent_dim, q["codebook_size"], q["depth"], q.get("compose", "concat"), ema, cosine)
     raise ValueError(f"unknown quantizer kind {kind!r}")
 
 
@@ -381,7 +495,7 @@ class TokenScopeTokenizer(nn.Module):
 
     @torch.no_grad()
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """[B, C, H, W] frames (frame units) -> int64 token ids [B, h, w] ([B, h, w, depth] for rvq / gvq)."""
+        """[B, C, H, W] frames (frame units) -> int64 token ids [B, h, w] ([B, h, w, depth] for rvq / gvq / rfsq / rlfq / mhvq)."""
         return self.quantize(self.encoder(self.normalize(x)))[1]
 
     @torch.no_grad()

@@ -9,8 +9,9 @@ import { floatOption, intListOption, intOption } from './options';
 import { checkOutputFile, checkOutputFolder } from './output-paths';
 import { ProgressBar } from './progress-bar';
 import { occworldModelOptions, readOccWorldConfigFile } from './occworld-options';
+import { addCompositeOptions, compositeQuantizerOptions, type CompositeCliOptions } from './composite-options';
 
-interface TrainOptions extends DataOptions {
+interface TrainOptions extends DataOptions, CompositeCliOptions {
   steps: number;
   quantizer?: QuantizerKind;
   codebookSize?: number;
@@ -47,6 +48,7 @@ export function configFromOptions(o: TrainOptions): Partial<TrainConfig> {
   if (o.codebookSize !== undefined) q.codebookSize = o.codebookSize;
   if (o.levels) q.levels = o.levels;
   if (o.depth !== undefined) q.depth = o.depth;
+  Object.assign(q, compositeQuantizerOptions(o));
   if (Object.keys(q).length) cfg.quantizer = q;
   if (o.lr !== undefined) cfg.learningRate = o.lr;
   if (o.batch !== undefined) cfg.batchSize = o.batch;
@@ -74,10 +76,10 @@ export function registerTrain(program: Command): void {
     .argument('[data]', 'data file or folder (default: the embedded procedural driving scene)')
     .description('train a tokenizer and save a checkpoint')
     .option('--steps <n>', 'training steps', intOption(1), 200)
-    .addOption(new Option('-q, --quantizer <kind>', 'quantizer').choices(['vq', 'fsq', 'lfq', 'bsq', 'rvq', 'gvq']))
-    .option('-K, --codebook-size <K>', 'codebook size (vq, rvq, gvq)', intOption(2, 65_536))
-    .option('--levels <list>', 'FSQ levels, e.g. 8,5,5,5', intListOption)
-    .option('--depth <n>', 'residual depth (rvq) or groups (gvq)', intOption(1, 16))
+    .addOption(new Option('-q, --quantizer <kind>', 'quantizer').choices(['vq', 'fsq', 'lfq', 'bsq', 'rvq', 'gvq', 'rfsq', 'rlfq', 'mhvq']))
+    .option('-K, --codebook-size <K>', 'codebook size (vq, rvq, gvq, mhvq per head)', intOption(2, 65_536))
+    .option('--levels <list>', 'FSQ / residual FSQ levels, e.g. 8,5,5,5', intListOption)
+    .option('--depth <n>', 'residual depth (rvq, rfsq, rlfq), groups (gvq) or heads (mhvq)', intOption(1, 16))
     .option('--hidden <n>', 'encoder/decoder width', intOption(1, 1024))
     .option('--latent <n>', 'latent (code) dimension', intOption(1, 1024))
     .option('--stages <n>', 'down-sampling stages (2 → 4×, 3 → 8×)', intOption(1, 5))
@@ -94,7 +96,7 @@ export function registerTrain(program: Command): void {
     .option('--export <dir>', 'also export for PyTorch into this folder')
     .option('--json', 'print the final metrics as JSON on stdout')
     .option('--split <name>', 'dataset data: train on every scene of this split (frames streamed from disk)');
-  addDataOptions(cmd).action(
+  addDataOptions(addCompositeOptions(cmd)).action(
     action('train', async (data: string | undefined, o: TrainOptions) => {
       const out = o.out ? await checkOutputFile(o.out, '-o', 'tokenizer.ckpt') : undefined;
       if (o.export) await checkOutputFolder(o.export, '--export');

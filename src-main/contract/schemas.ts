@@ -19,7 +19,7 @@ const SEED = int(0, 2 ** 31 - 1);
 
 // ---- tokenizer configuration ----------------------------------------------------------------
 
-export const QuantizerKindSchema = z.enum(['vq', 'fsq', 'lfq', 'bsq', 'rvq', 'gvq']);
+export const QuantizerKindSchema = z.enum(['vq', 'fsq', 'lfq', 'bsq', 'rvq', 'gvq', 'rfsq', 'rlfq', 'mhvq']);
 
 export const QuantizerConfigSchema = z.strictObject({
   kind: QuantizerKindSchema,
@@ -38,6 +38,12 @@ export const QuantizerConfigSchema = z.strictObject({
   reseed: z.enum(['random', 'largest-error', 'off']).optional(),
   entropyWeight: z.number().min(0).max(100).optional(),
   cosine: z.boolean().optional(),
+  /** Multi-head VQ (mhvq; heads = depth): how the heads' codes are composed. Default concat. */
+  compose: z.enum(['concat', 'sum']).optional(),
+  /** Multi-head VQ: fixed channel-selector projections (identity) or trained ones. Default identity. */
+  projection: z.enum(['identity', 'learned']).optional(),
+  /** Multi-head VQ: weight λ of the disentanglement regulariser between heads. Default 0. */
+  disentangleWeight: z.number().min(0).max(100).optional(),
 });
 
 /**

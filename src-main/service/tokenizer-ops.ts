@@ -53,6 +53,8 @@ export async function codesOf(tokenizer: Tokenizer, ids: Int32Array, level: numb
   const q = tokenizer.quantizer;
   const t = tf.tidy(() => {
     if (q.depth === 1) return q.indicesToCodes(tf.tensor1d(ids, 'int32'));
+    // Residual quantizers with implicit codebooks (rfsq, rlfq) say what an id means at a level.
+    if (q.levelCodes) return q.levelCodes(tf.tensor1d(ids, 'int32'), level);
     // Residual / grouped: ask for the code at `level` alone by zeroing the others is not possible
     // in general, so take the codebook row directly.
     const cb = q.codebook();

@@ -1,6 +1,7 @@
 import type { QuantizerConfig, QuantizerKind, TrainConfig } from '../contract/index';
 import { TrainConfigPatchSchema, TrainConfigSchema } from '../contract/schemas';
 import type { FrameSequence } from '../data/frame';
+import { checkCompositeConfig } from './composite-train-config';
 import { ArgumentError } from './errors';
 import { applyOccWorldModel } from './occworld-train-config';
 import { parseValue } from './validate-arguments';
@@ -38,6 +39,12 @@ export function quantizerDefaults(kind: QuantizerKind, latentDim: number): Quant
       return { kind, codebookSize: 256, depth: 4, beta: 0.25, ema: true, emaDecay: 0.99, kmeansInit: true };
     case 'gvq':
       return { kind, codebookSize: 256, depth: latentDim % 2 === 0 ? 2 : 1, beta: 0.25, ema: true, emaDecay: 0.99, kmeansInit: true };
+    case 'rfsq':
+      return { kind, levels: [8, 5, 5, 5], depth: 3 };
+    case 'rlfq':
+      return { kind, depth: 3, entropyWeight: 0.1 };
+    case 'mhvq':
+      return { kind, codebookSize: 256, depth: latentDim % 4 === 0 ? 4 : 1, compose: 'concat', projection: 'learned', beta: 0.25, ema: true, emaDecay: 0.99, kmeansInit: true };
   }
 }
 
@@ -67,7 +74,9 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
   if (cfg.model.arch === 'occworld') applyOccWorldModel(cfg, { ...(p.model ?? {}) }, { ...(p.quantizer ?? {}) }, base, seq);
   const q = cfg.quantizer;
   const f = 2 ** cfg.model.stages;
-  if (q.kind === 'fsq') {
+  if (q.kind === 'rfsq' || q.kind === 'rlfq' || q.kind === 'mhvq') {
+    checkCompositeConfig(cfg, refuse);
+  } else if (q.kind === 'fsq') {
     if (!q.levels) refuse('config.quantizer.levels: FSQ needs its levels, e.g. [8, 5, 5, 5]');
     // FSQ quantizes each latent dimension to its own level count: the latent width follows the levels.
     cfg.model.latentDim = q.levels.length;

@@ -31,6 +31,9 @@ const quantizers: QuantizerConfig[] = [
   { kind: 'bsq' },
   { kind: 'rvq', codebookSize: 8, depth: 2 },
   { kind: 'gvq', codebookSize: 8, depth: 2 },
+  { kind: 'rfsq', levels: [5, 3, 3, 3], depth: 2 },
+  { kind: 'rlfq', depth: 2, entropyWeight: 0.1 },
+  { kind: 'mhvq', codebookSize: 8, depth: 2, projection: 'learned', compose: 'sum', disentangleWeight: 0.1, ema: true },
 ];
 
 async function kernelsOf(f: () => Promise<unknown>): Promise<string[]> {

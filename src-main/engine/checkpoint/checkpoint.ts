@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../../util/atomic-write';
 import { TrainConfigSchema } from '../../contract/schemas';
 import { checkValue } from '../../contract/schema-errors';
 import { validateNormalization } from '../model/normalization';
+import { multiHeadShapeProblems } from './multihead-shapes';
 import { quantizerShape, type InputDescription } from './export-config';
 import { parseWithNonFinite, stringifyWithNonFinite } from './json-numbers';
 import { stateProblems } from './state-check';
@@ -116,12 +117,16 @@ export function configProblems(config: TrainConfig, outChannels: number, shapes:
       else if (s.length !== 2 || s[0] !== K || s[1] !== D) problems.push(`${name} is [${s.join(', ')}] but the config needs [${K}, ${D}]`);
     }
   }
+  if (q.kind === 'mhvq') problems.push(...multiHeadShapeProblems(q, config.model.latentDim, shapes));
   return problems;
 }
 
 function describeModel(c: TrainConfig): string {
   const q = c.quantizer;
-  const qs = q.kind === 'fsq' ? `fsq[${q.levels?.join(',')}]` : `${q.kind}(K=${q.codebookSize ?? '-'}${q.depth ? `, depth ${q.depth}` : ''})`;
+  const qs =
+    q.kind === 'fsq' || q.kind === 'rfsq'
+      ? `${q.kind}[${q.levels?.join(',')}]${q.depth ? ` × ${q.depth} levels` : ''}`
+      : `${q.kind}(K=${q.codebookSize ?? '-'}${q.depth ? `, depth ${q.depth}` : ''})`;
   if (c.model.arch === 'occworld') return `OccWorld VAERes2D, in ${c.model.inChannels}, ch ${c.model.hidden}, e_dim ${c.model.latentDim}, ${c.model.stages} downsamplings, ${qs}`;
   return `in ${c.model.inChannels}, hidden ${c.model.hidden}, latent ${c.model.latentDim}, ${c.model.stages} stages, ${qs}`;
 }
@@ -357,7 +362,9 @@ export async function checkpointInfo(file: string): Promise<CheckpointDetails> {
       ? ['model.quantizer.cluster_size']
       : c.quantizer.kind === 'rvq' || c.quantizer.kind === 'gvq'
         ? Array.from({ length: shape.depth }, (_, i) => `model.quantizer.${c.quantizer.kind === 'rvq' ? 'layers' : 'groups'}.${i}.cluster_size`)
-        : [];
+        : c.quantizer.kind === 'mhvq'
+          ? Array.from({ length: shape.depth }, (_, i) => `model.quantizer.heads.${i}.cluster_size`)
+          : [];
   const health: CodebookHealth[] = [];
   names.forEach((name, level) => {
     const t = tensors[name];

@@ -87,7 +87,19 @@ export function configLimitProblems(model: LimitedModel, quantizer: LimitedQuant
       }
       break;
     }
+    case 'mhvq':
+      intIn('quantizer.codebookSize', quantizer.codebookSize, 2, L.codebookSize, p);
+      intIn('quantizer.depth', quantizer.depth, 1, L.depth, p);
+      break;
+    case 'rlfq':
+      intIn('quantizer.depth', quantizer.depth, 1, L.depth, p);
+      if (latentOk && 2 ** (model.latentDim as number) > L.implicitCodebook) {
+        p.push(`rlfq with latentDim ${model.latentDim as number} implies 2^${model.latentDim as number} codes per level, more than the ${L.implicitCodebook} supported`);
+      }
+      break;
+    case 'rfsq':
     case 'fsq': {
+      if (kind === 'rfsq') intIn('quantizer.depth', quantizer.depth, 1, L.depth, p);
       const levels = quantizer.levels;
       if (!Array.isArray(levels) || levels.length < 1 || levels.length > L.fsqDims) {
         p.push(`quantizer.levels must be a list of 1..${L.fsqDims} integers (got ${short(levels)})`);
@@ -105,7 +117,7 @@ export function configLimitProblems(model: LimitedModel, quantizer: LimitedQuant
       }
       break;
     default:
-      p.push(`quantizer.kind ${short(kind)} is not one of vq, fsq, lfq, bsq, rvq, gvq`);
+      p.push(`quantizer.kind ${short(kind)} is not one of vq, fsq, lfq, bsq, rvq, gvq, rfsq, rlfq, mhvq`);
   }
   return p;
 }

@@ -33,6 +33,12 @@ export interface ExportedQuantizer {
   reseed?: string;
   /** How an index is built from per-dimension values, in words. */
   index_order?: string;
+  /** mhvq: how the heads' codes are composed ("concat" or "sum"). */
+  compose?: 'concat' | 'sum';
+  /** mhvq: "identity" (fixed channel selectors) or "learned" (heads.{h}.project_in.weight). */
+  projection?: 'identity' | 'learned';
+  /** mhvq: weight of the disentanglement regulariser (training only). */
+  disentangle_weight?: number;
 }
 
 export interface ExportedInput {
@@ -103,6 +109,16 @@ export function quantizerShape(q: QuantizerConfig, latentDim: number): { dim: nu
       const depth = q.kind === 'vq' ? 1 : (q.depth ?? 1);
       return { dim: latentDim, codebookSize: q.codebookSize, depth };
     }
+    case 'rfsq': {
+      if (!q.levels?.length) throw new Error('rfsq quantizer config needs levels');
+      return { dim: q.levels.length, codebookSize: q.levels.reduce((a, b) => a * b, 1), depth: q.depth ?? 1 };
+    }
+    case 'rlfq':
+      return { dim: latentDim, codebookSize: 2 ** latentDim, depth: q.depth ?? 1 };
+    case 'mhvq': {
+      if (!q.codebookSize) throw new Error('mhvq quantizer config needs codebookSize');
+      return { dim: latentDim, codebookSize: q.codebookSize, depth: q.depth ?? 1 };
+    }
   }
 }
 
@@ -123,6 +139,10 @@ export function buildExportConfig(
   const quantizer: ExportedQuantizer = { kind: q.kind, dim: shape.dim, codebook_size: shape.codebookSize };
   if (q.levels) quantizer.levels = [...q.levels];
   if (q.kind === 'rvq' || q.kind === 'gvq') quantizer.depth = shape.depth;
+  if (q.kind === 'rfsq' || q.kind === 'rlfq' || q.kind === 'mhvq') quantizer.depth = shape.depth;
+  if (q.compose !== undefined) quantizer.compose = q.compose;
+  if (q.projection !== undefined) quantizer.projection = q.projection;
+  if (q.disentangleWeight !== undefined) quantizer.disentangle_weight = q.disentangleWeight;
   if (q.beta !== undefined) quantizer.beta = q.beta;
   if (q.ema !== undefined) quantizer.ema = q.ema;
   if (q.emaDecay !== undefined) quantizer.ema_decay = q.emaDecay;
@@ -135,6 +155,9 @@ export function buildExportConfig(
   if (q.kind === 'lfq' || q.kind === 'bsq') quantizer.index_order = 'one bit per dimension (value > 0), dimension 0 most significant';
   if (q.kind === 'rvq') quantizer.index_order = 'last axis: residual level 0..depth-1, each an id into its own codebook';
   if (q.kind === 'gvq') quantizer.index_order = 'last axis: channel group 0..depth-1, each an id into its own codebook';
+  if (q.kind === 'rfsq') quantizer.index_order = 'last axis: residual level 0..depth-1, each a symmetric-FSQ id (mixed radix, dimension 0 least significant)';
+  if (q.kind === 'rlfq') quantizer.index_order = 'last axis: residual level 0..depth-1, each one bit per dimension (dimension 0 most significant)';
+  if (q.kind === 'mhvq') quantizer.index_order = 'last axis: head 0..depth-1, each an id into its own codebook';
 
   return {
     format: EXPORT_FORMAT,
@@ -195,14 +218,17 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
   }
   const q = c.quantizer;
   need(typeof q === 'object' && q !== null, source, 'missing "quantizer"');
-  const kinds: QuantizerKind[] = ['vq', 'fsq', 'lfq', 'bsq', 'rvq', 'gvq'];
+  const kinds: QuantizerKind[] = ['vq', 'fsq', 'lfq', 'bsq', 'rvq', 'gvq', 'rfsq', 'rlfq', 'mhvq'];
   need(kinds.includes(q.kind), source, `quantizer.kind ${JSON.stringify(q.kind)} is not one of ${kinds.join(', ')}`);
   if (q.kind === 'fsq') need(Array.isArray(q.levels) && q.levels.length > 0 && q.levels.every(isPosInt), source, 'fsq needs quantizer.levels, a list of positive integers');
   if (q.kind === 'vq' || q.kind === 'rvq' || q.kind === 'gvq') need(isPosInt(q.codebook_size), source, `${q.kind} needs quantizer.codebook_size`);
   if (q.kind === 'rvq' || q.kind === 'gvq') need(isPosInt(q.depth), source, `${q.kind} needs quantizer.depth`);
+  if (q.kind === 'rfsq') need(Array.isArray(q.levels) && q.levels.length > 0 && q.levels.every(isPosInt), source, 'rfsq needs quantizer.levels, a list of positive integers');
+  if (q.kind === 'mhvq') need(isPosInt(q.codebook_size), source, 'mhvq needs quantizer.codebook_size');
+  if (q.kind === 'rfsq' || q.kind === 'rlfq' || q.kind === 'mhvq') need(isPosInt(q.depth), source, `${q.kind} needs quantizer.depth`);
 
   const quantizer: QuantizerConfig = { kind: q.kind };
-  if (q.kind !== 'fsq' && q.kind !== 'lfq' && q.kind !== 'bsq') quantizer.codebookSize = q.codebook_size;
+  if (q.kind !== 'fsq' && q.kind !== 'lfq' && q.kind !== 'bsq' && q.kind !== 'rfsq' && q.kind !== 'rlfq') quantizer.codebookSize = q.codebook_size;
   if (q.levels) quantizer.levels = [...q.levels];
   if (q.depth !== undefined) quantizer.depth = q.depth;
   if (q.beta !== undefined) quantizer.beta = q.beta;
@@ -213,6 +239,9 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
   if (q.kmeans_init !== undefined) quantizer.kmeansInit = q.kmeans_init;
   if (q.dead_code_threshold !== undefined) quantizer.deadCodeThreshold = q.dead_code_threshold;
   if (q.reseed !== undefined) quantizer.reseed = q.reseed as QuantizerConfig['reseed'];
+  if (q.compose !== undefined) quantizer.compose = q.compose;
+  if (q.projection !== undefined) quantizer.projection = q.projection;
+  if (q.disentangle_weight !== undefined) quantizer.disentangleWeight = q.disentangle_weight;
 
   const model = { inChannels: m.in_channels, hidden: m.hidden, latentDim: m.latent_dim, stages: m.stages };
   const limits = configLimitProblems(model, quantizer, m.out_channels);

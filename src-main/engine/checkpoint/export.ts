@@ -51,9 +51,9 @@ async function codebookArray(train: TrainConfig, sd: StateDict): Promise<{ data:
     return { data: (await t.data()) as Float32Array, shape: t.shape.slice() };
   };
   if (kind === 'vq') return read('quantizer.embedding.weight');
-  if (kind === 'rvq' || kind === 'gvq') {
+  if (kind === 'rvq' || kind === 'gvq' || kind === 'mhvq') {
     const depth = train.quantizer.depth ?? 1;
-    const prefix = kind === 'rvq' ? 'quantizer.layers' : 'quantizer.groups';
+    const prefix = kind === 'rvq' ? 'quantizer.layers' : kind === 'gvq' ? 'quantizer.groups' : 'quantizer.heads';
     const parts = [];
     for (let i = 0; i < depth; i++) parts.push(await read(`${prefix}.${i}.embedding.weight`));
     const [k, d] = parts[0]!.shape as [number, number];

@@ -61,6 +61,14 @@ export function randomStateDict(config: TrainConfig, seed = 3, outChannels = con
   if (q.kind === 'vq') vq('quantizer.', config.model.latentDim);
   if (q.kind === 'rvq') for (let i = 0; i < depth; i++) vq(`quantizer.layers.${i}.`, config.model.latentDim);
   if (q.kind === 'gvq') for (let i = 0; i < depth; i++) vq(`quantizer.groups.${i}.`, config.model.latentDim / depth);
+  if (q.kind === 'mhvq') {
+    const D = config.model.latentDim;
+    const d = (q.compose ?? 'concat') === 'concat' ? D / depth : D;
+    for (let i = 0; i < depth; i++) {
+      vq(`quantizer.heads.${i}.`, d);
+      sd[`quantizer.heads.${i}.project_in.weight`] = randomTensor(rng, [d, D], 1 / Math.sqrt(D));
+    }
+  }
   return sd;
 }
 

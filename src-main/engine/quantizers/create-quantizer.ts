@@ -8,13 +8,18 @@ import { BinarySphericalQuantizer } from './bsq';
 import { FiniteScalarQuantizer } from './fsq';
 import { GroupedVectorQuantizer } from './gvq';
 import { LookupFreeQuantizer } from './lfq';
+import { MultiHeadVectorQuantizer } from './multihead-vq';
 import type { Quantizer } from './quantizer';
+import { ResidualFiniteScalarQuantizer } from './residual-fsq';
+import { ResidualLookupFreeQuantizer } from './residual-lfq';
 import { ResidualVectorQuantizer } from './rvq';
 import { VectorQuantizer, type VqOptions } from './vq';
 
 export const DEFAULT_CODEBOOK_SIZE = 512;
 export const DEFAULT_RVQ_DEPTH = 4;
 export const DEFAULT_GVQ_GROUPS = 2;
+export const DEFAULT_RESIDUAL_DEPTH = 3;
+export const DEFAULT_MHVQ_HEADS = 4;
 
 function vqOptions(cfg: QuantizerConfig, dim: number, seed: number): VqOptions {
   const o: VqOptions = {
@@ -61,9 +66,23 @@ export function createQuantizer(cfg: QuantizerConfig, dim: number, seed: number)
       return new ResidualVectorQuantizer({ ...vqOptions(cfg, dim, seed), depth: cfg.depth ?? DEFAULT_RVQ_DEPTH });
     case 'gvq':
       return new GroupedVectorQuantizer({ ...vqOptions(cfg, dim, seed), groups: cfg.depth ?? DEFAULT_GVQ_GROUPS });
+    case 'rfsq': {
+      if (!cfg.levels || cfg.levels.length === 0) throw new Error('rfsq: config needs levels, e.g. [8, 5, 5, 5]');
+      return new ResidualFiniteScalarQuantizer(cfg.levels, cfg.depth ?? DEFAULT_RESIDUAL_DEPTH, dim);
+    }
+    case 'rlfq':
+      return new ResidualLookupFreeQuantizer({ ...bitOptions(cfg, dim), depth: cfg.depth ?? DEFAULT_RESIDUAL_DEPTH });
+    case 'mhvq':
+      return new MultiHeadVectorQuantizer({
+        ...vqOptions(cfg, dim, seed),
+        heads: cfg.depth ?? DEFAULT_MHVQ_HEADS,
+        ...(cfg.compose !== undefined ? { compose: cfg.compose } : {}),
+        ...(cfg.projection !== undefined ? { projection: cfg.projection } : {}),
+        ...(cfg.disentangleWeight !== undefined ? { disentangleWeight: cfg.disentangleWeight } : {}),
+      });
     default: {
       const kind: never = cfg.kind;
-      throw new Error(`quantizer: unknown kind "${String(kind)}" (expected vq, fsq, lfq, bsq, rvq or gvq)`);
+      throw new Error(`quantizer: unknown kind "${String(kind)}" (expected vq, fsq, lfq, bsq, rvq, gvq, rfsq, rlfq or mhvq)`);
     }
   }
 }

@@ -50,6 +50,12 @@ export interface Quantizer {
    * use `quantize(z, { training: false })`. Call inside a tf.tidy.
    */
   nearestCodes?(z: tf.Tensor2D): NearestCodes | null;
+  /**
+   * Optional, for residual quantizers with implicit codebooks (rfsq, rlfq): the codes `[n, D]`
+   * that ids `[n]` stand for at one level, scaled as that level adds them (the codebook views
+   * show a level's codes with it). Call inside a tf.tidy.
+   */
+  levelCodes?(ids: tf.Tensor1D, level: number): tf.Tensor2D;
   /** Codes for int32 indices `[N]` or `[N, depth]`, as `[N, D]`. */
   indicesToCodes(indices: tf.Tensor): tf.Tensor2D;
   /** Variables the optimiser trains (an EMA codebook is not among them). */
@@ -76,7 +82,7 @@ export interface Quantizer {
   dispose(): void;
 }
 
-export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq';
+export type QuantizerKind = 'vq' | 'fsq' | 'lfq' | 'bsq' | 'rvq' | 'gvq' | 'rfsq' | 'rlfq' | 'mhvq';
 
 /**
  * State outside `state()` that an exact resume needs (a reseeding Rng's position, the pool of
