@@ -1,6 +1,7 @@
 import type { QuantizerConfig, QuantizerKind, TrainConfig } from '../contract/index';
 import { TrainConfigPatchSchema, TrainConfigSchema } from '../contract/schemas';
 import type { FrameSequence } from '../data/frame';
+import { objectivesConfigProblem } from '../engine/quantizers/codebook-objectives';
 import { ArgumentError } from './errors';
 import { applyOccWorldModel } from './occworld-train-config';
 import { parseValue } from './validate-arguments';
@@ -88,5 +89,7 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
   if (cfg.crop === 0 && (seq.height % f !== 0 || seq.width % f !== 0)) {
     refuse(`whole frames of ${seq.height}×${seq.width} are not a multiple of the downsampling factor ${f}: set a crop`);
   }
+  const objectivesIssue = objectivesConfigProblem(cfg.quantizer, cfg.model.arch);
+  if (objectivesIssue) refuse(objectivesIssue);
   return cfg;
 }
