@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CodebookObjectives } from '../../contract';
-import { gatherRows, l2normalize, oneHotFloat, squaredDistances } from './ops';
+import { detached, gatherRows, l2normalize, oneHotFloat, squaredDistances } from './ops';
 
 export type { CodebookObjectives };
 
@@ -103,12 +103,16 @@ export function orthogonalRegulariser(
 ): tf.Scalar {
   return tf.tidy(() => {
     const K = cb.shape[0];
-    const mask = opts.activeOnly ? usedCodes(indices, K) : tf.ones([K]);
+    // The indices come from an argmin over distances to the codebook, so whatever is computed
+    // from them is on the gradient tape: computed `detached` (greater and topk have no gradient).
+    const mask = opts.activeOnly ? detached(indices, (i) => usedCodes(i as tf.Tensor1D, K)) : tf.ones([K]);
     if (opts.maxCodes === undefined || opts.maxCodes >= K) return orthogonalLoss(cb, opts.activeOnly ? (mask as tf.Tensor1D) : undefined);
+    const M = opts.maxCodes;
     const r = tf.tensor1d(Float32Array.from({ length: K }, () => opts.random()));
-    const score = tf.sub(tf.add(r, mask), 1); // used: [0, 1), unused: [−1, 0)
-    const picks = tf.topk(score, opts.maxCodes).indices as tf.Tensor1D;
-    return orthogonalLoss(gatherRows(cb, picks), tf.gather(mask, picks) as tf.Tensor1D);
+    // used: [0, 1), unused: [−1, 0), so the top M are used codes while there are enough.
+    const picks = detached(mask, (m) => tf.topk(tf.sub(tf.add(r, m), 1), M).indices as tf.Tensor1D);
+    const pickedMask = detached(mask, (m) => tf.reshape(tf.matMul(oneHotFloat(picks, K), tf.reshape(m, [K, 1])), [-1]) as tf.Tensor1D);
+    return orthogonalLoss(gatherRows(cb, picks), pickedMask);
   });
 }
 
@@ -175,7 +179,8 @@ export function vicregCovarianceLoss(cb: tf.Tensor2D): tf.Scalar {
 export function infoNceLoss(x: tf.Tensor2D, cb: tf.Tensor2D, indices: tf.Tensor1D, temperature: number): tf.Scalar {
   return tf.tidy(() => {
     const logits = tf.div(tf.matMul(l2normalize(x), tf.transpose(l2normalize(cb))), temperature);
-    const positive = tf.sum(tf.mul(logits, oneHotFloat(tf.cast(indices, 'int32') as tf.Tensor1D, cb.shape[0])), 1);
+    const assigned = detached(indices, (i) => oneHotFloat(tf.cast(i, 'int32') as tf.Tensor1D, cb.shape[0]));
+    const positive = tf.sum(tf.mul(logits, assigned), 1);
     return tf.mean(tf.sub(tf.logSumExp(logits, 1), positive)) as tf.Scalar;
   });
 }
