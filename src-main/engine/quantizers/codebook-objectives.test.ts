@@ -115,12 +115,12 @@ describe('codebook objectives in the VQ loss', () => {
         }, true, q.trainableVariables());
         cost?.dispose();
       };
-      const cb0 = q.codebook();
+      const cb0 = q.codebook()!;
       step();
       const after1 = tf.memory().numTensors;
       for (let i = 0; i < 4; i++) step();
       expect(tf.memory().numTensors).toBe(after1);
-      const cb1 = q.codebook();
+      const cb1 = q.codebook()!;
       const moved = tf.tidy(() => tf.max(tf.abs(tf.sub(cb1, cb0))));
       expect((await moved.data())[0]!).toBeGreaterThan(1e-4);
       tf.dispose([cb0, cb1, moved, x]);
