@@ -4,6 +4,7 @@ import { checkValue } from '../../contract/schema-errors';
 import { validateNormalization } from '../model/normalization';
 import { configLimitProblems, inputLimitProblems } from './config-limits';
 import { referenceLayers, sameLayers, type LayerSpec } from './layers';
+import { objectivesFromExport, objectivesToExport, type ExportedObjectives } from './export-objectives';
 
 /**
  * config.json of an export: everything the PyTorch module (resources/pytorch/tokenscope_tokenizer.py)
@@ -31,6 +32,8 @@ export interface ExportedQuantizer {
   kmeans_init?: boolean;
   dead_code_threshold?: number;
   reseed?: string;
+  /** Objectives on the codebook, snake_case (export-objectives.ts). */
+  codebook_objectives?: ExportedObjectives;
   /** How an index is built from per-dimension values, in words. */
   index_order?: string;
 }
@@ -131,6 +134,7 @@ export function buildExportConfig(
   if (q.kmeansInit !== undefined) quantizer.kmeans_init = q.kmeansInit;
   if (q.deadCodeThreshold !== undefined) quantizer.dead_code_threshold = q.deadCodeThreshold;
   if (q.reseed !== undefined) quantizer.reseed = q.reseed;
+  if (q.objectives !== undefined) quantizer.codebook_objectives = objectivesToExport(q.objectives);
   if (q.kind === 'fsq') quantizer.index_order = 'mixed radix over levels, dimension 0 least significant';
   if (q.kind === 'lfq' || q.kind === 'bsq') quantizer.index_order = 'one bit per dimension (value > 0), dimension 0 most significant';
   if (q.kind === 'rvq') quantizer.index_order = 'last axis: residual level 0..depth-1, each an id into its own codebook';
@@ -213,6 +217,7 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
   if (q.kmeans_init !== undefined) quantizer.kmeansInit = q.kmeans_init;
   if (q.dead_code_threshold !== undefined) quantizer.deadCodeThreshold = q.dead_code_threshold;
   if (q.reseed !== undefined) quantizer.reseed = q.reseed as QuantizerConfig['reseed'];
+  if (q.codebook_objectives !== undefined) quantizer.objectives = objectivesFromExport(q.codebook_objectives, source);
 
   const model = { inChannels: m.in_channels, hidden: m.hidden, latentDim: m.latent_dim, stages: m.stages };
   const limits = configLimitProblems(model, quantizer, m.out_channels);
