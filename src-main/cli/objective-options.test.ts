@@ -1,7 +1,7 @@
 /**
  * `tokenscope train`'s codebook-objective options: parsed into the quantizer config, listed by
  * --help, shown as progress columns, and a real run (a child process, as a user runs it) whose
- * metrics carry every term and whose checkpoint keeps the weights; EMA with a codebook-only
+ * metrics carry every term and whose checkpoint keeps the weights (and `info` lists them); EMA with a codebook-only
  * objective is refused in one line.
  */
 import { execFile } from 'node:child_process';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../engine/backend';
 import { loadCheckpoint } from '../engine/checkpoint/checkpoint';
 import { addObjectiveOptions, objectiveColumns, objectiveQuantizerOptions, type ObjectiveOptions } from './objective-options';
 
@@ -34,6 +35,7 @@ function parse(argv: string[]): ObjectiveOptions {
 
 let dir: string;
 beforeAll(async () => {
+  await initBackend({ prefer: ['wasm'] });
   dir = await mkdtemp(path.join(tmpdir(), 'tokenscope-objectives-'));
 });
 afterAll(async () => {
@@ -95,6 +97,9 @@ describe('codebook objective options', () => {
     expect(snap.config.quantizer.ema).toBe(false);
     expect(snap.config.quantizer.objectives).toEqual({ orthogonal: 0.5, norm: 0.1, repulsion: 0.2, varianceHinge: 0.3, infonce: 0.05, vicregVariance: 0.4, vicregCovariance: 0.6 });
     tf.dispose(Object.values(snap.weights));
+    const info = await tokenscope(['info', ckpt], dir);
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.stdout).toMatch(/^objectives {2}orthogonal 0\.5 \(used codes\), norm 0\.1 \(target 1\), repulsion 0\.2 \(σ 1\), variance hinge 0\.3 \(γ 1\), InfoNCE 0\.05 \(τ 0\.1\), VICReg variance 0\.4, VICReg covariance 0\.6$/m);
 
     const refused = await tokenscope(['train', '--steps', '1', '--frames', '2', '--size', '16', '--orthogonal-weight', '1'], dir);
     expect(refused.code).not.toBe(0);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CodebookObjectives } from '../contract/index';
-import { OBJECTIVE_PARTS } from '../engine/quantizers/codebook-objectives';
+import { OBJECTIVE_PARTS, type ObjectivePart } from '../engine/quantizers/codebook-objectives-config';
 import { floatOption, intOption } from './options';
 
 /**
@@ -70,7 +70,7 @@ export function objectiveQuantizerOptions(o: ObjectiveOptions): { objectives?: C
 }
 
 /** Short column names for the progress line. */
-const COLUMN: Record<(typeof OBJECTIVE_PARTS)[number], string> = {
+const COLUMN: Record<ObjectivePart, string> = {
   orthogonal: 'ortho',
   norm: 'norm',
   repulsion: 'repel',
@@ -88,4 +88,22 @@ export function objectiveColumns(quantLoss: Record<string, number> | undefined):
     if (v !== undefined && Number.isFinite(v)) out.push(`${COLUMN[k]} ${v.toFixed(4)}`);
   }
   return out;
+}
+
+/** `tokenscope info`'s line for a config's objectives, or none when all are off. */
+export function objectivesInfoLines(o: CodebookObjectives | undefined): string[] {
+  if (!o) return [];
+  const on: string[] = [];
+  const s = (v: number | undefined, d: number) => String(v ?? d);
+  if ((o.orthogonal ?? 0) > 0) {
+    const scope = `${o.orthogonalActiveOnly === false ? 'all codes' : 'used codes'}${o.orthogonalMaxCodes ? `, at most ${o.orthogonalMaxCodes}` : ''}`;
+    on.push(`orthogonal ${o.orthogonal} (${scope})`);
+  }
+  if ((o.norm ?? 0) > 0) on.push(`norm ${o.norm} (target ${s(o.normTarget, 1)})`);
+  if ((o.repulsion ?? 0) > 0) on.push(`repulsion ${o.repulsion} (σ ${s(o.repulsionSigma, 1)})`);
+  if ((o.varianceHinge ?? 0) > 0) on.push(`variance hinge ${o.varianceHinge} (γ ${s(o.varianceGamma, 1)})`);
+  if ((o.infonce ?? 0) > 0) on.push(`InfoNCE ${o.infonce} (τ ${s(o.infonceTemperature, 0.1)})`);
+  if ((o.vicregVariance ?? 0) > 0) on.push(`VICReg variance ${o.vicregVariance}`);
+  if ((o.vicregCovariance ?? 0) > 0) on.push(`VICReg covariance ${o.vicregCovariance}`);
+  return on.length ? [`objectives  ${on.join(', ')}`] : [];
 }

@@ -1,7 +1,7 @@
 import type { QuantizerConfig, QuantizerKind, TrainConfig } from '../contract/index';
 import { TrainConfigPatchSchema, TrainConfigSchema } from '../contract/schemas';
 import type { FrameSequence } from '../data/frame';
-import { objectivesConfigProblem } from '../engine/quantizers/codebook-objectives';
+import { objectivesConfigProblem } from '../engine/quantizers/codebook-objectives-config';
 import { ArgumentError } from './errors';
 import { applyOccWorldModel } from './occworld-train-config';
 import { parseValue } from './validate-arguments';

@@ -31,6 +31,8 @@ const quantizers: QuantizerConfig[] = [
   { kind: 'bsq' },
   { kind: 'rvq', codebookSize: 8, depth: 2 },
   { kind: 'gvq', codebookSize: 8, depth: 2 },
+  // The codebook objectives (codebook-objectives.ts): topk, eye, logSumExp and the rest, forward and backward.
+  { kind: 'vq', codebookSize: 8, ema: false, objectives: { orthogonal: 1, orthogonalMaxCodes: 4, norm: 1, repulsion: 1, varianceHinge: 1, infonce: 1, vicregVariance: 1, vicregCovariance: 1 } },
 ];
 
 async function kernelsOf(f: () => Promise<unknown>): Promise<string[]> {
