@@ -12,6 +12,8 @@ import { Rng } from '../../util/rng';
 import { activeObjectives, objectivesConfigProblem, orthogonalLoss, orthogonalRegulariser, type CodebookObjectives } from './codebook-objectives';
 import { createQuantizer } from './create-quantizer';
 import { fixture, haveFixtures, useWasmBackend } from './test-backend';
+import { TrainConfigPatchSchema } from '../../contract/schemas';
+import { checkValue } from '../../contract/schema-errors';
 import { VectorQuantizer } from './vq';
 
 beforeAll(async () => {
@@ -128,6 +130,18 @@ describe('codebook objectives in the VQ loss', () => {
       q.dispose();
     });
   }
+
+  it('the contract refuses a bad weight or an unknown objective, naming the field', () => {
+    const bad = (quantizer: unknown) => {
+      const r = checkValue('config', TrainConfigPatchSchema, { quantizer });
+      return r.ok ? 'accepted' : r.problem;
+    };
+    expect(bad({ objectives: { orthogonal: -1 } })).toMatch(/config\.quantizer\.objectives\.orthogonal: too small/);
+    expect(bad({ objectives: { orthogonalMaxCodes: 1.5 } })).toMatch(/config\.quantizer\.objectives\.orthogonalMaxCodes/);
+    expect(bad({ objectives: { spread: 1 } })).toMatch(/config\.quantizer\.objectives: unrecognized key: "spread"/);
+    expect(bad({ objectives: { infonceTemperature: 0 } })).toMatch(/infonceTemperature: too small/);
+    expect(bad({ objectives: { repulsion: 0.5, repulsionSigma: 2 } })).toBe('accepted');
+  });
 
   it('refused where they cannot act, with the reason', () => {
     expect(() => new VectorQuantizer({ dim: 4, codebookSize: 8, ema: true, objectives: { orthogonal: 1 } })).toThrow(/orthogonal train the codebook by gradient.*turn EMA off/);
