@@ -22,6 +22,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 import tokenscope_tokenizer as tt
+from kit_objectives import CodebookObjectives
 
 
 class Comm:
@@ -78,6 +79,7 @@ class VQTraining:
         self.recent_max = 4096
         self.recent: Optional[torch.Tensor] = None
         self.gen = gen
+        self.objectives = CodebookObjectives(q)
         self.vq.embedding.weight.requires_grad_(not self.ema)
 
     def _prep(self, x: torch.Tensor) -> torch.Tensor:
@@ -105,6 +107,11 @@ class VQTraining:
             ent = _entropy(p).mean() - _entropy(p.mean(0))
             parts["entropy"] = ent
             loss = loss + self.entropy_weight * ent
+        if self.objectives.any():
+            K = cb.shape[0]
+            obj = self.objectives(cb, xin, idx, lambda: comm.sum(F.one_hot(idx, K).float().sum(0)), self.gen)
+            parts.update(obj)
+            loss = loss + self.objectives.weighted(obj)
         zq = xin + (codes - xin).detach()
         return zq, idx, loss, parts
 

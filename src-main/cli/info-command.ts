@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { action } from './errors';
 import { formatBytes } from './open-workspace';
 import { occworldExportInfo, occworldModelLines } from './occworld-info';
+import { objectivesInfoLines } from './objective-options';
 
 /** `tokenscope info`: a checkpoint's (or export folder's) config, size and codebook health, without a backend. */
 export function registerInfo(program: Command): void {
@@ -81,6 +82,7 @@ export function registerInfo(program: Command): void {
               ]),
           `token grid  ${d.tokenGrid.join(' × ')}`,
           `training    lr ${c.learningRate}, batch ${c.batchSize}, crop ${c.crop || 'whole frames'}, seed ${c.seed}`,
+          ...objectivesInfoLines(q.objectives),
         ];
         if (d.health) {
           for (const h of d.health) {

@@ -10,8 +10,9 @@ import { checkOutputFile, checkOutputFolder } from './output-paths';
 import { ProgressBar } from './progress-bar';
 import { occworldModelOptions, readOccWorldConfigFile } from './occworld-options';
 import { addCompositeOptions, compositeQuantizerOptions, type CompositeCliOptions } from './composite-options';
+import { addObjectiveOptions, objectiveColumns, objectiveQuantizerOptions, type ObjectiveOptions } from './objective-options';
 
-interface TrainOptions extends DataOptions, CompositeCliOptions {
+interface TrainOptions extends DataOptions, CompositeCliOptions, ObjectiveOptions {
   steps: number;
   quantizer?: QuantizerKind;
   codebookSize?: number;
@@ -49,6 +50,7 @@ export function configFromOptions(o: TrainOptions): Partial<TrainConfig> {
   if (o.levels) q.levels = o.levels;
   if (o.depth !== undefined) q.depth = o.depth;
   Object.assign(q, compositeQuantizerOptions(o));
+  Object.assign(q, objectiveQuantizerOptions(o));
   if (Object.keys(q).length) cfg.quantizer = q;
   if (o.lr !== undefined) cfg.learningRate = o.lr;
   if (o.batch !== undefined) cfg.batchSize = o.batch;
@@ -67,6 +69,7 @@ export function metricsLine(m: TrainMetrics): string {
     `dead ${m.deadCodes}`,
   ];
   if (m.miou !== undefined && Number.isFinite(m.miou)) parts.push(`mIoU ${m.miou.toFixed(3)}`);
+  parts.push(...objectiveColumns(m.quantLoss));
   return parts.join('  ');
 }
 
@@ -96,7 +99,7 @@ export function registerTrain(program: Command): void {
     .option('--export <dir>', 'also export for PyTorch into this folder')
     .option('--json', 'print the final metrics as JSON on stdout')
     .option('--split <name>', 'dataset data: train on every scene of this split (frames streamed from disk)');
-  addDataOptions(addCompositeOptions(cmd)).action(
+  addDataOptions(addObjectiveOptions(addCompositeOptions(cmd))).action(
     action('train', async (data: string | undefined, o: TrainOptions) => {
       const out = o.out ? await checkOutputFile(o.out, '-o', 'tokenizer.ckpt') : undefined;
       if (o.export) await checkOutputFolder(o.export, '--export');

@@ -127,6 +127,7 @@ export interface DatasetExportSummary {
 
 export type QuantizerKind = z.infer<typeof schemas.QuantizerKindSchema>;
 export type QuantizerConfig = z.infer<typeof schemas.QuantizerConfigSchema>;
+export type CodebookObjectives = z.infer<typeof schemas.CodebookObjectivesSchema>;
 export type ModelConfig = z.infer<typeof schemas.ModelConfigSchema>;
 export type ChannelNormalization = z.infer<typeof schemas.ChannelNormalizationSchema>;
 export type TrainConfig = z.infer<typeof schemas.TrainConfigSchema>;

@@ -21,6 +21,35 @@ const SEED = int(0, 2 ** 31 - 1);
 
 export const QuantizerKindSchema = z.enum(['vq', 'fsq', 'lfq', 'bsq', 'rvq', 'gvq', 'rfsq', 'rlfq', 'mhvq']);
 
+/**
+ * Extra objectives on a VQ codebook (engine/quantizers/codebook-objectives.ts; formulas and
+ * references in docs/design-notes/codebook-objectives.md). Each weight is 0 (off) by default.
+ * All but InfoNCE act on the codebook alone, so they need a trained codebook (ema false).
+ */
+export const CodebookObjectivesSchema = z.strictObject({
+  /** Orthogonality (vector-quantize-pytorch's orthogonal_loss_fn). */
+  orthogonal: z.number().min(0).max(1000).optional(),
+  /** Only the codes the batch used (the library's orthogonal_reg_active_codes_only). Default true. */
+  orthogonalActiveOnly: z.boolean().optional(),
+  /** At most this many (used) codes, sampled each step (orthogonal_reg_max_codes). */
+  orthogonalMaxCodes: int(2, 65_536).optional(),
+  /** Norm control: mean (‖e‖ − target)². */
+  norm: z.number().min(0).max(1000).optional(),
+  normTarget: z.number().min(0).max(1e6).optional(),
+  /** Soft repulsion: mean over pairs of exp(−‖eᵢ − eⱼ‖² / σ²). */
+  repulsion: z.number().min(0).max(1000).optional(),
+  repulsionSigma: z.number().min(1e-6).max(1e6).optional(),
+  /** Variance hinge: mean over dimensions of max(0, γ − std)². */
+  varianceHinge: z.number().min(0).max(1000).optional(),
+  varianceGamma: z.number().min(0).max(1e6).optional(),
+  /** Contrastive InfoNCE: latent vs its assigned code against the other codes. */
+  infonce: z.number().min(0).max(1000).optional(),
+  infonceTemperature: z.number().min(1e-4).max(100).optional(),
+  /** VICReg's variance and covariance terms over the codebook's rows. */
+  vicregVariance: z.number().min(0).max(1000).optional(),
+  vicregCovariance: z.number().min(0).max(1000).optional(),
+});
+
 export const QuantizerConfigSchema = z.strictObject({
   kind: QuantizerKindSchema,
   /** Codebook size K (vq, rvq, gvq per group); implied by levels for fsq and by dim for lfq/bsq. */
@@ -44,6 +73,8 @@ export const QuantizerConfigSchema = z.strictObject({
   projection: z.enum(['identity', 'learned']).optional(),
   /** Multi-head VQ: weight λ of the disentanglement regulariser between heads. Default 0. */
   disentangleWeight: z.number().min(0).max(100).optional(),
+  /** Objectives on the codebook (vq, rvq, gvq); see CodebookObjectivesSchema. */
+  objectives: CodebookObjectivesSchema.optional(),
 });
 
 /**

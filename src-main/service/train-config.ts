@@ -2,6 +2,7 @@ import type { QuantizerConfig, QuantizerKind, TrainConfig } from '../contract/in
 import { TrainConfigPatchSchema, TrainConfigSchema } from '../contract/schemas';
 import type { FrameSequence } from '../data/frame';
 import { checkCompositeConfig } from './composite-train-config';
+import { objectivesConfigProblem } from '../engine/quantizers/codebook-objectives-config';
 import { ArgumentError } from './errors';
 import { applyOccWorldModel } from './occworld-train-config';
 import { parseValue } from './validate-arguments';
@@ -97,5 +98,7 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
   if (cfg.crop === 0 && (seq.height % f !== 0 || seq.width % f !== 0)) {
     refuse(`whole frames of ${seq.height}×${seq.width} are not a multiple of the downsampling factor ${f}: set a crop`);
   }
+  const objectivesIssue = objectivesConfigProblem(cfg.quantizer, cfg.model.arch);
+  if (objectivesIssue) refuse(objectivesIssue);
   return cfg;
 }

@@ -34,6 +34,8 @@ const quantizers: QuantizerConfig[] = [
   { kind: 'rfsq', levels: [5, 3, 3, 3], depth: 2 },
   { kind: 'rlfq', depth: 2, entropyWeight: 0.1 },
   { kind: 'mhvq', codebookSize: 8, depth: 2, projection: 'learned', compose: 'sum', disentangleWeight: 0.1, ema: true },
+  // The codebook objectives (codebook-objectives.ts): topk, eye, logSumExp and the rest, forward and backward.
+  { kind: 'vq', codebookSize: 8, ema: false, objectives: { orthogonal: 1, orthogonalMaxCodes: 4, norm: 1, repulsion: 1, varianceHinge: 1, infonce: 1, vicregVariance: 1, vicregCovariance: 1 } },
 ];
 
 async function kernelsOf(f: () => Promise<unknown>): Promise<string[]> {

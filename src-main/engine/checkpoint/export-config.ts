@@ -4,6 +4,7 @@ import { checkValue } from '../../contract/schema-errors';
 import { validateNormalization } from '../model/normalization';
 import { configLimitProblems, inputLimitProblems } from './config-limits';
 import { referenceLayers, sameLayers, type LayerSpec } from './layers';
+import { objectivesFromExport, objectivesToExport, type ExportedObjectives } from './export-objectives';
 
 /**
  * config.json of an export: everything the PyTorch module (resources/pytorch/tokenscope_tokenizer.py)
@@ -31,6 +32,8 @@ export interface ExportedQuantizer {
   kmeans_init?: boolean;
   dead_code_threshold?: number;
   reseed?: string;
+  /** Objectives on the codebook, snake_case (export-objectives.ts). */
+  codebook_objectives?: ExportedObjectives;
   /** How an index is built from per-dimension values, in words. */
   index_order?: string;
   /** mhvq: how the heads' codes are composed ("concat" or "sum"). */
@@ -151,6 +154,7 @@ export function buildExportConfig(
   if (q.kmeansInit !== undefined) quantizer.kmeans_init = q.kmeansInit;
   if (q.deadCodeThreshold !== undefined) quantizer.dead_code_threshold = q.deadCodeThreshold;
   if (q.reseed !== undefined) quantizer.reseed = q.reseed;
+  if (q.objectives !== undefined) quantizer.codebook_objectives = objectivesToExport(q.objectives);
   if (q.kind === 'fsq') quantizer.index_order = 'mixed radix over levels, dimension 0 least significant';
   if (q.kind === 'lfq' || q.kind === 'bsq') quantizer.index_order = 'one bit per dimension (value > 0), dimension 0 most significant';
   if (q.kind === 'rvq') quantizer.index_order = 'last axis: residual level 0..depth-1, each an id into its own codebook';
@@ -242,6 +246,7 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
   if (q.compose !== undefined) quantizer.compose = q.compose;
   if (q.projection !== undefined) quantizer.projection = q.projection;
   if (q.disentangle_weight !== undefined) quantizer.disentangleWeight = q.disentangle_weight;
+  if (q.codebook_objectives !== undefined) quantizer.objectives = objectivesFromExport(q.codebook_objectives, source);
 
   const model = { inChannels: m.in_channels, hidden: m.hidden, latentDim: m.latent_dim, stages: m.stages };
   const limits = configLimitProblems(model, quantizer, m.out_channels);

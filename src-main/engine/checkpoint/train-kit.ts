@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { pytorchResourceDir } from './pytorch-resources';
 
 /** The Python files a kit carries, from resources/pytorch. */
-export const KIT_PYTHON_FILES = ['train.py', 'tokenscope_tokenizer.py', 'kit_data.py', 'kit_quantizer.py', 'kit_run.py'] as const;
+export const KIT_PYTHON_FILES = ['train.py', 'tokenscope_tokenizer.py', 'kit_data.py', 'kit_quantizer.py', 'kit_run.py', 'kit_objectives.py'] as const;
 
 export interface KitData {
   /**

@@ -35,6 +35,7 @@ function vqOptions(cfg: QuantizerConfig, dim: number, seed: number): VqOptions {
   if (cfg.reseed !== undefined) o.reseed = cfg.reseed;
   if (cfg.entropyWeight !== undefined) o.entropyWeight = cfg.entropyWeight;
   if (cfg.cosine !== undefined) o.cosine = cfg.cosine;
+  if (cfg.objectives !== undefined) o.objectives = cfg.objectives;
   return o;
 }
 

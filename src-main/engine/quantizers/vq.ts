@@ -22,6 +22,7 @@ import {
   straightThrough,
   sumRowsByCode,
 } from './ops';
+import { activeObjectives, codebookObjectives, objectivesProblem, type CodebookObjectives } from './codebook-objectives';
 import type { NearestCodes, QuantizeOptions, QuantizeResult, Quantizer, QuantizerResumeState, ResumableQuantizer } from './quantizer';
 
 export type ReseedMode = 'random' | 'largest-error' | 'off';
@@ -54,6 +55,8 @@ export interface VqOptions {
   cosine?: boolean;
   /** Rotation trick instead of the plain straight-through estimator (gradient only). Default false. */
   rotationTrick?: boolean;
+  /** Extra objectives on the codebook (codebook-objectives.ts), each off at weight 0. */
+  objectives?: CodebookObjectives;
   seed?: number;
 }
 
@@ -98,6 +101,7 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
       entropyTemperature: 1,
       cosine: false,
       rotationTrick: false,
+      objectives: {},
       seed: 0,
       ...opts,
     };
@@ -106,6 +110,8 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
       throw new Error(`vq: codebookSize must be an integer ≥ 2, got ${o.codebookSize}`);
     }
     if (!(o.decay > 0 && o.decay < 1)) throw new Error(`vq: decay must lie in (0, 1), got ${o.decay}`);
+    const objectivesIssue = objectivesProblem(o.objectives, o.ema);
+    if (objectivesIssue) throw new Error(`vq: ${objectivesIssue}`);
     this.options = o;
     this.dim = o.dim;
     this.codebookSize = o.codebookSize;
@@ -165,6 +171,11 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
       const ent = tf.sub(perSample, codebookEntropy) as tf.Scalar;
       lossParts.entropy = ent;
       loss = tf.add(loss, tf.mul(ent, o.entropyWeight)) as tf.Scalar;
+    }
+    if (opts.training && activeObjectives(o.objectives).length) {
+      const obj = codebookObjectives(o.objectives, cb, x, indices, () => this.rng.next());
+      Object.assign(lossParts, obj.parts);
+      loss = tf.add(loss, obj.loss) as tf.Scalar;
     }
     return { codes, input: x, indices, loss, lossParts };
   }
