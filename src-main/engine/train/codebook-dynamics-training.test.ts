@@ -75,7 +75,7 @@ describe('codebook dynamics in training', () => {
     const maxDelta = async (name: string) => {
       const a = await before[name]!.data();
       const b = await after[name]!.data();
-      return a.reduce((m, v, i) => Math.max(m, Math.abs(b[i]! - v)), 0);
+      return Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(b[i]! - v)), 0);
     };
     const cb = await maxDelta('quantizer.embedding.weight');
     const enc = await maxDelta('encoder.net.0.weight');
