@@ -12,6 +12,7 @@ import { Rng } from '../../util/rng';
 import { initBackend } from '../backend';
 import { checkpointInfo } from '../checkpoint/checkpoint';
 import { smallConfig } from '../checkpoint/test-fixtures';
+import { buildExportConfig, parseExportConfig } from '../checkpoint/export-config';
 import { resumeTraining, saveTrainingCheckpoint } from '../checkpoint/training-checkpoint';
 import { createQuantizer } from '../quantizers/create-quantizer';
 import { Tokenizer } from '../tokenizer';
@@ -64,6 +65,16 @@ const DYNAMICS: TrainConfig = {
   codebookLearningRate: 1e-3,
   steps: 8,
 };
+
+describe('codebook dynamics in the export config', () => {
+  it("config.json names them in snake_case for the kit, and a re-import restores them", () => {
+    const json = buildExportConfig(DYNAMICS, undefined, { codebookFile: null });
+    expect(json.quantizer).toMatchObject({ reseed: 'split', dead_after_steps: 2, reseed_noise: 0.01, jitter: 0.02, rotation_trick: true, beta_schedule: { start: 1, end: 0.25, steps: 4 } });
+    const back = parseExportConfig(JSON.parse(JSON.stringify(json)), 'config.json');
+    expect(back.train.quantizer).toEqual(DYNAMICS.quantizer);
+    expect(back.train.codebookLearningRate).toBe(1e-3);
+  });
+});
 
 describe('codebook dynamics in training', () => {
   it("Adam's codebook group moves the codebook by its own learning rate (first step: |Δ| ≤ lr, ≈ lr where the gradient is non-zero)", async () => {
