@@ -177,13 +177,16 @@ class VQTraining:
         shared_cs, shared_avg = vq.cluster_size, vq.embed_avg
         parents = None
         if self.reseed == "split":
-            # The j-th dead code (code order) splits the j-th most used live code (wrapping); each
-            # part keeps 1 / (1 + splits) of that code's EMA count and sum.
-            live = ~dead
-            order = torch.where(live, vq.cluster_size, torch.full_like(vq.cluster_size, -1.0)).topk(K).indices
-            n_live = max(int(live.sum()), 1)
-            rank = (dead.long().cumsum(0) - 1).remainder(n_live).clamp(min=0)
-            parents = order[rank]
+            # The j-th dead code (code order) splits the j-th most used live code whose count is at
+            # least twice the reseed count (so both halves stay alive); parent and child share its
+            # EMA count and sum. Dead codes without a parent wait for a later step.
+            eligible = ~dead & (vq.cluster_size >= 2 * seed_count)
+            order = torch.where(eligible, vq.cluster_size, torch.full_like(vq.cluster_size, -1.0)).topk(K).indices
+            rank = dead.long().cumsum(0) - 1
+            dead = dead & (rank < int(eligible.sum()))
+            if not bool(dead.any()):
+                return
+            parents = order[rank.clamp(0, K - 1)]
             splits = (F.one_hot(parents, K).float() * dead.float()[:, None]).sum(0)
             share = 1.0 / (1.0 + splits)
             shared_cs = vq.cluster_size * share

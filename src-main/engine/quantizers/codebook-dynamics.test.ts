@@ -117,6 +117,18 @@ describe('split-and-perturb', () => {
     vq.dispose();
   });
 
+  it('splits a parent once per step and only one whose halves stay above the threshold; other dead codes wait', async () => {
+    // Non-EMA counts start at 0: after one step code 0 holds 0.5·6 = 3, code 1 0.5·1 = 0.5 (< 2 × 0.4).
+    const vq = new VectorQuantizer({ dim: 2, codebookSize: 4, decay: 0.5, deadCodeThreshold: 0.4, reseed: 'split', seed: 1 });
+    const z = Array.from({ length: 7 }, (_, i) => [i, 1]);
+    const r = await stepWith(vq, z, [0, 0, 0, 0, 0, 0, 1]);
+    expect(await vq.takeReseeds(1)).toEqual([{ step: 1, codes: [2], source: 'split', from: [0] }]);
+    expect(r.counts[0]).toBeCloseTo(1.5, 5);
+    expect(r.counts[2]).toBeCloseTo(1.5, 5);
+    expect(r.counts[3]).toBe(0); // no parent left this step: still dead
+    vq.dispose();
+  });
+
   it('perturbs the split code by σ·ε and leaves the parent in place', async () => {
     const vq = new VectorQuantizer({ dim: 8, codebookSize: 4, decay: 0.5, deadCodeThreshold: 0.6, reseed: 'split', reseedNoise: 0.1, seed: 2 });
     const z = Array.from({ length: 6 }, (_, i) => Array.from({ length: 8 }, (_, j) => (i + j) % 3));

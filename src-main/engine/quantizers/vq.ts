@@ -343,8 +343,8 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
    * Dead codes — EMA count below the threshold, or unassigned for `deadAfterSteps` steps — take a
    * new value: a random row of the recent-latents pool, the batch's latents with the largest
    * quantization error (largest first), or a split of a popular code (the j-th dead code, in code
-   * order, takes the j-th most used live code, wrapping; that code's EMA count and sum are shared
-   * equally between it and the codes split off it). With `reseedNoise` σ, σ·ε is added to every
+   * order, takes the j-th most used live code whose count is at least twice the reseed count;
+   * parent and child share its EMA count and sum equally; dead codes without a parent wait). With `reseedNoise` σ, σ·ε is added to every
    * new value. Otherwise counts reset to the threshold (1 without one) and EMA sums to value ×
    * count, as the reference's expire_codes_ does. Tensor ops only; the mask is kept for takeReseeds.
    */
@@ -355,7 +355,7 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
     const [keptDead, keptFrom] = tf.tidy((): tf.Tensor1D[] => {
       let dead = o.deadCodeThreshold > 0 ? tf.less(this.clusterSize, o.deadCodeThreshold) : tf.zeros([K], 'bool');
       if (o.deadAfterSteps > 0) dead = tf.logicalOr(dead, tf.greaterEqual(this.sinceUsed, o.deadAfterSteps));
-      const deadRows = tf.tile(tf.reshape(dead, [K, 1]), [1, this.dim]);
+      let deadRows = tf.tile(tf.reshape(dead, [K, 1]), [1, this.dim]);
       let candidates: tf.Tensor2D;
       let from: tf.Tensor1D | null = null;
       let counts: tf.Tensor1D = tf.fill([K], seedCount);
@@ -376,14 +376,18 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
         const rankClamped = tf.cast(tf.maximum(rank, 0), 'int32') as tf.Tensor1D;
         candidates = tf.gather(x, tf.gather(worst, rankClamped)) as tf.Tensor2D;
       } else {
-        // Split: live codes by EMA count, most used first (dead ones sorted last).
+        // Split: a parent must be live with a count of at least twice the reseed count, so that
+        // both halves stay above the threshold (otherwise halves die again at once and the
+        // codebook churns). Parents by EMA count, most used first; each splits once per step.
+        const eligible = tf.logicalAnd(tf.logicalNot(dead), tf.greaterEqual(this.clusterSize, 2 * seedCount));
+        const order = tf.topk(tf.where(eligible, this.clusterSize, tf.fill([K], -1)), K).indices; // [K] int32
+        const rank = tf.sub(tf.cumsum(tf.cast(dead, 'int32')), 1);
+        // Dead codes beyond the number of parents wait for a later step.
+        dead = tf.logicalAnd(dead, tf.less(rank, tf.sum(tf.cast(eligible, 'int32'))));
+        deadRows = tf.tile(tf.reshape(dead, [K, 1]), [1, this.dim]);
         const deadF = tf.cast(dead, 'float32');
-        const live = tf.logicalNot(dead);
-        const order = tf.topk(tf.where(live, this.clusterSize, tf.fill([K], -1)), K).indices; // [K] int32
-        const nLive = tf.maximum(tf.sum(tf.cast(live, 'int32')), 1);
-        const rank = tf.maximum(tf.mod(tf.sub(tf.cumsum(tf.cast(dead, 'int32')), 1), nLive), 0);
-        from = tf.gather(order, tf.cast(rank, 'int32')) as tf.Tensor1D; // the popular code per (dead) code
-        // How many dead codes split off each code; each part keeps 1 / (1 + splits) of its count and sum.
+        from = tf.gather(order, tf.cast(tf.clipByValue(rank, 0, K - 1), 'int32')) as tf.Tensor1D; // the parent per (dead) code
+        // Parent and child share the parent's EMA count and sum: half each.
         const splits = tf.sum(tf.mul(oneHotFloat(from, K), tf.reshape(deadF, [K, 1])), 0);
         const share = tf.div(1, tf.add(splits, 1));
         sharedCs = tf.mul(this.clusterSize, share);
