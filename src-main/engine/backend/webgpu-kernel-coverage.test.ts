@@ -31,6 +31,9 @@ const quantizers: QuantizerConfig[] = [
   { kind: 'bsq' },
   { kind: 'rvq', codebookSize: 8, depth: 2 },
   { kind: 'gvq', codebookSize: 8, depth: 2 },
+  // Codebook dynamics: split reseeding by count and steps, noise, jitter, rotation trick, β schedule.
+  { kind: 'vq', codebookSize: 8, deadCodeThreshold: 0.5, deadAfterSteps: 1, reseed: 'split', reseedNoise: 0.01, jitter: 0.01, rotationTrick: true, betaSchedule: { start: 1, end: 0.25, steps: 2 } },
+  { kind: 'vq', codebookSize: 8, ema: true, deadAfterSteps: 1, reseed: 'random', reseedPool: 'reservoir', reseedPoolSize: 16 },
 ];
 
 async function kernelsOf(f: () => Promise<unknown>): Promise<string[]> {
