@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { configFromOptions } from './train-command';
-import { addCodebookDynamicsOptions, betaScheduleOption, reseedLine, type CodebookDynamicsOptions } from './codebook-dynamics-options';
+import { addCodebookDynamicsOptions, betaScheduleOption, dynamicsInfoLine, reseedLine, type CodebookDynamicsOptions } from './codebook-dynamics-options';
 
 function parse(args: string[]): CodebookDynamicsOptions {
   const cmd = addCodebookDynamicsOptions(new Command().exitOverride().configureOutput({ writeErr: () => undefined }));
@@ -43,5 +43,12 @@ describe('codebook dynamics flags', () => {
     expect(reseedLine({ kind: 'vq', deadAfterSteps: 10 }, [])).toBe('reseeding: no codes reseeded');
     expect(reseedLine({ kind: 'fsq', levels: [8, 5] }, events)).toBeNull();
     expect(reseedLine({ kind: 'vq', deadCodeThreshold: 1, reseed: 'off' }, events)).toBeNull();
+  });
+
+  it('tokenscope info names the settings a checkpoint was trained with', () => {
+    expect(dynamicsInfoLine({ quantizer: { kind: 'vq', reseed: 'split', deadCodeThreshold: 1, deadAfterSteps: 5, reseedNoise: 0.01, rotationTrick: true, betaSchedule: { start: 1, end: 0.25, steps: 30 } }, codebookLearningRate: 0.002 })).toBe(
+      'dynamics    reseed split (dead: EMA count < 1 or unused 5 steps), reseed noise σ 0.01, rotation trick, β 1 → 0.25 over 30 steps, codebook lr 0.002',
+    );
+    expect(dynamicsInfoLine({ quantizer: { kind: 'fsq', levels: [8, 5] } })).toBeNull();
   });
 });

@@ -81,3 +81,20 @@ export function reseedLine(q: QuantizerConfig, events: readonly ReseedEvent[] | 
   const reseeds = q.reseed !== 'off' && ((q.deadCodeThreshold ?? 0) > 0 || (q.deadAfterSteps ?? 0) > 0);
   return vqFamily && reseeds ? reseedSummary(events ?? []) : null;
 }
+
+/** `tokenscope info`'s "dynamics" line: the codebook-dynamics settings a checkpoint was trained with (null: none set). */
+export function dynamicsInfoLine(c: { quantizer: QuantizerConfig; codebookLearningRate?: number }): string | null {
+  const q = c.quantizer;
+  const parts: string[] = [];
+  if (q.reseed !== undefined || q.deadCodeThreshold || q.deadAfterSteps) {
+    const dead = [q.deadCodeThreshold ? `EMA count < ${q.deadCodeThreshold}` : '', q.deadAfterSteps ? `unused ${q.deadAfterSteps} steps` : ''].filter(Boolean).join(' or ');
+    parts.push(`reseed ${q.reseed ?? 'random'}${dead ? ` (dead: ${dead})` : ''}`);
+  }
+  if (q.reseedPool || q.reseedPoolSize) parts.push(`pool ${q.reseedPool ?? 'fifo'} ${q.reseedPoolSize ?? 4096}`);
+  if (q.reseedNoise) parts.push(`reseed noise σ ${q.reseedNoise}`);
+  if (q.jitter) parts.push(`jitter σ ${q.jitter}`);
+  if (q.rotationTrick) parts.push('rotation trick');
+  if (q.betaSchedule) parts.push(`β ${q.betaSchedule.start} → ${q.betaSchedule.end} over ${q.betaSchedule.steps} steps`);
+  if (c.codebookLearningRate !== undefined) parts.push(`codebook lr ${c.codebookLearningRate}`);
+  return parts.length ? `dynamics    ${parts.join(', ')}` : null;
+}
