@@ -8,6 +8,7 @@ import { Rng } from '../../util/rng';
 import { commitmentWeight, poolSlots, reseedEventOf, reseedSummary } from './codebook-dynamics';
 import { useWasmBackend } from './test-backend';
 import { VectorQuantizer } from './vq';
+import { createQuantizer } from './create-quantizer';
 
 beforeAll(useWasmBackend);
 
@@ -240,5 +241,25 @@ describe('jitter and the commitment schedule', () => {
     expect(await lossAt(10)).toBeCloseTo(0, 5);
     z.dispose();
     vq.dispose();
+  });
+});
+
+describe('residual and grouped VQ', () => {
+  it('report each level / group\'s reseeds with its number, and pass the options to every codebook', async () => {
+    for (const kind of ['rvq', 'gvq'] as const) {
+      const q = createQuantizer({ kind, codebookSize: 4, depth: 2, deadAfterSteps: 1, reseed: 'largest-error' }, 4, 1);
+      const z = tf.tensor2d(Array.from({ length: 6 }, (_, i) => [i, -i, 1, 2]));
+      // Only code 0 of each level / group assigned: codes 1..3 are dead after one step.
+      const idx = tf.zeros([6, 2], 'int32');
+      q.afterStep!(z, idx);
+      const ev = await q.takeReseeds!(1);
+      expect(ev.map((e) => [e.level, e.codes])).toEqual([
+        [0, [1, 2, 3]],
+        [1, [1, 2, 3]],
+      ]);
+      expect(ev.every((e) => e.source === 'batch')).toBe(true);
+      tf.dispose([z, idx]);
+      q.dispose();
+    }
   });
 });
