@@ -76,11 +76,22 @@ class VQTraining:
         self.reseed = q.get("reseed", "random") or "random"
         self.kmeans_pending = bool(q.get("kmeans_init", False))
         self.kmeans_iters = 10
-        self.recent_max = 4096
+        self.recent_max = int(q.get("reseed_pool_size", 4096) or 4096)
         self.recent: Optional[torch.Tensor] = None
         self.gen = gen
         self.objectives = CodebookObjectives(q)
         self.vq.embedding.weight.requires_grad_(not self.ema)
+        # Codebook dynamics (TokenScope's docs/design-notes/codebook-dynamics.md).
+        self.pool_kind = q.get("reseed_pool", "fifo") or "fifo"
+        self.dead_after = int(q.get("dead_after_steps", 0) or 0)
+        self.reseed_noise = float(q.get("reseed_noise", 0.0) or 0.0)
+        self.jitter = float(q.get("jitter", 0.0) or 0.0)
+        self.rotation_trick = bool(q.get("rotation_trick", False))
+        self.beta_schedule = q.get("beta_schedule")
+        self.step = 0
+        self.seen = 0
+        self.since_used = torch.zeros(self.vq.codebook_size, device=self.vq.cluster_size.device)
+        self.reseeds: List[Dict[str, object]] = []
 
     def _prep(self, x: torch.Tensor) -> torch.Tensor:
         return F.normalize(x, dim=-1) if self.vq.cosine else x
@@ -89,6 +100,10 @@ class VQTraining:
         if self.kmeans_pending:
             self._kmeans(comm.gather_rows(self._prep(x).detach(), per_sample))
             self.kmeans_pending = False
+        if self.jitter > 0:
+            # Noise on the latents before the search (a constant: the gradient reaches x unchanged).
+            # Drawn per rank from the shared generator, so N processes do not follow one exactly.
+            x = x + self.jitter * torch.randn(x.shape, generator=self.gen).to(x.device, x.dtype)
         xin = self._prep(x)
         cb = self.vq.codebook()
         with torch.autocast(device_type=x.device.type, enabled=False):
@@ -98,7 +113,7 @@ class VQTraining:
         codes = cb[idx]
         commitment = _mse(xin, codes.detach())
         parts = {"commitment": commitment}
-        loss = self.beta * commitment
+        loss = commitment_weight(self.beta, self.beta_schedule, self.step) * commitment
         if not self.ema:
             parts["codebook"] = _mse(xin.detach(), codes)
             loss = loss + parts["codebook"]
@@ -112,7 +127,7 @@ class VQTraining:
             obj = self.objectives(cb, xin, idx, lambda: comm.sum(F.one_hot(idx, K).float().sum(0)), self.gen)
             parts.update(obj)
             loss = loss + self.objectives.weighted(obj)
-        zq = xin + (codes - xin).detach()
+        zq = rotate_to(xin, codes) if self.rotation_trick else xin + (codes - xin).detach()
         return zq, idx, loss, parts
 
     @torch.no_grad()
@@ -130,19 +145,62 @@ class VQTraining:
             smoothed = (vq.cluster_size + self.eps) / (total + K * self.eps) * total
             embed = vq.embed_avg / smoothed[:, None]
             vq.embedding.weight.data.copy_(F.normalize(embed, dim=-1) if vq.cosine else embed)
-        if self.threshold > 0 and self.reseed != "off":
+        if self.dead_after > 0:
+            self.since_used = torch.where(counts > 0, torch.zeros_like(self.since_used), self.since_used + 1)
+        if (self.threshold > 0 or self.dead_after > 0) and self.reseed != "off":
             rows = comm.gather_rows(xin, per_sample)
             if self.reseed == "random":
-                pool = rows if self.recent is None else torch.cat([self.recent, rows], 0)
-                self.recent = pool[-self.recent_max :].clone()
+                self._remember(rows)
             self._reseed(rows)
+
+    def _remember(self, rows: torch.Tensor) -> None:
+        """The pool of recent latents: the newest rows (fifo) or Vitter's reservoir sample of all seen."""
+        pool = rows if self.recent is None else torch.cat([self.recent, rows], 0)
+        n_pool = 0 if self.recent is None else self.recent.shape[0]
+        if self.pool_kind != "reservoir":
+            self.recent = pool[-self.recent_max :].clone()
+        else:
+            slots = list(range(n_pool))
+            for r in range(rows.shape[0]):
+                i = self.seen + r
+                if len(slots) < self.recent_max:
+                    slots.append(n_pool + r)
+                else:
+                    j = int(torch.randint(0, i + 1, (1,), generator=self.gen))
+                    if j < self.recent_max:
+                        slots[j] = n_pool + r
+            self.recent = pool[torch.tensor(slots, dtype=torch.long, device=pool.device)].clone()
+        self.seen += rows.shape[0]
 
     def _reseed(self, rows: torch.Tensor) -> None:
         vq, K = self.vq, self.vq.codebook_size
-        dead = vq.cluster_size < self.threshold
+        dead = vq.cluster_size < self.threshold if self.threshold > 0 else torch.zeros(K, dtype=torch.bool, device=rows.device)
+        if self.dead_after > 0:
+            dead = dead | (self.since_used >= self.dead_after)
         if not bool(dead.any()):
             return
-        if self.reseed == "random":
+        seed_count = self.threshold if self.threshold > 0 else 1.0
+        counts = torch.full_like(vq.cluster_size, seed_count)
+        shared_cs, shared_avg = vq.cluster_size, vq.embed_avg
+        parents = None
+        if self.reseed == "split":
+            # The j-th dead code (code order) splits the j-th most used live code whose count is at
+            # least twice the reseed count (so both halves stay alive); parent and child share its
+            # EMA count and sum. Dead codes without a parent wait for a later step.
+            eligible = ~dead & (vq.cluster_size >= 2 * seed_count)
+            order = torch.where(eligible, vq.cluster_size, torch.full_like(vq.cluster_size, -1.0)).topk(K).indices
+            rank = dead.long().cumsum(0) - 1
+            dead = dead & (rank < int(eligible.sum()))
+            if not bool(dead.any()):
+                return
+            parents = order[rank.clamp(0, K - 1)]
+            splits = (F.one_hot(parents, K).float() * dead.float()[:, None]).sum(0)
+            share = 1.0 / (1.0 + splits)
+            shared_cs = vq.cluster_size * share
+            shared_avg = vq.embed_avg * share[:, None]
+            counts = shared_cs[parents]
+            cand = vq.embedding.weight.data[parents].float()
+        elif self.reseed == "random":
             pool = self.recent if self.recent is not None else rows
             picks = torch.randint(0, pool.shape[0], (K,), generator=self.gen)
             cand = pool[picks.to(pool.device)]
@@ -153,12 +211,21 @@ class VQTraining:
             worst = err.topk(k).indices
             rank = (dead.long().cumsum(0) - 1).remainder(k).clamp(min=0)
             cand = rows[worst[rank]]
+        if self.reseed_noise > 0:
+            cand = cand + self.reseed_noise * torch.randn((K, cand.shape[1]), generator=self.gen).to(cand.device)
         if vq.cosine:
             cand = F.normalize(cand, dim=-1)
         d2 = dead[:, None]
         vq.embedding.weight.data.copy_(torch.where(d2, cand, vq.embedding.weight.data))
-        vq.embed_avg.copy_(torch.where(d2, cand * self.threshold, vq.embed_avg))
-        vq.cluster_size.copy_(torch.where(dead, torch.full_like(vq.cluster_size, self.threshold), vq.cluster_size))
+        vq.embed_avg.copy_(torch.where(d2, cand * counts[:, None], shared_avg))
+        vq.cluster_size.copy_(torch.where(dead, counts, shared_cs))
+        if self.dead_after > 0:
+            self.since_used = torch.where(dead, torch.zeros_like(self.since_used), self.since_used)
+        codes = dead.nonzero().flatten().tolist()
+        event: Dict[str, object] = {"step": self.step + 1, "codes": codes, "source": {"split": "split", "random": "reservoir"}.get(self.reseed, "batch")}
+        if parents is not None:
+            event["from"] = parents[dead].tolist()
+        self.reseeds.append(event)
 
     def _kmeans(self, samples: torch.Tensor) -> None:
         vq, K = self.vq, self.vq.codebook_size
@@ -183,11 +250,34 @@ class VQTraining:
             vq.cluster_size.copy_(bins)
 
     def state(self) -> Dict[str, object]:
-        return {"kmeans_pending": self.kmeans_pending, "recent": self.recent}
+        return {"kmeans_pending": self.kmeans_pending, "recent": self.recent, "since_used": self.since_used, "seen": self.seen}
 
     def load(self, s: Dict[str, object]) -> None:
         self.kmeans_pending = bool(s["kmeans_pending"])
         self.recent = s["recent"]  # type: ignore[assignment]
+        if "since_used" in s:
+            self.since_used = s["since_used"].to(self.since_used.device)  # type: ignore[union-attr]
+            self.seen = int(s["seen"])  # type: ignore[arg-type]
+
+
+def commitment_weight(beta: float, schedule: Optional[dict], step: int) -> float:
+    """β for the step about to run (``step`` done so far): linear from start to end over steps, then end."""
+    if not schedule:
+        return beta
+    t = min(max(step, 0) / float(schedule["steps"]), 1.0)
+    return float(schedule["start"]) + (float(schedule["end"]) - float(schedule["start"])) * t
+
+
+def rotate_to(z: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """The rotation trick (Fifty et al. 2024; vector-quantize-pytorch's rotate_to): the value is q,
+    the gradient reaches z through the detached rotation-and-rescale that maps z onto q."""
+    nz = z.norm(dim=-1, keepdim=True).clamp(min=1e-6)
+    nq = q.norm(dim=-1, keepdim=True).clamp(min=1e-6)
+    u, qq = (z / nz).detach(), (q / nq).detach()
+    w = F.normalize(u + qq, p=2, dim=1, eps=1e-6).detach()
+    e = z[:, None, :]
+    r = (e - 2 * (e @ w[:, :, None] @ w[:, None, :]) + 2 * (e @ u[:, :, None] @ qq[:, None, :])).squeeze(1)
+    return r * (nq / nz).detach()
 
 
 def _entropy(p: torch.Tensor) -> torch.Tensor:
@@ -273,6 +363,20 @@ class QuantizerTraining:
         elif self.kind == "gvq":
             for k, (v, chunk) in enumerate(zip(self.vqs, x.detach().chunk(len(self.vqs), dim=-1))):
                 v.after_step(chunk, idx[:, k], comm, per_sample)
+
+    def set_step(self, step: int) -> None:
+        """Steps done so far, before each forward (the commitment weight's schedule)."""
+        for v in self.vqs:
+            v.step = step
+
+    def take_reseeds(self) -> List[Dict[str, object]]:
+        """The reseeding events since the last call (``level`` for residual levels / groups)."""
+        out: List[Dict[str, object]] = []
+        for i, v in enumerate(self.vqs):
+            for e in v.reseeds:
+                out.append({**e, "level": i} if len(self.vqs) > 1 or self.kind != "vq" else e)
+            v.reseeds = []
+        return out
 
     def state(self) -> Dict[str, object]:
         return {"gen": self.gen.get_state(), "vqs": [v.state() for v in self.vqs]}

@@ -206,7 +206,14 @@ def main(argv: List[str]) -> int:
     fwd = TrainForward(model, qt, comm)
     params = [p for p in model.parameters() if p.requires_grad]
     net = DDP(fwd, device_ids=[device.index] if device.type == "cuda" else None, broadcast_buffers=False) if comm.on else fwd
-    opt = torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), eps=1e-8)
+    # The codebook's own Adam parameter group when the config asks for one (codebookLearningRate).
+    cb_lr = train_cfg.get("codebookLearningRate")
+    cb_ids = {id(v.vq.embedding.weight) for v in qt.vqs if v.vq.embedding.weight.requires_grad}
+    if cb_lr is not None and cb_ids:
+        groups = [{"params": [p for p in params if id(p) not in cb_ids]}, {"params": [p for p in params if id(p) in cb_ids], "lr": float(cb_lr)}]
+        opt = torch.optim.Adam(groups, lr=lr, betas=(0.9, 0.999), eps=1e-8)
+    else:
+        opt = torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), eps=1e-8)
     scaler = torch.cuda.amp.GradScaler(enabled=args.amp and device.type == "cuda")
     amp_dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
 
@@ -239,6 +246,7 @@ def main(argv: List[str]) -> int:
     fail_at = int(os.environ.get("TOKENSCOPE_KIT_FAIL_AT_STEP", "0"))  # crash injection for the resume tests
     fail_rank = int(os.environ.get("TOKENSCOPE_KIT_FAIL_RANK", "-1"))
     ms_avg = 0.0
+    reseeded, reseed_events = 0, 0
     epoch_cached, order = -1, []
     for step in range(start, args.steps):
         if fail_at and step + 1 == fail_at and rank == fail_rank:
@@ -255,6 +263,7 @@ def main(argv: List[str]) -> int:
             top, left, hh, ww = crop_window(f.shape[1], f.shape[2], crop, seed, epoch, pos * batch + rank + world * j)
             xs.append(torch.from_numpy(np.array(f[:, top : top + hh, left : left + ww], dtype=np.float32)))
         x = torch.stack(xs).to(device)
+        qt.set_step(step)
         with torch.autocast(device_type=device.type, dtype=amp_dtype, enabled=args.amp):
             out, rows, idx, qloss, parts = net(x)
             target = model.normalize(x) if encoding.get("kind") != "classes" else x
@@ -265,6 +274,9 @@ def main(argv: List[str]) -> int:
         scaler.step(opt)
         scaler.update()
         qt.after_step(rows.detach().float(), idx, comm, rows.shape[0] // local_batch)
+        reseeds = qt.take_reseeds()
+        reseeded += sum(len(e["codes"]) for e in reseeds)
+        reseed_events += len(reseeds)
 
         vals = torch.stack([loss.detach().float(), rloss.detach().float(), qloss.detach().float()] + [v.detach().float() for v in parts.values()])
         vals = comm.sum(vals) / world
@@ -302,6 +314,8 @@ def main(argv: List[str]) -> int:
                 print(f"step {done}/{args.steps}  loss {v[0]:.5f}  -> {path}", file=sys.stderr)
             if comm.on:
                 dist.barrier()
+    if rank == 0 and (reseed_events or q.get("reseed") not in (None, "off") and (q.get("dead_code_threshold") or q.get("dead_after_steps"))):
+        print(f"reseeding: {reseeded} codes in {reseed_events} events", file=sys.stderr)
     if comm.on:
         dist.destroy_process_group()
     return 0

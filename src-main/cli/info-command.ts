@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { action } from './errors';
 import { formatBytes } from './open-workspace';
+import { dynamicsInfoLine } from './codebook-dynamics-options';
 import { occworldExportInfo, occworldModelLines } from './occworld-info';
 import { objectivesInfoLines } from './objective-options';
 
@@ -84,6 +85,8 @@ export function registerInfo(program: Command): void {
           `training    lr ${c.learningRate}, batch ${c.batchSize}, crop ${c.crop || 'whole frames'}, seed ${c.seed}`,
           ...objectivesInfoLines(q.objectives),
         ];
+        const dynamics = dynamicsInfoLine(c);
+        if (dynamics) lines.push(dynamics);
         if (d.health) {
           for (const h of d.health) {
             lines.push(`${(d.health.length > 1 ? `codebook ${h.level}` : 'codebook').padEnd(12)}${h.used} of ${h.size} codes used, ${h.dead} dead (EMA count < ${h.threshold})`);

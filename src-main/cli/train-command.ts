@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import * as path from 'node:path';
-import type { QuantizerKind, TrainConfig, TrainMetrics } from '../contract/index';
+import type { QuantizerKind, ReseedEvent, TrainConfig, TrainMetrics } from '../contract/index';
 import { action } from './errors';
 import { addDataOptions, formatBytes, openWorkspace } from './open-workspace';
 import type { DataOptions } from './open-workspace';
@@ -12,7 +12,9 @@ import { occworldModelOptions, readOccWorldConfigFile } from './occworld-options
 import { addCompositeOptions, compositeQuantizerOptions, type CompositeCliOptions } from './composite-options';
 import { addObjectiveOptions, objectiveColumns, objectiveQuantizerOptions, type ObjectiveOptions } from './objective-options';
 
-interface TrainOptions extends DataOptions, CompositeCliOptions, ObjectiveOptions {
+import { addCodebookDynamicsOptions, codebookDynamicsQuantizer, codebookDynamicsTrain, reseedLine, type CodebookDynamicsOptions } from './codebook-dynamics-options';
+
+interface TrainOptions extends DataOptions, CompositeCliOptions, ObjectiveOptions, CodebookDynamicsOptions {
   steps: number;
   quantizer?: QuantizerKind;
   codebookSize?: number;
@@ -51,7 +53,9 @@ export function configFromOptions(o: TrainOptions): Partial<TrainConfig> {
   if (o.depth !== undefined) q.depth = o.depth;
   Object.assign(q, compositeQuantizerOptions(o));
   Object.assign(q, objectiveQuantizerOptions(o));
+  Object.assign(q, codebookDynamicsQuantizer(o));
   if (Object.keys(q).length) cfg.quantizer = q;
+  Object.assign(cfg, codebookDynamicsTrain(o));
   if (o.lr !== undefined) cfg.learningRate = o.lr;
   if (o.batch !== undefined) cfg.batchSize = o.batch;
   if (o.crop !== undefined) cfg.crop = o.crop;
@@ -99,6 +103,7 @@ export function registerTrain(program: Command): void {
     .option('--export <dir>', 'also export for PyTorch into this folder')
     .option('--json', 'print the final metrics as JSON on stdout')
     .option('--split <name>', 'dataset data: train on every scene of this split (frames streamed from disk)');
+  addCodebookDynamicsOptions(cmd);
   addDataOptions(addObjectiveOptions(addCompositeOptions(cmd))).action(
     action('train', async (data: string | undefined, o: TrainOptions) => {
       const out = o.out ? await checkOutputFile(o.out, '-o', 'tokenizer.ckpt') : undefined;
@@ -109,12 +114,14 @@ export function registerTrain(program: Command): void {
         if (o.resume) await ws.openCheckpoint(o.resume);
         const bar = new ProgressBar('train', o.steps);
         let last: TrainMetrics | undefined;
+        let reseeds: ReseedEvent[] | undefined;
         let failure: string | undefined;
         ws.on('trainProgress', (p) => {
           if (p.metrics) {
             last = p.metrics;
             bar.update(p.metrics.step, metricsLine(p.metrics));
           }
+          if (p.reseeds) reseeds = p.reseeds;
           if (p.state === 'error') failure = p.message;
         });
         await ws.startTraining(configFromOptions(o), { resume: !!o.resume });
@@ -133,6 +140,8 @@ export function registerTrain(program: Command): void {
         if (trainingBackend && trainingBackend.name !== backend?.name) process.stderr.write(`trained on ${trainingBackend.name} (${trainingBackend.reason})\n`);
         const info = await ws.saveCheckpoint(out);
         process.stderr.write(`saved ${info.path} (${formatBytes(info.sizeBytes)}, step ${info.step})\n`);
+        const reseedSummary = reseedLine(info.config.quantizer, reseeds);
+        if (reseedSummary) process.stderr.write(`${reseedSummary}\n`);
         if (o.export) {
           const files = await ws.exportCheckpoint(path.resolve(o.export));
           process.stderr.write(`exported ${files.length} files to ${path.resolve(o.export)}\n`);

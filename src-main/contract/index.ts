@@ -156,6 +156,19 @@ export interface TrainMetrics {
   etaSeconds: number;
 }
 
+/**
+ * One reseeding of dead codes at a training step: which codes, and from what — the batch's
+ * worst-quantized latents, the pool of recent latents, or a split of a popular code (`from[i]`
+ * is the code `codes[i]` split off). `level`: the residual level / group (rvq, gvq).
+ */
+export interface ReseedEvent {
+  step: number;
+  codes: number[];
+  source: 'batch' | 'reservoir' | 'split';
+  from?: number[];
+  level?: number;
+}
+
 export type TrainState = 'idle' | 'running' | 'paused' | 'stopping' | 'done' | 'error';
 
 export interface TrainProgress {
@@ -164,6 +177,8 @@ export interface TrainProgress {
   /** Usage count per code over the sliding window, for the live histogram. */
   usage?: Float32Array;
   message?: string;
+  /** The run's reseeding events so far (the newest few hundred), oldest first. */
+  reseeds?: ReseedEvent[];
 }
 
 /** openCheckpoint's options: the config.json describing a PyTorch checkpoint's architecture. */

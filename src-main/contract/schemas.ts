@@ -64,7 +64,7 @@ export const QuantizerConfigSchema = z.strictObject({
   emaDecay: z.number().min(0).lt(1).optional(),
   kmeansInit: z.boolean().optional(),
   deadCodeThreshold: z.number().min(0).max(1e9).optional(),
-  reseed: z.enum(['random', 'largest-error', 'off']).optional(),
+  reseed: z.enum(['random', 'largest-error', 'off', 'split']).optional(),
   entropyWeight: z.number().min(0).max(100).optional(),
   cosine: z.boolean().optional(),
   /** Multi-head VQ (mhvq; heads = depth): how the heads' codes are composed. Default concat. */
@@ -75,6 +75,21 @@ export const QuantizerConfigSchema = z.strictObject({
   disentangleWeight: z.number().min(0).max(100).optional(),
   /** Objectives on the codebook (vq, rvq, gvq); see CodebookObjectivesSchema. */
   objectives: CodebookObjectivesSchema.optional(),
+  // ---- codebook dynamics (docs/design-notes/codebook-dynamics.md) ----
+  /** 'random' reseeds from a pool of recent latents: the newest rows ('fifo') or a uniform sample of all seen ('reservoir'). */
+  reseedPool: z.enum(['fifo', 'reservoir']).optional(),
+  /** Rows the pool of recent latents holds (default 4096). */
+  reseedPoolSize: int(1, 1_000_000).optional(),
+  /** A code not assigned for this many steps is dead too (0: only the EMA count decides). */
+  deadAfterSteps: int(0, 1_000_000_000).optional(),
+  /** σ of Gaussian noise added to every reseeded code. */
+  reseedNoise: z.number().min(0).max(1000).optional(),
+  /** σ of Gaussian noise on the encoder's latents before quantization, in training only. */
+  jitter: z.number().min(0).max(1000).optional(),
+  /** The rotation trick (Fifty et al. 2024) instead of the straight-through estimator. */
+  rotationTrick: z.boolean().optional(),
+  /** Commitment weight β linearly from start to end over `steps` steps, then end (replaces beta). */
+  betaSchedule: z.strictObject({ start: z.number().min(0).max(100), end: z.number().min(0).max(100), steps: int(1, 10_000_000) }).optional(),
 });
 
 /**
@@ -123,6 +138,8 @@ export const TrainConfigSchema = z.strictObject({
    */
   normalization: ChannelNormalizationSchema.optional(),
   learningRate: z.number().min(1e-7).max(1),
+  /** Adam's learning rate for the codebook's parameter group (trained codebooks); absent: learningRate. */
+  codebookLearningRate: z.number().min(1e-7).max(1).optional(),
   steps: int(1, 10_000_000),
   batchSize: int(1, 1024),
   /** Random crop size for training, or 0 for whole frames. */

@@ -145,7 +145,7 @@ export class InProcessTraining implements TrainingRun {
         const now = performance.now();
         if (now - this.lastProgress >= 250) {
           this.lastProgress = now;
-          this.listener.progress({ state: 'running', metrics: m, usage: this.trainer.usageHistogram() });
+          this.listener.progress({ state: 'running', metrics: m, usage: this.trainer.usageHistogram(), reseeds: this.trainer.reseedLog() });
         }
         const every = this.config.checkpointEvery;
         if (every > 0 && m.step % every === 0 && m.step < this.config.steps) await this.listener.checkpoint?.(m.step);

@@ -29,6 +29,7 @@ import type {
   ComparisonFrame,
   RunInfo,
   TrainMetrics,
+  ReseedEvent,
   TrainProgress,
   TrainState,
   BaselinePredictorOptions,
@@ -183,6 +184,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   /** Predicted tokens of the open sequence (imported or from a baseline), for the shown tokenizer's codebook. */
   private predictions: { volume: PredictionVolume; source: string; sourceId: number; tokenizer: Tokenizer } | null = null;
   private lastMetrics: TrainMetrics | undefined;
+  /** The run's reseeding events as the last progress event carried them (kept for state events). */
+  private lastReseeds: ReseedEvent[] | undefined;
   /** Settles once a finished run's state has been kept with its tokenizer. */
   private trainingSettled: Promise<void> = Promise.resolve();
   // The status bar's step moves with training: a status event rides along with each (throttled) progress event.
@@ -378,6 +381,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     }
     this.training?.dispose();
     this.lastMetrics = undefined;
+    this.lastReseeds = undefined;
     this.trainingOwner.start(src.info.path);
     const session = this.setSession({
       tokenizer,
@@ -397,6 +401,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
           session.step = p.metrics.step;
           this.lastMetrics = p.metrics;
         }
+        if (p.reseeds) this.lastReseeds = p.reseeds;
         if (p.state === 'running') this.trainEvents.push(p);
         else this.trainEvents.flush(p);
       },
@@ -431,6 +436,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const s = this.session;
     const p: TrainProgress = { state };
     if (this.lastMetrics) p.metrics = this.lastMetrics;
+    if (this.lastReseeds) p.reseeds = this.lastReseeds;
     if (message) p.message = message;
     if (state === 'done' && s && s.tokenizer === run.tokenizer) {
       // Keep the run's optimiser state and history with the tokenizer, so that saving it later can resume.

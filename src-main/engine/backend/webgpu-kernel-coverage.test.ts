@@ -36,6 +36,9 @@ const quantizers: QuantizerConfig[] = [
   { kind: 'mhvq', codebookSize: 8, depth: 2, projection: 'learned', compose: 'sum', disentangleWeight: 0.1, ema: true },
   // The codebook objectives (codebook-objectives.ts): topk, eye, logSumExp and the rest, forward and backward.
   { kind: 'vq', codebookSize: 8, ema: false, objectives: { orthogonal: 1, orthogonalMaxCodes: 4, norm: 1, repulsion: 1, varianceHinge: 1, infonce: 1, vicregVariance: 1, vicregCovariance: 1 } },
+  // Codebook dynamics: split reseeding by count and steps, noise, jitter, rotation trick, β schedule.
+  { kind: 'vq', codebookSize: 8, deadCodeThreshold: 0.5, deadAfterSteps: 1, reseed: 'split', reseedNoise: 0.01, jitter: 0.01, rotationTrick: true, betaSchedule: { start: 1, end: 0.25, steps: 2 } },
+  { kind: 'vq', codebookSize: 8, ema: true, deadAfterSteps: 1, reseed: 'random', reseedPool: 'reservoir', reseedPoolSize: 16 },
 ];
 
 async function kernelsOf(f: () => Promise<unknown>): Promise<string[]> {

@@ -34,6 +34,14 @@ export interface ExportedQuantizer {
   reseed?: string;
   /** Objectives on the codebook, snake_case (export-objectives.ts). */
   codebook_objectives?: ExportedObjectives;
+  // Codebook dynamics (docs/design-notes/codebook-dynamics.md): what train.py's kit honours.
+  reseed_pool?: 'fifo' | 'reservoir';
+  reseed_pool_size?: number;
+  dead_after_steps?: number;
+  reseed_noise?: number;
+  jitter?: number;
+  rotation_trick?: boolean;
+  beta_schedule?: { start: number; end: number; steps: number };
   /** How an index is built from per-dimension values, in words. */
   index_order?: string;
   /** mhvq: how the heads' codes are composed ("concat" or "sum"). */
@@ -155,6 +163,13 @@ export function buildExportConfig(
   if (q.deadCodeThreshold !== undefined) quantizer.dead_code_threshold = q.deadCodeThreshold;
   if (q.reseed !== undefined) quantizer.reseed = q.reseed;
   if (q.objectives !== undefined) quantizer.codebook_objectives = objectivesToExport(q.objectives);
+  if (q.reseedPool !== undefined) quantizer.reseed_pool = q.reseedPool;
+  if (q.reseedPoolSize !== undefined) quantizer.reseed_pool_size = q.reseedPoolSize;
+  if (q.deadAfterSteps !== undefined) quantizer.dead_after_steps = q.deadAfterSteps;
+  if (q.reseedNoise !== undefined) quantizer.reseed_noise = q.reseedNoise;
+  if (q.jitter !== undefined) quantizer.jitter = q.jitter;
+  if (q.rotationTrick !== undefined) quantizer.rotation_trick = q.rotationTrick;
+  if (q.betaSchedule !== undefined) quantizer.beta_schedule = { ...q.betaSchedule };
   if (q.kind === 'fsq') quantizer.index_order = 'mixed radix over levels, dimension 0 least significant';
   if (q.kind === 'lfq' || q.kind === 'bsq') quantizer.index_order = 'one bit per dimension (value > 0), dimension 0 most significant';
   if (q.kind === 'rvq') quantizer.index_order = 'last axis: residual level 0..depth-1, each an id into its own codebook';
@@ -247,6 +262,13 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
   if (q.projection !== undefined) quantizer.projection = q.projection;
   if (q.disentangle_weight !== undefined) quantizer.disentangleWeight = q.disentangle_weight;
   if (q.codebook_objectives !== undefined) quantizer.objectives = objectivesFromExport(q.codebook_objectives, source);
+  if (q.reseed_pool !== undefined) quantizer.reseedPool = q.reseed_pool;
+  if (q.reseed_pool_size !== undefined) quantizer.reseedPoolSize = q.reseed_pool_size;
+  if (q.dead_after_steps !== undefined) quantizer.deadAfterSteps = q.dead_after_steps;
+  if (q.reseed_noise !== undefined) quantizer.reseedNoise = q.reseed_noise;
+  if (q.jitter !== undefined) quantizer.jitter = q.jitter;
+  if (q.rotation_trick !== undefined) quantizer.rotationTrick = q.rotation_trick;
+  if (q.beta_schedule !== undefined) quantizer.betaSchedule = { ...q.beta_schedule };
 
   const model = { inChannels: m.in_channels, hidden: m.hidden, latentDim: m.latent_dim, stages: m.stages };
   const limits = configLimitProblems(model, quantizer, m.out_channels);
@@ -273,6 +295,7 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
     model,
     quantizer,
     ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
+    ...(prior.codebookLearningRate !== undefined ? { codebookLearningRate: prior.codebookLearningRate } : {}),
   };
   const checked = checkValue('config', TrainConfigSchema, train);
   need(checked.ok, source, `the config it implies is not one TokenScope runs: ${checked.ok ? '' : checked.problem}`);

@@ -36,6 +36,14 @@ function vqOptions(cfg: QuantizerConfig, dim: number, seed: number): VqOptions {
   if (cfg.entropyWeight !== undefined) o.entropyWeight = cfg.entropyWeight;
   if (cfg.cosine !== undefined) o.cosine = cfg.cosine;
   if (cfg.objectives !== undefined) o.objectives = cfg.objectives;
+  // Codebook dynamics (docs/design-notes/codebook-dynamics.md).
+  if (cfg.reseedPool !== undefined) o.reseedPool = cfg.reseedPool;
+  if (cfg.reseedPoolSize !== undefined) o.recentLatents = cfg.reseedPoolSize;
+  if (cfg.deadAfterSteps !== undefined) o.deadAfterSteps = cfg.deadAfterSteps;
+  if (cfg.reseedNoise !== undefined) o.reseedNoise = cfg.reseedNoise;
+  if (cfg.jitter !== undefined) o.jitter = cfg.jitter;
+  if (cfg.rotationTrick !== undefined) o.rotationTrick = cfg.rotationTrick;
+  if (cfg.betaSchedule !== undefined) o.betaSchedule = { ...cfg.betaSchedule };
   return o;
 }
 

@@ -5,6 +5,7 @@
  * indices `[N, G]`. Losses are the mean over groups (the reference's MSE over all channels).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ReseedEvent } from '../../contract';
 import type { QuantizeOptions, QuantizeResult, Quantizer, QuantizerResumeState, ResumableQuantizer } from './quantizer';
 import { VectorQuantizer, type VqOptions } from './vq';
 
@@ -57,6 +58,16 @@ export class GroupedVectorQuantizer implements Quantizer, ResumableQuantizer {
       const cols = tf.unstack(idx, 1);
       return tf.concat(this.groups.map((g, i) => g.indicesToCodes(cols[i]!)), 1) as tf.Tensor2D;
     });
+  }
+
+  setTrainingStep(step: number): void {
+    for (const q of this.groups) q.setTrainingStep(step);
+  }
+
+  /** Every group's reseeding events, labelled with its number. */
+  async takeReseeds(step: number): Promise<ReseedEvent[]> {
+    const all = await Promise.all(this.groups.map((q, i) => q.takeReseeds(step, i)));
+    return all.flat();
   }
 
   trainableVariables(): tf.Variable[] {

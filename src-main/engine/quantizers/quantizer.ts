@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { ReseedEvent } from '../../contract';
 
 /**
  * The one interface every quantizer implements (vector-quantize-pytorch's layout):
@@ -65,6 +66,10 @@ export interface Quantizer {
    * reseeding), from the step's latents and indices; absent where there is none (fsq/lfq/bsq).
    */
   afterStep?(z: tf.Tensor2D, indices: tf.Tensor): void;
+  /** Training steps done so far, before each step (schedules such as the commitment weight's). */
+  setTrainingStep?(step: number): void;
+  /** The dead codes the last afterStep reseeded, as events at `step` (read back asynchronously). */
+  takeReseeds?(step: number): Promise<ReseedEvent[]>;
   /**
    * All persistent state under PyTorch's names: vq `embedding.weight` [K, D], `cluster_size` [K],
    * `embed_avg` [K, D]; rvq `layers.{i}.…`, gvq `groups.{g}.…` of the same; lfq/bsq `mask` [D]

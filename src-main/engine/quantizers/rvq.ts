@@ -9,6 +9,7 @@
  * the depth); each codebook learns from its own level's loss.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ReseedEvent } from '../../contract';
 import { stopGradient, straightThrough } from './ops';
 import type { QuantizeOptions, QuantizeResult, Quantizer, QuantizerResumeState, ResumableQuantizer } from './quantizer';
 import { VectorQuantizer, type VqOptions } from './vq';
@@ -58,6 +59,16 @@ export class ResidualVectorQuantizer implements Quantizer, ResumableQuantizer {
       const cols = tf.unstack(idx, 1);
       return tf.addN(this.layers.map((l, i) => l.indicesToCodes(cols[i]!))) as tf.Tensor2D;
     });
+  }
+
+  setTrainingStep(step: number): void {
+    for (const q of this.layers) q.setTrainingStep(step);
+  }
+
+  /** Every level's reseeding events, labelled with its number. */
+  async takeReseeds(step: number): Promise<ReseedEvent[]> {
+    const all = await Promise.all(this.layers.map((q, i) => q.takeReseeds(step, i)));
+    return all.flat();
   }
 
   trainableVariables(): tf.Variable[] {

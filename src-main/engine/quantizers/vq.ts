@@ -9,7 +9,9 @@
  * in `afterStep`, outside the optimiser, with the batch's latents and indices.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ReseedEvent } from '../../contract';
 import { Rng } from '../../util/rng';
+import { commitmentWeight, poolSlots, reseedEventOf, type BetaSchedule } from './codebook-dynamics';
 import {
   entropy,
   gatherRows,
@@ -25,7 +27,12 @@ import {
 import { activeObjectives, codebookObjectives, objectivesProblem, type CodebookObjectives } from './codebook-objectives';
 import type { NearestCodes, QuantizeOptions, QuantizeResult, Quantizer, QuantizerResumeState, ResumableQuantizer } from './quantizer';
 
-export type ReseedMode = 'random' | 'largest-error' | 'off';
+/**
+ * Where dead codes get their new value: a random row of the pool of recent latents ('random'),
+ * the batch's worst-quantized latents ('largest-error'), or a split of a popular code ('split':
+ * the most used live code plus noise; the two halves share its EMA count and sum).
+ */
+export type ReseedMode = 'random' | 'largest-error' | 'off' | 'split';
 
 export interface VqOptions {
   dim: number;
@@ -47,6 +54,16 @@ export interface VqOptions {
   reseed?: ReseedMode;
   /** How many recent latent rows are kept to reseed from. Default 4096. */
   recentLatents?: number;
+  /** How the pool of recent latents is kept: the newest rows, or a uniform reservoir sample. Default 'fifo'. */
+  reseedPool?: 'fifo' | 'reservoir';
+  /** Codes not assigned for this many steps are dead too (0: by EMA count only). Default 0. */
+  deadAfterSteps?: number;
+  /** σ of the Gaussian noise added to reseeded codes. Default 0. */
+  reseedNoise?: number;
+  /** σ of Gaussian noise on the latents before the nearest-code search, in training only. Default 0. */
+  jitter?: number;
+  /** β on a linear schedule (overrides beta while training; beta after). */
+  betaSchedule?: BetaSchedule;
   /** Weight of the soft-assignment entropy regulariser (per-sample − codebook entropy). Default 0. */
   entropyWeight?: number;
   /** Temperature of the soft assignment softmax(−d²/T). Default 1. */
@@ -60,7 +77,7 @@ export interface VqOptions {
   seed?: number;
 }
 
-type Required_ = Required<VqOptions>;
+type Required_ = Required<Omit<VqOptions, 'betaSchedule'>> & Pick<VqOptions, 'betaSchedule'>;
 
 export interface VqCodesResult {
   /** The selected codes `[N, D]`; gradient reaches the codebook only (not the input). */
@@ -85,6 +102,14 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
   private initted: boolean;
   private recent: tf.Tensor2D | null = null;
   private readonly rng: Rng;
+  /** Steps since each code was last assigned (dead-by-steps). */
+  private readonly sinceUsed: tf.Variable;
+  /** Latent rows seen so far (reservoir sampling's row number). */
+  private seen = 0;
+  /** Training steps already done, for the commitment weight's schedule (set by the trainer). */
+  private trainingStep = 0;
+  /** The last reseeding's mask and split sources, until the trainer reads them. */
+  private pendingReseed: { dead: tf.Tensor1D; from: tf.Tensor1D | null; source: ReseedEvent['source'] } | null = null;
 
   constructor(opts: VqOptions) {
     const o: Required_ = {
@@ -97,6 +122,10 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
       deadCodeThreshold: 0,
       reseed: 'random',
       recentLatents: 4096,
+      reseedPool: 'fifo',
+      deadAfterSteps: 0,
+      reseedNoise: 0,
+      jitter: 0,
       entropyWeight: 0,
       entropyTemperature: 1,
       cosine: false,
@@ -112,6 +141,10 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
     if (!(o.decay > 0 && o.decay < 1)) throw new Error(`vq: decay must lie in (0, 1), got ${o.decay}`);
     const objectivesIssue = objectivesProblem(o.objectives, o.ema);
     if (objectivesIssue) throw new Error(`vq: ${objectivesIssue}`);
+    if (!Number.isInteger(o.recentLatents) || o.recentLatents < 1) throw new Error(`vq: the reseed pool size must be a positive integer, got ${o.recentLatents}`);
+    if (!Number.isInteger(o.deadAfterSteps) || o.deadAfterSteps < 0) throw new Error(`vq: deadAfterSteps must be an integer ≥ 0, got ${o.deadAfterSteps}`);
+    if (!(o.reseedNoise >= 0) || !(o.jitter >= 0)) throw new Error(`vq: reseed noise and jitter must be ≥ 0, got ${o.reseedNoise} and ${o.jitter}`);
+    if (o.betaSchedule) commitmentWeight(o.beta, o.betaSchedule, 0);
     this.options = o;
     this.dim = o.dim;
     this.codebookSize = o.codebookSize;
@@ -131,6 +164,7 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
     const initCounts = o.ema ? tf.ones([K]) : tf.zeros([K]);
     this.clusterSize = tf.variable(initCounts, false);
     this.embedAvg = tf.variable(initCodes, false);
+    this.sinceUsed = tf.variable(tf.zeros([K]), false);
     initCodes.dispose();
     initCounts.dispose();
     this.initted = !o.kmeansInit;
@@ -150,14 +184,18 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
     this.checkInput(z);
     if (opts.training && !this.initted) this.kmeansInitialise(z);
     const o = this.options;
-    const x = o.cosine ? l2normalize(z) : z;
+    // Jitter: the search sees z + σ·ε (ε fixed per step, drawn from the seeded Rng); the gradient
+    // reaches z unchanged, the noise is a constant.
+    const zj = opts.training && o.jitter > 0 ? tf.add(z, this.gaussian(z.shape[0], o.jitter)) as tf.Tensor2D : z;
+    const x = o.cosine ? l2normalize(zj) : zj;
     const cb = this.table();
     const dist = squaredDistances(x, cb);
     const indices = tf.argMin(dist, 1) as tf.Tensor1D;
     const codes = gatherRows(cb, indices);
     const commitment = mse(x, stopGradient(codes));
     const lossParts: Record<string, tf.Scalar> = { commitment };
-    let loss = tf.mul(commitment, o.beta) as tf.Scalar;
+    const beta = opts.training ? commitmentWeight(o.beta, o.betaSchedule, this.trainingStep) : o.beta;
+    let loss = tf.mul(commitment, beta) as tf.Scalar;
     if (!o.ema) {
       const codebookLoss = mse(stopGradient(x), codes);
       lossParts.codebook = codebookLoss;
@@ -256,43 +294,98 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
         if (o.cosine) embed = l2normalize(embed);
         this.embedding.assign(embed);
       }
-      if (o.deadCodeThreshold > 0 && o.reseed !== 'off') {
+      if (o.deadAfterSteps > 0) {
+        this.sinceUsed.assign(tf.where(tf.greater(counts, 0), tf.zerosLike(counts), tf.add(this.sinceUsed, 1)));
+      }
+      if (this.reseeding) {
         if (o.reseed === 'random') this.remember(x);
         this.reseedDeadCodes(x);
       }
     });
   }
 
-  /** Keeps the last `recentLatents` rows of latents to reseed from. */
+  /** Dead codes are detected (by EMA count or by steps unused) and reseeded. */
+  private get reseeding(): boolean {
+    const o = this.options;
+    return o.reseed !== 'off' && (o.deadCodeThreshold > 0 || o.deadAfterSteps > 0);
+  }
+
+  /** Tells the quantizer how many training steps are done (the commitment weight's schedule). */
+  setTrainingStep(step: number): void {
+    this.trainingStep = step;
+  }
+
+  /**
+   * The codes the last afterStep reseeded, as an event for `step` (none: empty), read back
+   * asynchronously; clears what it read. `level` labels a residual level / group.
+   */
+  async takeReseeds(step: number, level?: number): Promise<ReseedEvent[]> {
+    const p = this.pendingReseed;
+    if (!p) return [];
+    this.pendingReseed = null;
+    try {
+      const [dead, from] = await Promise.all([p.dead.data() as Promise<Int32Array>, p.from ? (p.from.data() as Promise<Int32Array>) : Promise.resolve(null)]);
+      const e = reseedEventOf(step, dead, from, p.source, level);
+      return e ? [e] : [];
+    } finally {
+      p.dead.dispose();
+      p.from?.dispose();
+    }
+  }
+
+  /** [n, D] Gaussian noise of std σ from the seeded Rng (the same on every backend). */
+  private gaussian(n: number, sigma: number): tf.Tensor2D {
+    const a = new Float32Array(n * this.dim);
+    for (let i = 0; i < a.length; i++) a[i] = sigma * this.rng.normal();
+    return tf.tensor2d(a, [n, this.dim]);
+  }
+
+  /**
+   * Keeps a pool of at most `recentLatents` latent rows to reseed from: the newest ones (FIFO)
+   * or a uniform sample of every row seen (reservoir sampling); see poolSlots.
+   */
   private remember(x: tf.Tensor2D): void {
-    const max = this.options.recentLatents;
+    const o = this.options;
+    const poolRows = this.recent?.shape[0] ?? 0;
+    const slots = poolSlots(o.reseedPool, o.recentLatents, poolRows, this.seen, x.shape[0], this.rng);
+    this.seen += x.shape[0];
     const next = tf.tidy(() => {
-      const all = this.recent ? tf.concat([this.recent, x], 0) : x.clone();
-      const n = all.shape[0];
-      return n > max ? tf.slice(all, [n - max, 0], [max, -1]) : all;
+      const all = this.recent ? tf.concat([this.recent, x], 0) : x;
+      return tf.gather(all, tf.tensor1d(slots, 'int32')) as tf.Tensor2D;
     });
     this.recent?.dispose();
     this.recent = tf.keep(next);
   }
 
   /**
-   * Codes whose EMA count is below the threshold take a new value: a random recent latent, or
-   * the batch's latents with the largest quantization error (largest first). Their count is
-   * reset to the threshold and their EMA sum to value × threshold, as the reference does.
+   * Dead codes — EMA count below the threshold, or unassigned for `deadAfterSteps` steps — take a
+   * new value: a random row of the recent-latents pool, the batch's latents with the largest
+   * quantization error (largest first), or a split of a popular code (the j-th dead code, in code
+   * order, takes the j-th most used live code whose count is at least twice the reseed count;
+   * parent and child share its EMA count and sum equally; dead codes without a parent wait). With `reseedNoise` σ, σ·ε is added to every
+   * new value. Otherwise counts reset to the threshold (1 without one) and EMA sums to value ×
+   * count, as the reference's expire_codes_ does. Tensor ops only; the mask is kept for takeReseeds.
    */
   private reseedDeadCodes(x: tf.Tensor2D): void {
     const o = this.options;
     const K = this.codebookSize;
-    tf.tidy(() => {
-      const dead = tf.less(this.clusterSize, o.deadCodeThreshold); // [K] bool
+    const seedCount = o.deadCodeThreshold > 0 ? o.deadCodeThreshold : 1;
+    const [keptDead, keptFrom] = tf.tidy((): tf.Tensor1D[] => {
+      let dead = o.deadCodeThreshold > 0 ? tf.less(this.clusterSize, o.deadCodeThreshold) : tf.zeros([K], 'bool');
+      if (o.deadAfterSteps > 0) dead = tf.logicalOr(dead, tf.greaterEqual(this.sinceUsed, o.deadAfterSteps));
+      let deadRows = tf.tile(tf.reshape(dead, [K, 1]), [1, this.dim]);
       let candidates: tf.Tensor2D;
+      let from: tf.Tensor1D | null = null;
+      let counts: tf.Tensor1D = tf.fill([K], seedCount);
+      let sharedCs: tf.Tensor = this.clusterSize;
+      let sharedAvg: tf.Tensor = this.embedAvg;
       if (o.reseed === 'random') {
         const pool = this.recent ?? x;
         const n = pool.shape[0];
         const picks = new Int32Array(K);
         for (let i = 0; i < K; i++) picks[i] = this.rng.int(n);
         candidates = tf.gather(pool, tf.tensor1d(picks, 'int32')) as tf.Tensor2D;
-      } else {
+      } else if (o.reseed === 'largest-error') {
         const err = tf.min(squaredDistances(x, this.table()), 1); // [N]
         const k = Math.min(K, x.shape[0]);
         const worst = tf.topk(err, k).indices; // [k], largest error first
@@ -300,13 +393,40 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
         const rank = tf.mod(tf.sub(tf.cumsum(tf.cast(dead, 'int32')), 1), k);
         const rankClamped = tf.cast(tf.maximum(rank, 0), 'int32') as tf.Tensor1D;
         candidates = tf.gather(x, tf.gather(worst, rankClamped)) as tf.Tensor2D;
+      } else {
+        // Split: a parent must be live with a count of at least twice the reseed count, so that
+        // both halves stay above the threshold (otherwise halves die again at once and the
+        // codebook churns). Parents by EMA count, most used first; each splits once per step.
+        const eligible = tf.logicalAnd(tf.logicalNot(dead), tf.greaterEqual(this.clusterSize, 2 * seedCount));
+        const order = tf.topk(tf.where(eligible, this.clusterSize, tf.fill([K], -1)), K).indices; // [K] int32
+        const rank = tf.sub(tf.cumsum(tf.cast(dead, 'int32')), 1);
+        // Dead codes beyond the number of parents wait for a later step.
+        dead = tf.logicalAnd(dead, tf.less(rank, tf.sum(tf.cast(eligible, 'int32'))));
+        deadRows = tf.tile(tf.reshape(dead, [K, 1]), [1, this.dim]);
+        const deadF = tf.cast(dead, 'float32');
+        from = tf.gather(order, tf.cast(tf.clipByValue(rank, 0, K - 1), 'int32')) as tf.Tensor1D; // the parent per (dead) code
+        // Parent and child share the parent's EMA count and sum: half each.
+        const splits = tf.sum(tf.mul(oneHotFloat(from, K), tf.reshape(deadF, [K, 1])), 0);
+        const share = tf.div(1, tf.add(splits, 1));
+        sharedCs = tf.mul(this.clusterSize, share);
+        sharedAvg = tf.mul(this.embedAvg, tf.reshape(share, [K, 1]));
+        counts = tf.gather(sharedCs, from) as tf.Tensor1D;
+        candidates = gatherRows(this.embedding as unknown as tf.Tensor2D, from);
       }
+      if (o.reseedNoise > 0) candidates = tf.add(candidates, this.gaussian(K, o.reseedNoise)) as tf.Tensor2D;
       if (o.cosine) candidates = l2normalize(candidates);
-      const deadRows = tf.tile(tf.reshape(dead, [K, 1]), [1, this.dim]);
       this.embedding.assign(tf.where(deadRows, candidates, this.embedding as tf.Tensor));
-      this.embedAvg.assign(tf.where(deadRows, tf.mul(candidates, o.deadCodeThreshold), this.embedAvg));
-      this.clusterSize.assign(tf.where(dead, tf.fill([K], o.deadCodeThreshold), this.clusterSize));
+      this.embedAvg.assign(tf.where(deadRows, tf.mul(candidates, tf.reshape(counts, [K, 1])), sharedAvg));
+      this.clusterSize.assign(tf.where(dead, counts, sharedCs));
+      if (o.deadAfterSteps > 0) this.sinceUsed.assign(tf.where(dead, tf.zeros([K]), this.sinceUsed));
+      const deadInt = tf.cast(dead, 'int32') as tf.Tensor1D;
+      return from ? [deadInt, from] : [deadInt];
     });
+    this.pendingReseed?.dead.dispose();
+    this.pendingReseed?.from?.dispose();
+    const source: ReseedEvent['source'] = o.reseed === 'split' ? 'split' : o.reseed === 'random' ? 'reservoir' : 'batch';
+    // Kept: afterStep (and rvq/gvq around it) runs inside tidies that would dispose them.
+    this.pendingReseed = { dead: tf.keep(keptDead!), from: keptFrom ? tf.keep(keptFrom) : null, source };
   }
 
   /**
@@ -406,7 +526,8 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
   async resumeState(): Promise<QuantizerResumeState> {
     const arrays: QuantizerResumeState['arrays'] = {};
     if (this.recent) arrays.recent = { data: (await this.recent.data()) as Float32Array, shape: [...this.recent.shape] };
-    return { json: { rng: this.rng.getState(), initted: this.initted }, arrays };
+    if (this.options.deadAfterSteps > 0) arrays.since_used = { data: (await this.sinceUsed.data()) as Float32Array, shape: [this.codebookSize] };
+    return { json: { rng: this.rng.getState(), initted: this.initted, seen: this.seen }, arrays };
   }
 
   restoreResumeState(s: QuantizerResumeState): void {
@@ -418,8 +539,16 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
     if (recent && (recent.shape.length !== 2 || recent.shape[1] !== this.dim || !(recent.data instanceof Float32Array))) {
       throw new Error(`vq: resume array "recent" must be float32 [M, ${this.dim}], got [${recent.shape.join(', ')}]`);
     }
+    const since = s.arrays.since_used;
+    if (since && (since.shape.length !== 1 || since.shape[0] !== this.codebookSize || !(since.data instanceof Float32Array))) {
+      throw new Error(`vq: resume array "since_used" must be float32 [${this.codebookSize}], got [${since.shape.join(', ')}]`);
+    }
+    const seen = s.json.seen;
+    if (seen !== undefined && !(typeof seen === 'number' && Number.isInteger(seen) && seen >= 0)) throw new Error('vq: resume state "seen" must be an integer ≥ 0');
     this.rng.setState(rng);
     this.initted = initted;
+    this.seen = typeof seen === 'number' ? seen : 0;
+    if (since) tf.tidy(() => this.sinceUsed.assign(tf.tensor1d(since.data)));
     this.recent?.dispose();
     this.recent = recent ? tf.keep(tf.tensor2d(recent.data, recent.shape as [number, number])) : null;
   }
@@ -428,7 +557,11 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
     this.embedding.dispose();
     this.clusterSize.dispose();
     this.embedAvg.dispose();
+    this.sinceUsed.dispose();
     this.recent?.dispose();
     this.recent = null;
+    this.pendingReseed?.dead.dispose();
+    this.pendingReseed?.from?.dispose();
+    this.pendingReseed = null;
   }
 }

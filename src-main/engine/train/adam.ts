@@ -12,6 +12,11 @@ export interface AdamOptions {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  /**
+   * Parameter groups: a learning rate per parameter name that differs from `learningRate` (the
+   * codebook's own rate), as torch.optim.Adam's param groups — same moments, another step size.
+   */
+  learningRates?: Record<string, number>;
 }
 
 /** Optimizer state as plain tensors: `step` and per parameter `<name>.exp_avg` / `<name>.exp_avg_sq`. */
@@ -25,6 +30,7 @@ export class Adam {
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
+  private readonly lrs: Record<string, number>;
   private stepCount = 0;
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
@@ -35,6 +41,15 @@ export class Adam {
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.epsilon ?? 1e-8;
+    for (const [name, lr] of Object.entries(opts.learningRates ?? {})) {
+      if (!(lr > 0)) throw new Error(`adam: learning rate of ${name} must be positive, got ${lr}`);
+    }
+    this.lrs = { ...opts.learningRates };
+  }
+
+  /** The learning rate of one parameter (its group's). */
+  lrOf(name: string): number {
+    return this.lrs[name] ?? this.lr;
   }
 
   get step(): number {
@@ -47,7 +62,6 @@ export class Adam {
     const t = this.stepCount;
     const bc1 = 1 - this.beta1 ** t;
     const bc2 = 1 - this.beta2 ** t;
-    const stepSize = this.lr / bc1;
     const sqrtBc2 = Math.sqrt(bc2);
     tf.tidy(() => {
       for (const [name, p] of Object.entries(params)) {
@@ -58,7 +72,7 @@ export class Adam {
         m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
         v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
         const denom = tf.add(tf.div(tf.sqrt(v), sqrtBc2), this.eps);
-        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), stepSize)));
+        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), this.lrOf(name) / bc1)));
       }
     });
   }

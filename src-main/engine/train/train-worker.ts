@@ -51,7 +51,7 @@ async function run(msg: StartMessage): Promise<void> {
   const gate = progressGate(msg.progressHz ?? 4);
   const progress = (force: boolean, message?: string) => {
     if (!gate(force)) return;
-    const p: TrainProgress = { state: control.state, metrics: trainer.history.at(-1), usage: trainer.usageHistogram(), message };
+    const p: TrainProgress = { state: control.state, metrics: trainer.history.at(-1), usage: trainer.usageHistogram(), message, reseeds: trainer.reseedLog() };
     post({ type: 'progress', progress: p }, p.usage ? [p.usage.buffer as ArrayBuffer] : []);
   };
   const checkpoint = async (final: boolean, id?: number) => {

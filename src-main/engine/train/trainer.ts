@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainConfig, TrainMetrics } from '../../contract';
+import type { ReseedEvent, TrainConfig, TrainMetrics } from '../../contract';
+import { RESEED_LOG_LIMIT } from '../quantizers/codebook-dynamics';
 import type { Tokenizer } from '../tokenizer';
 import { Adam, type AdamState } from './adam';
 import type { Batch } from './batch-sampler';
@@ -37,12 +38,21 @@ export class Trainer {
   private stepCount = 0;
   private msAvg = 0;
   private readonly names = new Map<string, string>();
+  /** Reseeding events of this run (the newest RESEED_LOG_LIMIT), oldest first. */
+  private reseeds: ReseedEvent[] = [];
+  /** Codes reseeded in the whole run, also those that fell out of the log. */
+  private reseededCodes = 0;
 
   constructor(
     readonly tokenizer: Tokenizer,
     readonly cfg: TrainConfig = tokenizer.cfg,
   ) {
-    this.optimizer = new Adam({ learningRate: cfg.learningRate });
+    // The codebook's parameter group: every trainable quantizer variable (`quantizer.*`).
+    const learningRates: Record<string, number> = {};
+    if (cfg.codebookLearningRate !== undefined) {
+      for (const name of Object.keys(this.params())) if (name.startsWith('quantizer.')) learningRates[name] = cfg.codebookLearningRate;
+    }
+    this.optimizer = new Adam({ learningRate: cfg.learningRate, learningRates });
     const q = tokenizer.quantizer;
     this.health = new CodebookHealth(q.codebookSize, { depth: q.depth, windowBatches: HEALTH_WINDOW_BATCHES });
   }
@@ -76,6 +86,7 @@ export class Trainer {
     for (const [name, v] of Object.entries(params)) this.names.set(v.name, name);
     const encoding = tok.encoding;
     const classes = encoding.kind === 'classes' ? encoding.numClasses : 0;
+    tok.quantizer.setTrainingStep?.(this.stepCount);
 
     // Tensors kept past the gradient scope for afterStep and the metrics; disposed below.
     const kept: { z?: tf.Tensor2D; indices?: tf.Tensor; seg?: tf.Tensor; parts?: tf.Tensor; partNames: string[] } = { partNames: [] };
@@ -99,12 +110,14 @@ export class Trainer {
       });
       // State kept outside the optimiser (EMA codebook, dead-code reseeding) moves after the step.
       tok.quantizer.afterStep?.(kept.z!, kept.indices!);
-      const [vals, ids, segCounts] = await Promise.all([
+      const [vals, ids, segCounts, reseeds] = await Promise.all([
         scalars.data() as Promise<Float32Array>,
         kept.indices!.data() as Promise<Int32Array>,
         kept.seg ? (kept.seg.data() as Promise<Int32Array>) : Promise.resolve(null),
+        tok.quantizer.takeReseeds ? tok.quantizer.takeReseeds(this.stepCount + 1) : Promise.resolve([]),
       ]);
       this.stepCount += 1;
+      this.logReseeds(reseeds);
       this.pushIndices(ids);
       const window = this.health.summary();
       const ms = performance.now() - t0;
@@ -146,6 +159,22 @@ export class Trainer {
       if (!(batch instanceof tf.Tensor)) x.dispose();
       tf.dispose([scalars, kept.z, kept.indices, kept.seg, kept.parts].filter((t): t is tf.Tensor => t !== undefined));
     }
+  }
+
+  private logReseeds(events: ReseedEvent[]): void {
+    for (const e of events) this.reseededCodes += e.codes.length;
+    this.reseeds.push(...events);
+    if (this.reseeds.length > RESEED_LOG_LIMIT) this.reseeds.splice(0, this.reseeds.length - RESEED_LOG_LIMIT);
+  }
+
+  /** The run's reseeding events (the newest few hundred), oldest first: a copy. */
+  reseedLog(): ReseedEvent[] {
+    return this.reseeds.map((e) => ({ ...e, codes: [...e.codes], ...(e.from ? { from: [...e.from] } : {}) }));
+  }
+
+  /** Codes reseeded over the whole run (also those older than the log keeps). */
+  get reseededTotal(): number {
+    return this.reseededCodes;
   }
 
   private pushIndices(ids: Int32Array): void {

@@ -88,6 +88,8 @@ export class AppStore {
   projecting = $state.raw<{ method: 'pca' | 'umap'; progress: number } | null>(null);
 
   train = $state.raw<TrainProgress>({ state: 'idle' });
+  /** The reseed log of the run, kept across progress events that do not carry it. */
+  private lastReseeds: TrainProgress['reseeds'];
   series = $state.raw<MetricColumns>(emptyColumns());
   jobs = $state.raw<Record<string, JobProgress>>({});
   toasts = $state.raw<Array<{ id: number; text: string; kind: 'error' | 'info' }>>([]);
@@ -209,6 +211,9 @@ export class AppStore {
   private onTrainProgress(p: TrainProgress): void {
     // Not every event carries the usage histogram or metrics (state changes don't): keep the last ones.
     this.train = { ...p, usage: p.usage ?? this.train.usage, metrics: p.metrics ?? this.train.metrics };
+    // Events without the reseed log keep the last one (the Health tab's reseed timeline).
+    if (!p.reseeds) this.train = { ...this.train, reseeds: this.lastReseeds };
+    this.lastReseeds = this.train.reseeds;
     if (p.metrics) this.series = { ...appendMetrics(this.series, p.metrics) };
     // While training, the model changes under the views: refresh them now and then (not every event).
     const now = performance.now();
