@@ -58,9 +58,10 @@ export const ModelConfigSchema = z.strictObject({
   /**
    * The network: the reference conv net (absent or 'reference') or OccWorld's VAERes2D, whose
    * settings are `occworld` (then inChannels = the frames' channels, hidden = ch, latentDim =
-   * e_dim, stages = len(ch_mult) − 1).
+   * e_dim, stages = len(ch_mult) − 1), or 'hierarchical': VQ-VAE-2's top (8×) and bottom (4×)
+   * grids with their own VQ codebooks (engine/hierarchical; stages = 2, hidden even).
    */
-  arch: z.enum(['reference', 'occworld']).optional(),
+  arch: z.enum(['reference', 'occworld', 'hierarchical']).optional(),
   occworld: OccWorldConfigSchema.optional(),
   /** OccWorld's training loss weights: ce × cross-entropy + lovasz × Lovász-softmax (OccWorld: 10 and 1; 0 turns Lovász off). */
   occworldLoss: z.strictObject({ ce: z.number().min(0).max(1000), lovasz: z.number().min(0).max(1000) }).optional(),

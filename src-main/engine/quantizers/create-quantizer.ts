@@ -16,7 +16,7 @@ export const DEFAULT_CODEBOOK_SIZE = 512;
 export const DEFAULT_RVQ_DEPTH = 4;
 export const DEFAULT_GVQ_GROUPS = 2;
 
-function vqOptions(cfg: QuantizerConfig, dim: number, seed: number): VqOptions {
+export function vqOptions(cfg: QuantizerConfig, dim: number, seed: number): VqOptions {
   const o: VqOptions = {
     dim,
     codebookSize: cfg.codebookSize ?? DEFAULT_CODEBOOK_SIZE,
