@@ -3,6 +3,7 @@ import { TrainConfigPatchSchema, TrainConfigSchema } from '../contract/schemas';
 import type { FrameSequence } from '../data/frame';
 import { ArgumentError } from './errors';
 import { applyOccWorldModel } from './occworld-train-config';
+import { applyHierarchicalModel } from './hier-train-config';
 import { parseValue } from './validate-arguments';
 
 /**
@@ -65,6 +66,8 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
   const cfg = parseValue('startTraining', 'config', TrainConfigSchema, { ...base, ...defined(p), model, quantizer });
   // OccWorld's VAERes2D: its model dict (given, or built for the data) sets the net and the quantizer.
   if (cfg.model.arch === 'occworld') applyOccWorldModel(cfg, { ...(p.model ?? {}) }, { ...(p.quantizer ?? {}) }, base, seq);
+  // VQ-VAE-2's two levels: stages 2, VQ codebooks, frames in multiples of 8.
+  if (cfg.model.arch === 'hierarchical') applyHierarchicalModel(cfg, { stages: p.model?.stages }, seq);
   const q = cfg.quantizer;
   const f = 2 ** cfg.model.stages;
   if (q.kind === 'fsq') {
