@@ -1,4 +1,6 @@
 import * as path from 'node:path';
+import { HIER_EXPORT_FILES } from '../engine/hierarchical/hier-export';
+import { writeHierTokenDatasets } from '../engine/hierarchical/hier-tokens';
 import { promises as fs } from 'node:fs';
 import type {
   ChannelNormalization,
@@ -143,7 +145,7 @@ interface OpenSource {
 
 export const DEFAULT_PROCEDURAL = { seed: 7, frames: 32, size: 128 } as const;
 /** What an export folder consists of: an existing folder of only these is replaced whole. */
-const EXPORT_FILES = ['model.safetensors', 'codebook.npy', 'config.json', 'tokens.npy'];
+const EXPORT_FILES = ['model.safetensors', 'codebook.npy', 'config.json', 'tokens.npy', ...HIER_EXPORT_FILES];
 /** Latent cells per side of a code's prototype. */
 const PROTOTYPE_CELLS = 4;
 /** Token caches kept (one per sequence × tokenizer version). */
@@ -680,7 +682,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       return writeFolderAtomic(out, EXPORT_FILES, async (tmp) => {
         const result = await exportForPyTorch(s.tokenizer, s.config, tmp, src ? inputDescription(src.seq) : undefined);
         const files = [...result.files];
-        if (tokens) {
+        if (tokens && s.config.model.arch === 'hierarchical') {
+          // VQ-VAE-2's two grids as two files: tokens_top.npy [T, H/8, W/8], tokens_bottom.npy [T, H/4, W/4].
+          files.push(...(await writeHierTokenDatasets(tmp, tokens)));
+        } else if (tokens) {
           const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
           const file = path.join(tmp, 'tokens.npy');
           await writeTokenDataset(file, tokens.indices, shape);
