@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { createProceduralSequence } from '../data/procedural-scene';
+import { encodeNpy, readNpy } from '../data/npy';
+import { probePython, runPython } from '../engine/checkpoint/python-check';
+import { repoRoot } from '../engine/quantizers/test-backend';
+import { createWorkspace, type Workspace } from './workspace';
+
+/**
+ * The hierarchical (VQ-VAE-2) tokenizer end to end through the service: trained on the
+ * procedural scene, exported (model.safetensors + config.json + both codebooks + tokens_top.npy
+ * and tokens_bottom.npy), then loaded by the PyTorch twin (resources/pytorch/
+ * tokenscope_hierarchical.py, strict load_state_dict) which encodes the same frames: both
+ * grids' ids must be TokenScope's.
+ */
+const torch = probePython(['torch', 'numpy']);
+const FRAMES = 4;
+const SIZE = 64;
+
+let dir: string;
+let ws: Workspace;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'tokenscope-hier-'));
+  ws = await createWorkspace({ procedural: { frames: FRAMES, size: SIZE }, encodeIn: 'process' });
+});
+afterAll(async () => {
+  await ws?.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const TWIN = String.raw`
+import json, sys, numpy as np, torch
+sys.path.insert(0, sys.argv[1])
+from tokenscope_hierarchical import load_hierarchical
+d = sys.argv[2]
+m = load_hierarchical(d)
+x = torch.from_numpy(np.load(sys.argv[3]))
+with torch.no_grad():
+    id_t, id_b = m.encode(x)
+    recon, _, _ = m(x)
+top, bottom = np.load(d + '/tokens_top.npy'), np.load(d + '/tokens_bottom.npy')
+print(json.dumps({
+    'top_shape': list(id_t.shape), 'bottom_shape': list(id_b.shape),
+    'top_equal': int((id_t.numpy() == top).sum()), 'top_total': int(top.size),
+    'bottom_equal': int((id_b.numpy() == bottom).sum()), 'bottom_total': int(bottom.size),
+    'decoded_shape': list(recon.shape),
+}))
+`;
+
+describe.skipIf(!torch.ok)(`hierarchical export vs the PyTorch twin${torch.ok ? '' : ` (skipped: ${torch.reason})`}`, () => {
+  it('the twin loads the export strictly and reproduces the top [T, H/8, W/8] and bottom [T, H/4, W/4] ids', async () => {
+    await ws.startTraining({
+      model: { arch: 'hierarchical', hidden: 16, latentDim: 8 },
+      quantizer: { kind: 'vq', codebookSize: 16 },
+      steps: 30,
+      batchSize: 2,
+      crop: 0,
+    });
+    await ws.waitForTraining();
+    const out = path.join(dir, 'export');
+    const files = (await ws.exportCheckpoint(out)).map((f) => path.basename(f)).sort();
+    expect(files).toEqual(['codebook_bottom.npy', 'codebook_top.npy', 'config.json', 'model.safetensors', 'tokens_bottom.npy', 'tokens_top.npy']);
+    const top = await readNpy(path.join(out, 'tokens_top.npy'));
+    const bottom = await readNpy(path.join(out, 'tokens_bottom.npy'));
+    expect(top.shape).toEqual([FRAMES, SIZE / 8, SIZE / 8]);
+    expect(bottom.shape).toEqual([FRAMES, SIZE / 4, SIZE / 4]);
+    const cbTop = await readNpy(path.join(out, 'codebook_top.npy'));
+    expect(cbTop.shape).toEqual([16, 8]);
+
+    // The very frames the workspace encoded (same procedural options), as one [T, C, H, W] array.
+    const seq = createProceduralSequence({ frames: FRAMES, size: SIZE });
+    const frames = await Promise.all(Array.from({ length: FRAMES }, (_, i) => seq.getFrame(i)));
+    const x = new Float32Array(FRAMES * seq.channels * SIZE * SIZE);
+    frames.forEach((f, i) => x.set(f.data, i * f.data.length));
+    const xFile = path.join(dir, 'frames.npy');
+    await writeFile(xFile, encodeNpy(x, [FRAMES, seq.channels, SIZE, SIZE]));
+
+    const r = JSON.parse(runPython(TWIN, [path.join(repoRoot, 'resources/pytorch'), out, xFile])) as Record<string, number | number[]>;
+    console.log(`hierarchical twin: top ${r.top_equal}/${r.top_total} ids equal, bottom ${r.bottom_equal}/${r.bottom_total}`);
+    expect(r.top_shape).toEqual([FRAMES, SIZE / 8, SIZE / 8]);
+    expect(r.bottom_shape).toEqual([FRAMES, SIZE / 4, SIZE / 4]);
+    expect(r.decoded_shape).toEqual([FRAMES, seq.channels, SIZE, SIZE]);
+    expect(r.top_equal).toBe(r.top_total);
+    expect(r.bottom_equal).toBe(r.bottom_total);
+    // The export folder opens again as a hierarchical tokenizer (the checkpoint registry's entry).
+    const info = await ws.openCheckpoint(out);
+    expect(JSON.stringify(info)).toContain('hierarchical');
+  }, 300_000);
+});
