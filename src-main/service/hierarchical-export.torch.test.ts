@@ -7,6 +7,7 @@ import { encodeNpy, readNpy } from '../data/npy';
 import { probePython, runPython } from '../engine/checkpoint/python-check';
 import { repoRoot } from '../engine/quantizers/test-backend';
 import { createWorkspace, type Workspace } from './workspace';
+import type { TrainConfig } from '../contract';
 
 /**
  * The hierarchical (VQ-VAE-2) tokenizer end to end through the service: trained on the
@@ -52,7 +53,8 @@ print(json.dumps({
 describe.skipIf(!torch.ok)(`hierarchical export vs the PyTorch twin${torch.ok ? '' : ` (skipped: ${torch.reason})`}`, () => {
   it('the twin loads the export strictly and reproduces the top [T, H/8, W/8] and bottom [T, H/4, W/4] ids', async () => {
     await ws.startTraining({
-      model: { arch: 'hierarchical', hidden: 16, latentDim: 8 },
+      // A patch: the service fills in the rest (inChannels from the data, stages 2 for hierarchical).
+      model: { arch: 'hierarchical', hidden: 16, latentDim: 8 } as TrainConfig['model'],
       quantizer: { kind: 'vq', codebookSize: 16 },
       steps: 30,
       batchSize: 2,
@@ -86,6 +88,18 @@ describe.skipIf(!torch.ok)(`hierarchical export vs the PyTorch twin${torch.ok ? 
     expect(r.bottom_equal).toBe(r.bottom_total);
     // The export folder opens again as a hierarchical tokenizer (the checkpoint registry's entry).
     const info = await ws.openCheckpoint(out);
-    expect(JSON.stringify(info)).toContain('hierarchical');
+    expect(info.config.model.arch).toBe('hierarchical');
+    // The service carries the level: the top grid at its own size, the bottom at the frame's token grid.
+    const frame = await ws.getTokens(1);
+    expect(frame.levelNames).toEqual(['top', 'bottom']);
+    const topLevel = await ws.getTokenLevel(1, 0);
+    const bottomLevel = await ws.getTokenLevel(1, 1);
+    expect([topLevel.name, topLevel.h, topLevel.w, topLevel.factor]).toEqual(['top', SIZE / 8, SIZE / 8, 8]);
+    expect([bottomLevel.name, bottomLevel.h, bottomLevel.w, bottomLevel.factor]).toEqual(['bottom', SIZE / 4, SIZE / 4, 4]);
+    const cells = (SIZE / 8) * (SIZE / 8);
+    expect(Array.from(topLevel.indices)).toEqual(Array.from((top.data as Int32Array).subarray(cells, 2 * cells)));
+    await expect(ws.getTokenLevel(1, 2)).rejects.toThrow(/level/);
+    const cb = await ws.getCodebook(0);
+    expect(cb.size).toBe(16);
   }, 300_000);
 });

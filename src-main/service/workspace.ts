@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { levelNamesOf, tokenLevelGrid } from './token-level';
 import { HIER_EXPORT_FILES } from '../engine/hierarchical/hier-export';
 import { writeHierTokenDatasets } from '../engine/hierarchical/hier-tokens';
 import { promises as fs } from 'node:fs';
@@ -25,6 +26,7 @@ import type {
   ServiceListener,
   SourceInfo,
   TokenFrame,
+  TokenLevelGrid,
   TokenScopeService,
   TrainConfig,
   TrainKitInfo,
@@ -830,8 +832,11 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   async getTokens(index: number): Promise<TokenFrame> {
     const src = this.requireSource('getTokens');
     const i = checkIndex('getTokens', index, src.seq.length);
-    const tokens = await this.sequenceTokens('getTokens', this.requireSession('getTokens'), src);
+    const session = this.requireSession('getTokens');
+    const tokens = await this.sequenceTokens('getTokens', session, src);
     const frame = tokenFrame(tokens, i);
+    const levelNames = levelNamesOf(session.config);
+    if (levelNames) frame.levelNames = levelNames;
     const poses = src.seq.egoPoses;
     // An aligned source has no ego motion left; a whole split's frame i − 1 may be another scene.
     if (i > 0 && poses?.[i] && poses[i - 1] && src.info.dataset?.alignedTo === undefined && !src.info.dataset?.scenes) {
@@ -840,6 +845,15 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       if (first.meta.grid) frame.previousAligned = previousAligned(tokens, i, [poses[i - 1]!, poses[i]!], gridOfFrame(first), src.seq.width);
     }
     return frame;
+  }
+
+  async getTokenLevel(index: number, level: number): Promise<TokenLevelGrid> {
+    const src = this.requireSource('getTokenLevel');
+    const i = checkIndex('getTokenLevel', index, src.seq.length);
+    const s = this.requireSession('getTokenLevel');
+    const lv = this.checkLevel('getTokenLevel', s, level);
+    const tokens = await this.leases.with(s.tokenizer, () => this.sequenceTokens('getTokenLevel', s, src));
+    return tokenLevelGrid(tokenFrame(tokens, i), lv, s.config);
   }
 
   async getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame> {
