@@ -91,7 +91,8 @@ export function registerInfo(program: Command): void {
         if (d.health) {
           for (const h of d.health) {
             const levelName = c.model.arch === 'hierarchical' ? (h.level === 0 ? 'top' : 'bottom') : String(h.level);
-            lines.push(`${(d.health.length > 1 ? `codebook ${levelName}` : 'codebook').padEnd(12)}${h.used} of ${h.size} codes used, ${h.dead} dead (EMA count < ${h.threshold})`);
+            const label = d.health.length > 1 ? `codebook ${levelName}` : 'codebook';
+            lines.push(`${label.length >= 12 ? `${label} ` : label.padEnd(12)}${h.used} of ${h.size} codes used, ${h.dead} dead (EMA count < ${h.threshold})`);
           }
         } else {
           lines.push('codebook    implicit (no EMA counts to judge health)');
