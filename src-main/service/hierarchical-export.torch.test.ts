@@ -101,5 +101,12 @@ describe.skipIf(!torch.ok)(`hierarchical export vs the PyTorch twin${torch.ok ? 
     await expect(ws.getTokenLevel(1, 2)).rejects.toThrow(/level/);
     const cb = await ws.getCodebook(0);
     expect(cb.size).toBe(16);
+    // Top usage counts top tokens (FRAMES · 8 · 8 of them), bottom usage bottom tokens.
+    const sum = (u: Float32Array) => u.reduce((a, b) => a + b, 0);
+    expect(sum(cb.usage)).toBe(FRAMES * (SIZE / 8) ** 2);
+    expect(sum((await ws.getCodebook(1)).usage)).toBe(FRAMES * (SIZE / 4) ** 2);
+    const code = topLevel.indices[0]!;
+    const occ = await ws.codeOccurrences(code, 0);
+    expect(occ.length).toBe(Array.from(top.data as Int32Array).filter((v) => v === code).length);
   }, 300_000);
 });

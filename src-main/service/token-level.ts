@@ -26,3 +26,21 @@ export function tokenLevelGrid(frame: TokenFrame, level: number, config: TrainCo
   const factor = hier ? (stride === 2 ? HIER_TOP_FACTOR : HIER_BOTTOM_FACTOR) : 2 ** config.model.stages;
   return { index: frame.index, level, name: hier ? HIER_LEVEL_NAMES[level]! : `level ${level}`, h: lh, w: lw, factor, indices };
 }
+
+/** Whether `level` of this model is the hierarchical top grid (one id per 2×2 block of the frame's token grid). */
+export function isCoarseLevel(config: TrainConfig, level: number): boolean {
+  return config.model.arch === 'hierarchical' && level === TOP_LEVEL;
+}
+
+/**
+ * A level's code usage counted in its own tokens: the hierarchical top level's ids are repeated
+ * over 2×2 cells of the grid they travel on, so its counts are divided by 4 (a new array).
+ */
+export function levelUsage(usage: Float32Array, config: TrainConfig, level: number): Float32Array {
+  return isCoarseLevel(config, level) ? usage.map((u) => u / 4) : usage;
+}
+
+/** A level's occurrences, one per token: for the hierarchical top, the first cell of each 2×2 block. */
+export function levelOccurrences<T extends { row: number; col: number }>(list: T[], config: TrainConfig, level: number): T[] {
+  return isCoarseLevel(config, level) ? list.filter((o) => o.row % 2 === 0 && o.col % 2 === 0) : list;
+}

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { levelNamesOf, tokenLevelGrid } from './token-level';
+import { isCoarseLevel, levelNamesOf, levelOccurrences, levelUsage, tokenLevelGrid } from './token-level';
 import { HIER_EXPORT_FILES } from '../engine/hierarchical/hier-export';
 import { writeHierTokenDatasets } from '../engine/hierarchical/hier-tokens';
 import { promises as fs } from 'node:fs';
@@ -918,7 +918,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   private async codebookOf(s: TokenizerSession, level: unknown): Promise<CodebookView> {
     const lv = this.checkLevel('getCodebook', s, level);
-    return codebookView(s.tokenizer, await this.sequenceTokens('getCodebook', s), lv);
+    const view = await codebookView(s.tokenizer, await this.sequenceTokens('getCodebook', s), lv);
+    // A hierarchical top code's usage counts top tokens, not the 2×2 cells each covers.
+    return isCoarseLevel(s.config, lv) ? { ...view, usage: levelUsage(view.usage, s.config, lv) } : view;
   }
 
   async projectCodebook(method: 'pca' | 'umap', level?: number): Promise<Projection> {
@@ -946,7 +948,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const s = this.requireSession('codeOccurrences');
     const lv = this.checkLevel('codeOccurrences', s, level);
     const c = checkIndex('codeOccurrences', code, s.tokenizer.quantizer.codebookSize, 'code');
-    return occurrencesOf(await this.leases.with(s.tokenizer, () => this.sequenceTokens('codeOccurrences', s)), c, lv);
+    const found = occurrencesOf(await this.leases.with(s.tokenizer, () => this.sequenceTokens('codeOccurrences', s)), c, lv);
+    return levelOccurrences(found, s.config, lv);
   }
 
   async codePrototype(code: number): Promise<DecodedFrame> {
