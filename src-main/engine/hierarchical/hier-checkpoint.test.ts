@@ -9,6 +9,9 @@ import { Trainer } from '../train/trainer';
 import { checkpointInfo, loadCheckpoint, disposeSnapshot } from '../checkpoint/checkpoint';
 import { resumeTraining, saveTrainingCheckpoint } from '../checkpoint/training-checkpoint';
 import type { TrainConfig } from '../../contract';
+import { exportForPyTorch, importFromPyTorch, disposeStateDict } from '../checkpoint/export';
+import { buildImportedTokenizer } from '../checkpoint/architecture-registry';
+import { readFile, writeFile } from 'node:fs/promises';
 
 const cfg: TrainConfig = {
   model: { inChannels: 2, hidden: 8, latentDim: 4, stages: 2, arch: 'hierarchical' },
@@ -71,5 +74,32 @@ describe('hierarchical checkpoints', () => {
     await expect(saveTrainingCheckpoint(file, tok, new Trainer(tok, wrong))).rejects.toThrow(/quantize_conv_t\.0\.weight is \[4, 8, 1, 1\] but the config needs \[6, 8, 1, 1\]/);
     trainer.dispose();
     tok.dispose();
+  });
+
+  it('exports to a folder that imports back through the registry to the same ids, and refuses a config that disagrees', async () => {
+    const tok = new Tokenizer(cfg, { kind: 'continuous' });
+    const x = tf.randomUniform([1, 2, 16, 24], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const out = path.join(dir, 'export');
+    const input = { height: 16, width: 24, channelNames: ['a', 'b'], encoding: { kind: 'continuous' as const } };
+    const res = await exportForPyTorch(tok, cfg, out, input);
+    expect(res.files.map((f) => path.basename(f))).toEqual(['model.safetensors', 'codebook_top.npy', 'codebook_bottom.npy', 'config.json']);
+    const imported = await importFromPyTorch(out);
+    expect(imported.architecture).toBe('hierarchical');
+    const again = buildImportedTokenizer(imported, { kind: 'continuous' }, out);
+    disposeStateDict(imported.stateDict);
+    const [a, b] = [tok.encode(x), again.encode(x)];
+    expect(Array.from(await b.indices.data())).toEqual(Array.from(await a.indices.data()));
+    // A config.json whose sizes disagree with the weights is refused before anything is built.
+    const json = JSON.parse(await readFile(path.join(out, 'config.json'), 'utf8'));
+    json.train.model.latentDim = 6;
+    json.model.embed_dim = 6;
+    await writeFile(path.join(out, 'config.json'), JSON.stringify(json));
+    await expect(importFromPyTorch(out)).rejects.toThrow(/quantize_conv_t\.0\.weight is \[4, 8, 1, 1\] but the config needs \[6, 8, 1, 1\]/);
+    json.train.model.arch = 'reference';
+    await writeFile(path.join(out, 'config.json'), JSON.stringify(json));
+    await expect(importFromPyTorch(out)).rejects.toThrow(/train\.model\.arch must be "hierarchical"/);
+    tf.dispose([x, a.indices, a.quantError, b.indices, b.quantError]);
+    tok.dispose();
+    again.dispose();
   });
 });
