@@ -77,7 +77,13 @@ export function registerInfo(program: Command): void {
           `step        ${d.step} of ${c.steps} (${d.metricsRecorded} metric records, optimiser ${d.optimizer ?? 'none'})`,
           ...(c.model.arch === 'occworld' && c.model.occworld
             ? occworldModelLines(c.model.occworld)
-            : [
+            : c.model.arch === 'hierarchical'
+              ? [
+                  `model       VQ-VAE-2 (hierarchical): in ${c.model.inChannels}, channel ${c.model.hidden}, embed ${c.model.latentDim}; top grid 8× down, bottom grid 4× down`,
+                  `quantizer   vq, two codebooks (top, bottom) of ${d.codebookSize} codes`,
+                  `top grid    ${d.tokenGrid.map((n) => Math.floor(n / 2)).join(' × ')}`,
+                ]
+              : [
                 `model       in ${c.model.inChannels} → hidden ${c.model.hidden} → latent ${c.model.latentDim}, ${c.model.stages} stages (${2 ** c.model.stages}× down)`,
                 `quantizer   ${q.kind}${q.levels ? ` levels [${q.levels.join(', ')}]` : ''}, codebook ${d.codebookSize}${d.depth > 1 ? `, depth ${d.depth}` : ''}`,
               ]),
@@ -89,7 +95,9 @@ export function registerInfo(program: Command): void {
         if (dynamics) lines.push(dynamics);
         if (d.health) {
           for (const h of d.health) {
-            lines.push(`${(d.health.length > 1 ? `codebook ${h.level}` : 'codebook').padEnd(12)}${h.used} of ${h.size} codes used, ${h.dead} dead (EMA count < ${h.threshold})`);
+            const levelName = c.model.arch === 'hierarchical' ? (h.level === 0 ? 'top' : 'bottom') : String(h.level);
+            const label = d.health.length > 1 ? `codebook ${levelName}` : 'codebook';
+            lines.push(`${label.length >= 12 ? `${label} ` : label.padEnd(12)}${h.used} of ${h.size} codes used, ${h.dead} dead (EMA count < ${h.threshold})`);
           }
         } else {
           lines.push('codebook    implicit (no EMA counts to judge health)');

@@ -11,7 +11,6 @@ import { ProgressBar } from './progress-bar';
 import { occworldModelOptions, readOccWorldConfigFile } from './occworld-options';
 import { addCompositeOptions, compositeQuantizerOptions, type CompositeCliOptions } from './composite-options';
 import { addObjectiveOptions, objectiveColumns, objectiveQuantizerOptions, type ObjectiveOptions } from './objective-options';
-
 import { addCodebookDynamicsOptions, codebookDynamicsQuantizer, codebookDynamicsTrain, reseedLine, type CodebookDynamicsOptions } from './codebook-dynamics-options';
 
 interface TrainOptions extends DataOptions, CompositeCliOptions, ObjectiveOptions, CodebookDynamicsOptions {
@@ -29,7 +28,7 @@ interface TrainOptions extends DataOptions, CompositeCliOptions, ObjectiveOption
   seed?: number;
   checkpointEvery?: number;
   resume?: string;
-  arch?: 'reference' | 'occworld';
+  arch?: 'reference' | 'occworld' | 'hierarchical';
   occworldConfig?: string;
   lovasz?: boolean;
   out?: string;
@@ -90,7 +89,10 @@ export function registerTrain(program: Command): void {
     .option('--hidden <n>', 'encoder/decoder width', intOption(1, 1024))
     .option('--latent <n>', 'latent (code) dimension', intOption(1, 1024))
     .option('--stages <n>', 'down-sampling stages (2 → 4×, 3 → 8×)', intOption(1, 5))
-    .addOption(new Option('--arch <arch>', "network: TokenScope's reference conv net or OccWorld's VAERes2D").choices(['reference', 'occworld']))
+    .addOption(
+      new Option('--arch <arch>', "network: TokenScope's reference conv net, OccWorld's VAERes2D, or VQ-VAE-2's hierarchical top (8×) + bottom (4×) grids")
+        .choices(['reference', 'occworld', 'hierarchical']),
+    )
     .option('--occworld-config <file>', "OccWorld's model dict as JSON (config/train_vqvae.py's model = dict(...)), implies --arch occworld")
     .option('--no-lovasz', 'OccWorld: train without the Lovász-softmax term (10·CE + VQ loss only)')
     .option('--lr <x>', 'learning rate', floatOption(1e-7, 1))

@@ -264,6 +264,26 @@ export interface TokenFrame {
    * did not cover hold this frame's ids), for a token-change view without the car's own motion.
    */
   previousAligned?: Int32Array;
+  /**
+   * What each level is called, when the levels are grids of their own: a hierarchical (VQ-VAE-2)
+   * model's `['top', 'bottom']` (level 0 the top id of the cell's 2×2 block). `getTokenLevel`
+   * gives a level at its own resolution.
+   */
+  levelNames?: string[];
+}
+
+/** One level of a frame's tokens at its own resolution (`getTokenLevel`). */
+export interface TokenLevelGrid {
+  index: number;
+  level: number;
+  /** `top` / `bottom` for a hierarchical model, `level N` otherwise. */
+  name: string;
+  h: number;
+  w: number;
+  /** Frame pixels per token along each side (8 for the hierarchical top grid, 4 for its bottom). */
+  factor: number;
+  /** `[h, w]` int32 code ids. */
+  indices: Int32Array;
 }
 
 export interface DecodedFrame {
@@ -430,6 +450,8 @@ export interface TokenScopeService {
   cancelDatasetExport(): Promise<boolean>;
 
   getTokens(index: number): Promise<TokenFrame>;
+  /** One level of frame `index`'s tokens at its own grid size (a hierarchical model's top grid is half the bottom's). */
+  getTokenLevel(index: number, level: number): Promise<TokenLevelGrid>;
   /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */
   getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame>;
   /** Occ3D benchmark scores of the reconstruction over every frame of the open scene (a job with progress). */
@@ -481,6 +503,7 @@ export const SERVICE_METHODS = [
   'exportDatasetTokens',
   'cancelDatasetExport',
   'getTokens',
+  'getTokenLevel',
   'getDecoded',
   'evaluateScene',
   'getCodebook',

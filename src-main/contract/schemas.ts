@@ -110,9 +110,10 @@ export const ModelConfigSchema = z.strictObject({
   /**
    * The network: the reference conv net (absent or 'reference') or OccWorld's VAERes2D, whose
    * settings are `occworld` (then inChannels = the frames' channels, hidden = ch, latentDim =
-   * e_dim, stages = len(ch_mult) − 1).
+   * e_dim, stages = len(ch_mult) − 1), or 'hierarchical': VQ-VAE-2's top (8×) and bottom (4×)
+   * grids with their own VQ codebooks (engine/hierarchical; stages = 2, hidden even).
    */
-  arch: z.enum(['reference', 'occworld']).optional(),
+  arch: z.enum(['reference', 'occworld', 'hierarchical']).optional(),
   occworld: OccWorldConfigSchema.optional(),
   /** OccWorld's training loss weights: ce × cross-entropy + lovasz × Lovász-softmax (OccWorld: 10 and 1; 0 turns Lovász off). */
   occworldLoss: z.strictObject({ ce: z.number().min(0).max(1000), lovasz: z.number().min(0).max(1000) }).optional(),
@@ -273,6 +274,7 @@ export const SERVICE_ARGUMENTS = {
   openCheckpoint: z.tuple([PathSchema, OpenCheckpointOptionsSchema.optional()]),
   exportCheckpoint: z.tuple([PathSchema, ExportOptionsSchema.optional()]),
   getTokens: z.tuple([INDEX]),
+  getTokenLevel: z.tuple([INDEX, LEVEL]),
   getDecoded: z.tuple([INDEX, FrameRequestSchema.optional()]),
   getCodebook: z.tuple([LEVEL.optional()]),
   projectCodebook: z.tuple([z.enum(['pca', 'umap']), LEVEL.optional()]),
@@ -311,6 +313,7 @@ export const SERVICE_ARGUMENT_NAMES: Record<ServiceMethod, readonly string[]> = 
   openCheckpoint: ['path', 'options'],
   exportCheckpoint: ['dir', 'options'],
   getTokens: ['index'],
+  getTokenLevel: ['index', 'level'],
   getDecoded: ['index', 'request'],
   getCodebook: ['level'],
   projectCodebook: ['method', 'level'],

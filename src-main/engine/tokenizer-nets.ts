@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs-core';
  * (occworld/occworld-nets.ts). Channel-last inside; parameters under PyTorch's names.
  */
 export interface TokenizerNets {
-  readonly kind: 'reference' | 'occworld';
+  readonly kind: 'reference' | 'occworld' | 'hierarchical';
   /** Where the quantizer's state goes in the state dict: `quantizer.` or OccWorld's `vqvae.`. */
   readonly quantizerPrefix: string;
   /** Frames as the encoder sees them (NHWC, normalised) → latents `[B, h, w, D]`. Call inside a tidy. */

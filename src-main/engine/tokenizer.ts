@@ -6,6 +6,10 @@ import { architecture, type Architecture } from './model/architecture';
 import type { ConvNet } from './model/conv-net';
 import { ReferenceNets } from './model/reference-nets';
 import { OccWorldNets } from './occworld/occworld-nets';
+import { hierArchitecture, HIER_TOP_FACTOR } from './hierarchical/hier-architecture';
+import { HierarchicalNets } from './hierarchical/hier-nets';
+import { createHierQuantizer } from './hierarchical/hier-config';
+import { HierarchicalQuantizer } from './hierarchical/hier-quantizer';
 import { occworldFrameChannels, occworldHead, occworldHeights } from './occworld/occworld-config';
 import { occworldOf } from './occworld/occworld-model-config';
 import { occworldReconLoss } from './occworld/occworld-loss';
@@ -75,11 +79,18 @@ export class Tokenizer {
       checkOccWorldEncoding(occ, encoding);
       this.nets = new OccWorldNets(occ, cfg.seed);
       this.quantizer = quantizer ?? new OccWorldQuantizer(occ.vqvae_cfg, cfg.seed);
+    } else if (cfg.model.arch === 'hierarchical') {
+      // VQ-VAE-2: the nets quantize the top level themselves (the bottom is conditioned on it).
+      const hq = quantizer ?? createHierQuantizer(cfg.quantizer, cfg.model.latentDim, cfg.seed);
+      if (!(hq instanceof HierarchicalQuantizer)) throw new Error('tokenizer: a hierarchical model needs its two-level quantizer');
+      this.quantizer = hq;
+      this.nets = new HierarchicalNets(hierArchitecture(cfg.model), hq, new Rng(cfg.seed));
     } else {
       this.nets = new ReferenceNets(this.arch, new Rng(cfg.seed));
       this.quantizer = quantizer ?? createQuantizer(cfg.quantizer, cfg.model.latentDim, cfg.seed);
     }
-    if (this.quantizer.dim !== cfg.model.latentDim) {
+    const codeWidth = this.nets.kind === 'hierarchical' ? 2 * cfg.model.latentDim : cfg.model.latentDim;
+    if (this.quantizer.dim !== codeWidth) {
       throw new Error(`tokenizer: the quantizer expects dim ${this.quantizer.dim} but latentDim is ${cfg.model.latentDim}`);
     }
   }
@@ -115,8 +126,13 @@ export class Tokenizer {
     return this.cfg.normalization ? normalizeNhwc(nhwc, this.cfg.normalization) : nhwc;
   }
 
+  /** Frame sizes must be multiples of this: the coarsest grid's downsampling (8 for the hierarchical top grid). */
+  get frameMultiple(): number {
+    return this.nets.kind === 'hierarchical' ? HIER_TOP_FACTOR : this.arch.factor;
+  }
+
   checkFrames(x: tf.Tensor): void {
-    const f = this.arch.factor;
+    const f = this.frameMultiple;
     if (x.rank !== 4) throw new Error(`tokenizer: expected frames [B, C, H, W], got [${x.shape.join(', ')}]`);
     const [, c, h, w] = x.shape as [number, number, number, number];
     if (c !== this.cfg.model.inChannels) {
@@ -166,7 +182,7 @@ export class Tokenizer {
       const [b, h, w] = indices.shape as [number, number, number];
       const flat = tf.reshape(tf.cast(indices, 'int32'), depth === 1 ? [b * h * w] : [b * h * w, depth]);
       const codes = this.quantizer.indicesToCodes(flat);
-      const q = tf.reshape(codes, [b, h, w, this.cfg.model.latentDim]) as tf.Tensor4D;
+      const q = tf.reshape(codes, [b, h, w, this.quantizer.dim]) as tf.Tensor4D;
       const out = this.nets.decode(q, false);
       return tf.transpose(this.cfg.normalization ? denormalizeNhwc(out, this.cfg.normalization) : out, [0, 3, 1, 2]);
     });

@@ -5,6 +5,7 @@ import { checkCompositeConfig } from './composite-train-config';
 import { objectivesConfigProblem } from '../engine/quantizers/codebook-objectives-config';
 import { ArgumentError } from './errors';
 import { applyOccWorldModel } from './occworld-train-config';
+import { applyHierarchicalModel } from './hier-train-config';
 import { parseValue } from './validate-arguments';
 
 /**
@@ -73,6 +74,8 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
   const cfg = parseValue('startTraining', 'config', TrainConfigSchema, { ...base, ...defined(p), model, quantizer });
   // OccWorld's VAERes2D: its model dict (given, or built for the data) sets the net and the quantizer.
   if (cfg.model.arch === 'occworld') applyOccWorldModel(cfg, { ...(p.model ?? {}) }, { ...(p.quantizer ?? {}) }, base, seq);
+  // VQ-VAE-2's two levels: stages 2, VQ codebooks, frames in multiples of 8.
+  if (cfg.model.arch === 'hierarchical') applyHierarchicalModel(cfg, { stages: p.model?.stages }, seq);
   const q = cfg.quantizer;
   const f = 2 ** cfg.model.stages;
   if (q.kind === 'rfsq' || q.kind === 'rlfq' || q.kind === 'mhvq') {

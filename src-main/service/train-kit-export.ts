@@ -22,6 +22,10 @@ export async function exportTrainKitFor(
   opts: { steps?: number; processes?: number; split?: string } = {},
 ): Promise<TrainKitResult> {
   const { seq } = src;
+  if (s.config.model.arch === 'hierarchical') {
+    // train.py trains the reference net's twin; a kit for VQ-VAE-2 would train another model.
+    throw new Error('exportTrainKit: the training kit (train.py) has no hierarchical (VQ-VAE-2) model yet; export the tokenizer instead (its twin is resources/pytorch/tokenscope_hierarchical.py)');
+  }
   const occ3dRoot = src.spec.kind === 'path' ? await occ3dRootOf(src.spec.path) : null;
   const frameBytes = seq.length * seq.channels * seq.height * seq.width * 4;
   let data: KitData;

@@ -1,4 +1,7 @@
 import * as path from 'node:path';
+import { isCoarseLevel, levelNamesOf, levelOccurrences, levelUsage, tokenLevelGrid } from './token-level';
+import { HIER_EXPORT_FILES } from '../engine/hierarchical/hier-export';
+import { writeHierTokenDatasets } from '../engine/hierarchical/hier-tokens';
 import { promises as fs } from 'node:fs';
 import type {
   ChannelNormalization,
@@ -23,6 +26,7 @@ import type {
   ServiceListener,
   SourceInfo,
   TokenFrame,
+  TokenLevelGrid,
   TokenScopeService,
   TrainConfig,
   TrainKitInfo,
@@ -144,7 +148,7 @@ interface OpenSource {
 
 export const DEFAULT_PROCEDURAL = { seed: 7, frames: 32, size: 128 } as const;
 /** What an export folder consists of: an existing folder of only these is replaced whole. */
-const EXPORT_FILES = ['model.safetensors', 'codebook.npy', 'config.json', 'tokens.npy'];
+const EXPORT_FILES = ['model.safetensors', 'codebook.npy', 'config.json', 'tokens.npy', ...HIER_EXPORT_FILES];
 /** Latent cells per side of a code's prototype. */
 const PROTOTYPE_CELLS = 4;
 /** Token caches kept (one per sequence × tokenizer version). */
@@ -686,7 +690,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       return writeFolderAtomic(out, EXPORT_FILES, async (tmp) => {
         const result = await exportForPyTorch(s.tokenizer, s.config, tmp, src ? inputDescription(src.seq) : undefined);
         const files = [...result.files];
-        if (tokens) {
+        if (tokens && s.config.model.arch === 'hierarchical') {
+          // VQ-VAE-2's two grids as two files: tokens_top.npy [T, H/8, W/8], tokens_bottom.npy [T, H/4, W/4].
+          files.push(...(await writeHierTokenDatasets(tmp, tokens)));
+        } else if (tokens) {
           const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
           const file = path.join(tmp, 'tokens.npy');
           await writeTokenDataset(file, tokens.indices, shape);
@@ -831,8 +838,11 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   async getTokens(index: number): Promise<TokenFrame> {
     const src = this.requireSource('getTokens');
     const i = checkIndex('getTokens', index, src.seq.length);
-    const tokens = await this.sequenceTokens('getTokens', this.requireSession('getTokens'), src);
+    const session = this.requireSession('getTokens');
+    const tokens = await this.sequenceTokens('getTokens', session, src);
     const frame = tokenFrame(tokens, i);
+    const levelNames = levelNamesOf(session.config);
+    if (levelNames) frame.levelNames = levelNames;
     const poses = src.seq.egoPoses;
     // An aligned source has no ego motion left; a whole split's frame i − 1 may be another scene.
     if (i > 0 && poses?.[i] && poses[i - 1] && src.info.dataset?.alignedTo === undefined && !src.info.dataset?.scenes) {
@@ -841,6 +851,15 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       if (first.meta.grid) frame.previousAligned = previousAligned(tokens, i, [poses[i - 1]!, poses[i]!], gridOfFrame(first), src.seq.width);
     }
     return frame;
+  }
+
+  async getTokenLevel(index: number, level: number): Promise<TokenLevelGrid> {
+    const src = this.requireSource('getTokenLevel');
+    const i = checkIndex('getTokenLevel', index, src.seq.length);
+    const s = this.requireSession('getTokenLevel');
+    const lv = this.checkLevel('getTokenLevel', s, level);
+    const tokens = await this.leases.with(s.tokenizer, () => this.sequenceTokens('getTokenLevel', s, src));
+    return tokenLevelGrid(tokenFrame(tokens, i), lv, s.config);
   }
 
   async getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame> {
@@ -905,7 +924,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   private async codebookOf(s: TokenizerSession, level: unknown): Promise<CodebookView> {
     const lv = this.checkLevel('getCodebook', s, level);
-    return codebookView(s.tokenizer, await this.sequenceTokens('getCodebook', s), lv);
+    const view = await codebookView(s.tokenizer, await this.sequenceTokens('getCodebook', s), lv);
+    // A hierarchical top code's usage counts top tokens, not the 2×2 cells each covers.
+    return isCoarseLevel(s.config, lv) ? { ...view, usage: levelUsage(view.usage, s.config, lv) } : view;
   }
 
   async projectCodebook(method: 'pca' | 'umap', level?: number): Promise<Projection> {
@@ -933,7 +954,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const s = this.requireSession('codeOccurrences');
     const lv = this.checkLevel('codeOccurrences', s, level);
     const c = checkIndex('codeOccurrences', code, s.tokenizer.quantizer.codebookSize, 'code');
-    return occurrencesOf(await this.leases.with(s.tokenizer, () => this.sequenceTokens('codeOccurrences', s)), c, lv);
+    const found = occurrencesOf(await this.leases.with(s.tokenizer, () => this.sequenceTokens('codeOccurrences', s)), c, lv);
+    return levelOccurrences(found, s.config, lv);
   }
 
   async codePrototype(code: number): Promise<DecodedFrame> {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hierShapeProblems } from '../hierarchical/hier-shape-check';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointInfo, TrainConfig, TrainMetrics } from '../../contract';
 import { DataError } from '../../data/errors';
@@ -102,6 +103,7 @@ export function checkpointDigest(entries: SafetensorsHeader['entries'], state: s
 /** The weights' problems against the config (reference encoder/decoder, codebook shapes). */
 export function configProblems(config: TrainConfig, outChannels: number, shapes: Record<string, readonly number[]>): string[] {
   if (config.model.arch === 'occworld') return occworldShapeProblems(occworldOf(config.model, 'config'), shapes);
+  if (config.model.arch === 'hierarchical') return hierShapeProblems(config, outChannels, shapes);
   const problems = checkNetParams(shapes, referenceLayers(config.model, outChannels));
   const q = config.quantizer;
   if (q.kind === 'vq' || q.kind === 'rvq' || q.kind === 'gvq') {
@@ -127,6 +129,7 @@ function describeModel(c: TrainConfig): string {
     q.kind === 'fsq' || q.kind === 'rfsq'
       ? `${q.kind}[${q.levels?.join(',')}]${q.depth ? ` × ${q.depth} levels` : ''}`
       : `${q.kind}(K=${q.codebookSize ?? '-'}${q.depth ? `, depth ${q.depth}` : ''})`;
+  if (c.model.arch === 'hierarchical') return `VQ-VAE-2 (hierarchical), in ${c.model.inChannels}, channel ${c.model.hidden}, embed ${c.model.latentDim}, top 8× + bottom 4×, ${qs}`;
   if (c.model.arch === 'occworld') return `OccWorld VAERes2D, in ${c.model.inChannels}, ch ${c.model.hidden}, e_dim ${c.model.latentDim}, ${c.model.stages} downsamplings, ${qs}`;
   return `in ${c.model.inChannels}, hidden ${c.model.hidden}, latent ${c.model.latentDim}, ${c.model.stages} stages, ${qs}`;
 }
@@ -357,8 +360,10 @@ export async function checkpointInfo(file: string): Promise<CheckpointDetails> {
   const c = state.config;
   const shape = quantizerShape(c.quantizer, c.model.latentDim);
   const threshold = c.quantizer.deadCodeThreshold && c.quantizer.deadCodeThreshold > 0 ? c.quantizer.deadCodeThreshold : DEFAULT_DEAD_THRESHOLD;
-  const names =
-    c.quantizer.kind === 'vq'
+  const hier = c.model.arch === 'hierarchical';
+  const names = hier
+    ? ['model.quantizer.top.cluster_size', 'model.quantizer.bottom.cluster_size']
+    : c.quantizer.kind === 'vq'
       ? ['model.quantizer.cluster_size']
       : c.quantizer.kind === 'rvq' || c.quantizer.kind === 'gvq'
         ? Array.from({ length: shape.depth }, (_, i) => `model.quantizer.${c.quantizer.kind === 'rvq' ? 'layers' : 'groups'}.${i}.cluster_size`)
@@ -382,7 +387,7 @@ export async function checkpointInfo(file: string): Promise<CheckpointDetails> {
     config: c,
     sizeBytes,
     codebookSize: shape.codebookSize,
-    depth: shape.depth,
+    depth: hier ? 2 : shape.depth,
     tokenGrid: [Math.floor(side[0]! / f), Math.floor(side[1]! / f)],
     health: health.length ? health : null,
     metricsRecorded: state.metrics.length,

@@ -21,7 +21,7 @@ export const DEFAULT_GVQ_GROUPS = 2;
 export const DEFAULT_RESIDUAL_DEPTH = 3;
 export const DEFAULT_MHVQ_HEADS = 4;
 
-function vqOptions(cfg: QuantizerConfig, dim: number, seed: number): VqOptions {
+export function vqOptions(cfg: QuantizerConfig, dim: number, seed: number): VqOptions {
   const o: VqOptions = {
     dim,
     codebookSize: cfg.codebookSize ?? DEFAULT_CODEBOOK_SIZE,
