@@ -178,9 +178,26 @@ test('the Occ3D sample: mIoU leads, wrong share over occupied cells, ±40 m axes
   await expect(page.getByTestId('decoded-wrong')).toContainText(/% of occupied cells wrong/);
   const title = (await page.getByTestId('decoded-wrong').getAttribute('title'))!;
   const [wrong, counted] = numbers(title);
-  expect(counted!).toBeGreaterThan(0);
-  expect(counted!).toBeLessThan(200 * 200);
-  expect(wrong!).toBeLessThanOrEqual(counted!);
+  // The denominator is the cells occupied in the input or the reconstruction, recounted here from
+  // the two class maps the page holds; an untrained model may paint everything, so not "< all".
+  const expected = await page.evaluate(() => {
+    const a = (window as unknown as { __tokenscope: { app: { frame: { labels: Uint8Array }; decoded: { labels: Uint8Array } } } }).__tokenscope.app;
+    let counted = 0;
+    let wrong = 0;
+    let occupiedInput = 0;
+    for (let i = 0; i < a.frame.labels.length; i++) {
+      const t = a.frame.labels[i]!;
+      const p = a.decoded.labels[i]!;
+      if (t !== 17) occupiedInput++;
+      if (t === 17 && p === 17) continue;
+      counted++;
+      if (t !== p) wrong++;
+    }
+    return { counted, wrong, occupiedInput };
+  });
+  expect({ wrong, counted }).toEqual({ wrong: expected.wrong, counted: expected.counted });
+  expect(counted!).toBeGreaterThanOrEqual(expected.occupiedInput);
+  expect(expected.occupiedInput).toBeLessThan(200 * 200); // the sample has free columns
   // Occ3D has free voxels: the geometry IoU is shown, not "n/a".
   await expect(page.getByTestId('decoded-iou-na')).toHaveCount(0);
   await expect(page.getByTestId('decoded-metrics')).toContainText(/geometry IoU \d/);
@@ -199,6 +216,8 @@ test('the Occ3D sample: mIoU leads, wrong share over occupied cells, ±40 m axes
   expect(Math.abs(left!)).toBeLessThan(2);
   expect(readout).toMatch(/decoded [a-z_ ]+/);
   await page.mouse.move(2, 2);
+  // The 3D view gets its layout from the service once the model is refreshed.
+  await expect.poll(async () => (await canvasStats(page, 'codebook-canvas')).colors, { timeout: 120_000 }).toBeGreaterThan(3);
   await shot(page, 'spatial-occ3d');
 });
 

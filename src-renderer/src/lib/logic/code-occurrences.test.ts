@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropImage, dominantClasses, nearestCodes, occurrenceCells, patchRect, receptiveField } from './code-occurrences';
+import { cropImage, dominantClasses, nearestCodes, occurrenceCells, outlineRect, patchRect, receptiveField, referenceReceptiveField } from './code-occurrences';
 
 const grid = { h: 2, w: 3, depth: 2, indices: Int32Array.from([7, 1, 4, 2, 7, 3, 9, 1, 7, 4, 0, 0]) };
 
@@ -54,5 +54,16 @@ describe('a selected code everywhere', () => {
     expect(c.width).toBe(2);
     expect(c.height).toBe(1);
     expect(Array.from(c.rgba)).toEqual([16, 17, 18, 19, 20, 21, 22, 23]);
+  });
+
+  it('outlines the cell inside its patch and knows the reference encoder\'s receptive field', () => {
+    const img = { width: 4, height: 4, rgba: new Uint8ClampedArray(64) };
+    const o = outlineRect(img, { x0: 1, y0: 1, x1: 3, y1: 3 });
+    const lit = [];
+    for (let i = 0; i < 16; i++) if (o.rgba[i * 4] === 255) lit.push(i);
+    expect(lit).toEqual([5, 6, 9, 10]);
+    expect(img.rgba[20]).toBe(0); // the input is not changed
+    expect(referenceReceptiveField(64, 16)).toEqual({ stride: 4, field: 18 });
+    expect(referenceReceptiveField(200, 25)).toEqual({ stride: 8, field: 38 }) // 1 + 3·(1 + 2 + 4) + 2·8;
   });
 });

@@ -112,3 +112,33 @@ export function cropImage(img: RgbaImage, rect: { x0: number; y0: number; x1: nu
   }
   return { width, height, rgba };
 }
+
+/** The image with a 1-pixel border (#ffd60a) drawn just inside `rect` (the cell within its patch). */
+export function outlineRect(img: RgbaImage, rect: { x0: number; y0: number; x1: number; y1: number }): RgbaImage {
+  const out = { width: img.width, height: img.height, rgba: img.rgba.slice() };
+  const put = (x: number, y: number): void => {
+    if (x < 0 || y < 0 || x >= img.width || y >= img.height) return;
+    out.rgba.set([255, 214, 10, 255], (y * img.width + x) * 4);
+  };
+  for (let x = rect.x0; x < rect.x1; x++) {
+    put(x, rect.y0);
+    put(x, rect.y1 - 1);
+  }
+  for (let y = rect.y0; y < rect.y1; y++) {
+    put(rect.x0, y);
+    put(rect.x1 - 1, y);
+  }
+  return out;
+}
+
+/**
+ * The reference encoder's receptive field and stride for a token grid `h` rows over `H` pixels:
+ * `log2(H/h)` 4×4 stride-2 stages then a 3×3 head (DESIGN's reference architecture). Other
+ * architectures (OccWorld's ResNet) see further: this is the patch the gallery shows, not a bound.
+ */
+export function referenceReceptiveField(H: number, h: number): { stride: number; field: number } {
+  const stride = H / h;
+  const stages = Math.max(0, Math.round(Math.log2(stride)));
+  const layers = [...Array.from({ length: stages }, () => ({ kernel: 4, stride: 2 })), { kernel: 3, stride: 1 }];
+  return { stride, field: receptiveField(layers) };
+}
