@@ -60,6 +60,12 @@ async function train(steps: number, k: number, batch: number): Promise<void> {
   await expect(page.getByTestId('tr-state')).toContainText('done', { timeout: 170_000 });
 }
 
+test('the toolbar shows the open scene\'s settings (the server started seed 3, 12 frames, 64 px), not the form\'s defaults', async () => {
+  await expect(page.getByTestId('proc-seed')).toHaveValue('3');
+  await expect(page.getByTestId('proc-frames')).toHaveValue('12');
+  await expect(page.getByTestId('proc-size')).toHaveValue('64');
+});
+
 test('a trained tokenizer on the procedural scene: metres on both axes, a scale bar, the scale stated', async () => {
   await train(80, 64, 4);
   await expect(page.getByTestId('token-readout')).toContainText(/\d+ codes in frame/, { timeout: 60_000 });

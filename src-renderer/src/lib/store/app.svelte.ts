@@ -140,6 +140,8 @@ export class AppStore {
   private modelKey = '';
   private scanSeq = 0;
   private projectSeq = 0;
+  /** The codes the token colours (from their PCA layout) were made for. */
+  private colorsFor: Float32Array | null = null;
   private playTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribers: Array<() => void> = [];
   private lastModelRefresh = 0;
@@ -558,7 +560,9 @@ export class AppStore {
     this.projecting = { method, progress: 0 };
     try {
       const raw = (await c.projectCodebook(method, level)).points;
-      const pca = method === 'pca' ? raw : this.projection?.key === key ? null : (await c.projectCodebook('pca', level)).points;
+      // The model may change under the same key (training without a checkpoint): compare the codes.
+      const keep = method !== 'pca' && this.projection && this.colorsFor && sameArray(this.colorsFor, cb.codes);
+      const pca = method === 'pca' ? raw : keep ? null : (await c.projectCodebook('pca', level)).points;
       // A newer request supersedes this one; a refresh may have replaced the codebook object with
       // the same codes, which this projection still fits.
       if (seq !== this.projectSeq) return;
@@ -571,6 +575,7 @@ export class AppStore {
         colors: pca ? codeColorsFromProjection(pca, rows) : this.projection!.colors,
         key,
       };
+      if (pca) this.colorsFor = cb.codes;
     } catch (e) {
       if (seq === this.projectSeq) {
         this.projecting = null;
