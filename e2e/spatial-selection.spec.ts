@@ -133,6 +133,25 @@ test('a selected code is outlined at every one of its cells on the BEV input and
   await shot(page, 'spatial-selection');
 });
 
+test('the selected code\'s occurrences as a gallery of input patches beside its prototype', async () => {
+  await page.getByTestId('tab-health').click();
+  await expect(page.getByTestId('health-occurrences').locator('li').first()).toBeVisible({ timeout: 30_000 });
+  const occurrences = await page.getByTestId('health-occurrences').locator('li').count();
+  const patches = page.getByTestId('health-gallery').locator('button.patch');
+  await expect(patches).toHaveCount(Math.min(24, occurrences), { timeout: 30_000 });
+  // Each patch is the receptive field around its cell: larger than the cell (4 px here), cut at the frame's edge.
+  const sizes = await patches.locator('canvas').evaluateAll((cs) => cs.map((c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]));
+  expect(sizes.every(([w, h]) => w! > 4 && h! > 4 && w! <= 18 && h! <= 18)).toBe(true);
+  await expect(page.getByTestId('health-prototype')).toBeVisible();
+  await shot(page, 'spatial-gallery');
+  // A patch jumps to its occurrence.
+  const last = patches.last();
+  const label = (await last.getAttribute('title'))!;
+  await last.click();
+  await expect(page.getByTestId('tl-frame')).toContainText(`frame ${numbers(label)[0]} /`);
+  await page.getByTestId('tab-training').click();
+});
+
 test('the 3D codebook lists and rings the nearest codes, finds a code by id, filters and colours', async () => {
   const nn = page.getByTestId('cb-neighbours');
   await expect(nn.locator('button')).toHaveCount(8);
@@ -225,6 +244,29 @@ test('the Occ3D sample: mIoU leads, wrong share over occupied cells, ±40 m axes
   // The 3D view gets its layout from the service once the model is refreshed.
   await expect.poll(async () => (await canvasStats(page, 'codebook-canvas')).colors, { timeout: 120_000 }).toBeGreaterThan(3);
   await shot(page, 'spatial-occ3d');
+});
+
+test('lidar: metres on the axes, a colour bar per channel, empty cells apart, nuScenes-lidarseg named', async () => {
+  const dir = path.join(SHARED_DATA, 'nuscenes-lidarseg-seq11');
+  test.skip(!existsSync(dir), `${dir} is not present`);
+  await page.getByTestId('open-path').fill(dir);
+  await page.getByTestId('open-btn').click();
+  await expect(page.getByTestId('status-source')).toContainText('lidar', { timeout: 90_000 });
+  await expect(page.getByTestId('attribution')).toContainText('nuScenes-lidarseg');
+  const bar = page.getByTestId('bev-colorbar');
+  await expect(bar).toContainText('max_height');
+  await expect(bar).toContainText('no points');
+  await page.getByTestId('bev-channel').selectOption({ label: 'density' });
+  await expect(bar).toContainText('density');
+  const ticks = (await page.getByTestId('bev-canvas-axes').locator('span.tx, span.ty').allTextContents()).map(Number);
+  expect(ticks).toContain(0);
+  expect(Math.max(...ticks)).toBeLessThanOrEqual(40);
+  await expect(page.getByTestId('bev-orientation')).toContainText('0.4 m / cell');
+  // The colour bar sits beside the image, not over it.
+  const b = (await bar.boundingBox())!;
+  const c = (await page.getByTestId('bev-canvas').boundingBox())!;
+  expect(b.x).toBeGreaterThanOrEqual(c.x + c.width - 1);
+  await shot(page, 'spatial-lidar');
 });
 
 test('no uncaught errors in the page', () => {
