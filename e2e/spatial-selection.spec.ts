@@ -8,8 +8,10 @@
  */
 import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildOcc3dTree } from '../src-main/data/occ3d-test-tree';
 import { canvasStats, numbers, shot, SHARED_DATA } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
@@ -244,6 +246,33 @@ test('the Occ3D sample: mIoU leads, wrong share over occupied cells, ±40 m axes
   // The 3D view gets its layout from the service once the model is refreshed.
   await expect.poll(async () => (await canvasStats(page, 'codebook-canvas')).colors, { timeout: 120_000 }).toBeGreaterThan(3);
   await shot(page, 'spatial-occ3d');
+});
+
+test('a cold Occ3D frame change shows a spinner and marks the old frame\'s numbers until the new frame is in', async () => {
+  const file = path.join(SHARED_DATA, 'occ3d-nuscenes-sample', 'labels.npz');
+  test.skip(!existsSync(file), `${file} is not present`);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tokenscope-e2e-spatial-'));
+  try {
+    const root = path.join(tmp, 'occ3d');
+    await buildOcc3dTree(root, file, [{ name: 'scene-0001', split: 'train', frames: 3 }]);
+    await page.getByTestId('open-path').fill(root);
+    await page.getByTestId('open-btn').click();
+    await expect(page.getByTestId('status-source')).toContainText('scene-0001', { timeout: 60_000 });
+    // The Occ3D tokenizer trained above fits: frame 1 decodes (until then the old source's numbers
+    // are marked), then frame 3 is cold.
+    await expect(page.getByTestId('bev-loading')).toBeHidden({ timeout: 120_000 });
+    await expect(page.getByTestId('decoded-miou')).toBeVisible({ timeout: 120_000 });
+    await expect(page.getByTestId('decoded-stale')).toHaveCount(0);
+    await page.getByTestId('tl-slider').fill('2');
+    await expect(page.getByTestId('bev-loading')).toContainText('loading frame 3');
+    await expect(page.getByTestId('decoded-stale')).toHaveText(/\(frame 1\)/);
+    await shot(page, 'spatial-cold-frame');
+    await expect(page.getByTestId('bev-loading')).toBeHidden({ timeout: 120_000 });
+    await expect(page.getByTestId('decoded-stale')).toHaveCount(0);
+    await expect(page.getByTestId('tl-frame')).toContainText('frame 3 / 3');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test('lidar: metres on the axes, a colour bar per channel, empty cells apart, nuScenes-lidarseg named', async () => {
