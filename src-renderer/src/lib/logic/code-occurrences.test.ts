@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropImage, dominantClasses, nearestCodes, occurrenceCells, outlineRect, patchRect, receptiveField, referenceReceptiveField } from './code-occurrences';
+import { cropImage, dominantClasses, nearestCodes, occurrenceCells, outlineRect, patchRect, receptiveField, referenceReceptiveField, spreadSample } from './code-occurrences';
 
 const grid = { h: 2, w: 3, depth: 2, indices: Int32Array.from([7, 1, 4, 2, 7, 3, 9, 1, 7, 4, 0, 0]) };
 
@@ -65,5 +65,13 @@ describe('a selected code everywhere', () => {
     expect(img.rgba[20]).toBe(0); // the input is not changed
     expect(referenceReceptiveField(64, 16)).toEqual({ stride: 4, field: 18 });
     expect(referenceReceptiveField(200, 25)).toEqual({ stride: 8, field: 38 }) // 1 + 3·(1 + 2 + 4) + 2·8;
+  });
+
+  it('spreads a gallery over the whole list of occurrences', () => {
+    const items = Array.from({ length: 100 }, (_, i) => i);
+    expect(spreadSample(items, 5)).toEqual([0, 25, 50, 74, 99]);
+    expect(spreadSample([1, 2], 5)).toEqual([1, 2]);
+    expect(spreadSample(items, 1)).toEqual([0]);
+    expect(spreadSample(items, 0)).toEqual([]);
   });
 });

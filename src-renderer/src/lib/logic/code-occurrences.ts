@@ -142,3 +142,12 @@ export function referenceReceptiveField(H: number, h: number): { stride: number;
   const layers = [...Array.from({ length: stages }, () => ({ kernel: 4, stride: 2 })), { kernel: 3, stride: 1 }];
   return { stride, field: receptiveField(layers) };
 }
+
+/** Up to `k` items spread evenly over a list (first and last included), so a gallery spans the sequence. */
+export function spreadSample<T>(items: readonly T[], k: number): T[] {
+  const n = items.length;
+  if (n <= k) return items.slice();
+  if (k <= 0) return [];
+  if (k === 1) return [items[0]!];
+  return Array.from({ length: k }, (_, i) => items[Math.round((i * (n - 1)) / (k - 1))]!);
+}

@@ -1,5 +1,5 @@
 /**
- * The selected code's occurrences as a gallery: for each (the first GALLERY_SIZE), the patch of the
+ * The selected code's occurrences as a gallery: for each (GALLERY_SIZE of them, spread over the list), the patch of the
  * BEV input its token sees — the cell's footprint grown to the reference encoder's receptive field,
  * cropped from that occurrence's frame, the cell outlined — so one sees what a code stands for.
  * The frames are fetched as the views fetch them (a class frame's 40 kB class map, or the picked
@@ -9,7 +9,7 @@ import type { CodeOccurrence, FrameData, FrameRequest } from '../../../../src-ma
 import { app } from './app.svelte';
 import type { RgbaImage } from '../logic/colormap';
 import { frameImage } from '../logic/frame-image';
-import { cropImage, outlineRect, patchRect, referenceReceptiveField } from '../logic/code-occurrences';
+import { cropImage, outlineRect, patchRect, referenceReceptiveField, spreadSample } from '../logic/code-occurrences';
 
 export const GALLERY_SIZE = 24;
 
@@ -50,7 +50,8 @@ class GalleryStore {
     this.loading = true;
     const out: GalleryPatch[] = [];
     try {
-      for (const o of occ.slice(0, GALLERY_SIZE)) {
+      // Spread over the sequence (occurrences come frame by frame), not the first frame's cells only.
+      for (const o of spreadSample(occ, GALLERY_SIZE)) {
         const pic = await this.picture(o.frame, req);
         if (seq !== this.seq) return;
         const rect = patchRect(o, src.height, src.width, t.h, t.w, margin);
