@@ -81,6 +81,7 @@ test('a trained tokenizer on the procedural scene: metres on both axes, a scale 
   expect(ticks.some((v) => v > 0) && ticks.some((v) => v < 0)).toBe(true);
   await expect(page.getByTestId('bev-canvas-scalebar')).toHaveText(/^\d+ m$/);
   await expect(page.getByTestId('decoded-canvas-axes')).toContainText('x m, forward →');
+  await expect(page.getByTestId('token-canvas-axes')).toContainText('x m, forward →');
   await expect(page.getByTestId('bev-scale-note')).toContainText(/synthetic scene at [\d.]+ m\/cell/);
   // Hover: metres and class.
   const box = (await page.getByTestId('bev-canvas').boundingBox())!;
