@@ -20,6 +20,12 @@ function toPoints(rows: ArrayLike<ArrayLike<number>>, k: number, dims: number): 
   return out;
 }
 
+/**
+ * The one projection the app, the CLI and the API all show (the renderer asks the service for it
+ * rather than computing its own): the first three principal components, each axis' sign fixed
+ * (positive third moment) so the layout, and the token colours taken from it, are the same on
+ * every run and after a retrain that barely moved the codes.
+ */
 export function pcaProjection(codes: Float32Array, k: number, d: number): Float32Array {
   if (codes.length !== k * d) throw new Error(`PCA: ${codes.length} values for a ${k}×${d} codebook`);
   if (k < 2 || d < 2) return toPoints(rowsOf(codes, k, d), k, d);
@@ -28,7 +34,17 @@ export function pcaProjection(codes: Float32Array, k: number, d: number): Float3
   const pca = new PCA(rows, { method: 'covarianceMatrix', center: true, scale: false });
   const n = Math.min(3, d);
   const projected = pca.predict(rows, { nComponents: n }).to2DArray();
-  return toPoints(projected, k, n);
+  return fixSigns(toPoints(projected, k, n), k);
+}
+
+/** Eigenvector signs are arbitrary: make each axis' third moment positive. */
+function fixSigns(points: Float32Array, n: number): Float32Array {
+  for (let a = 0; a < 3; a++) {
+    let m3 = 0;
+    for (let i = 0; i < n; i++) m3 += points[i * 3 + a]! ** 3;
+    if (m3 < 0) for (let i = 0; i < n; i++) points[i * 3 + a] = -points[i * 3 + a]!;
+  }
+  return points;
 }
 
 export async function umapProjection(codes: Float32Array, k: number, d: number, seed: number, progress: ProgressFn): Promise<Float32Array> {

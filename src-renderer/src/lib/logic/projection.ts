@@ -1,44 +1,7 @@
 /**
- * Projections of the codebook to 3D and the geometry the 3D view needs, as plain functions of
- * typed arrays (they run in the worker, in the UI thread and in unit tests alike).
+ * The geometry the 3D view needs, as plain functions of typed arrays. The projection itself is
+ * the service's (`projectCodebook`): one implementation for the app, the CLI and the API.
  */
-import { PCA } from 'ml-pca';
-
-/** `[n, d]` rows as number[][] (what ml-pca and umap-js take). */
-export function toRows(codes: Float32Array, n: number, d: number): number[][] {
-  if (codes.length < n * d) throw new Error(`toRows: ${codes.length} values for ${n}×${d}`);
-  const rows: number[][] = new Array(n);
-  for (let i = 0; i < n; i++) rows[i] = Array.from(codes.subarray(i * d, (i + 1) * d));
-  return rows;
-}
-
-/**
- * The first three principal components of `[n, d]` codes as `[n, 3]` (zeros where d < 3 or n < 2).
- * Uses the covariance method: its cost is n·d² plus a d×d eigen-decomposition, cheap for 65,536 codes.
- */
-export function pca3(codes: Float32Array, n: number, d: number): Float32Array {
-  const out = new Float32Array(n * 3);
-  if (n === 0 || d === 0) return out;
-  if (n < 2) return out;
-  const rows = toRows(codes, n, d);
-  const pca = new PCA(rows, { method: 'covarianceMatrix', center: true, scale: false });
-  const k = Math.min(3, d);
-  const projected = pca.predict(rows, { nComponents: k });
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < k; j++) out[i * 3 + j] = projected.get(i, j);
-  }
-  fixSigns(out, n);
-  return out;
-}
-
-/** Eigenvector signs are arbitrary: make each axis' third moment positive so PCA is stable across runs. */
-function fixSigns(points: Float32Array, n: number): void {
-  for (let a = 0; a < 3; a++) {
-    let m3 = 0;
-    for (let i = 0; i < n; i++) m3 += points[i * 3 + a]! ** 3;
-    if (m3 < 0) for (let i = 0; i < n; i++) points[i * 3 + a] = -points[i * 3 + a]!;
-  }
-}
 
 /** Centres `[n, 3]` points on their mean and scales them into the unit ball (for the camera). */
 export function normalizePoints(points: Float32Array, n: number): Float32Array {

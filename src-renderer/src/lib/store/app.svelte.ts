@@ -33,7 +33,6 @@ import { appendMetrics, emptyColumns } from '../logic/series';
 import type { MetricColumns } from '../logic/series';
 import { codeColorsFromProjection, codeRowLookup } from '../logic/token-colors';
 import { normalizePoints } from '../logic/projection';
-import { ProjectionClient } from '../workers/projection-client';
 import { previousForChange } from '../logic/ego-change';
 
 export type PanelTab = 'training' | 'health' | 'predictions' | 'run';
@@ -142,7 +141,9 @@ export class AppStore {
   private toastId = 0;
   private modelKey = '';
   private scanSeq = 0;
-  private projector = new ProjectionClient();
+  private projectSeq = 0;
+  /** The codes the token colours (from their PCA layout) were made for. */
+  private colorsFor: Float32Array | null = null;
   private playTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribers: Array<() => void> = [];
   private lastModelRefresh = 0;
@@ -163,6 +164,7 @@ export class AppStore {
       client.on('trainProgress', (p) => this.onTrainProgress(p)),
       client.on('jobProgress', (j) => {
         this.jobs = { ...this.jobs, [j.job]: j };
+        if (j.job.startsWith('UMAP') && this.projecting?.method === 'umap' && j.total > 0) this.projecting = { method: 'umap', progress: j.done / j.total };
         // A finished job leaves the status bar shortly after; so does one that went quiet.
         const finished = j.total > 0 && j.done / j.total >= 0.999;
         const stamp = (this.jobStamps[j.job] = performance.now());
@@ -546,29 +548,41 @@ export class AppStore {
     }
   }
 
-  /** (Re)computes the 3D projection in the worker; UMAP reports progress as it goes. */
+  /**
+   * The 3D layout from the service's `projectCodebook` (one implementation for the app and the API;
+   * UMAP runs there as a job whose progress arrives as jobProgress). Token colours always come from
+   * the PCA layout, so switching to UMAP moves the points but does not recolour every token.
+   */
   async project(method: 'pca' | 'umap'): Promise<void> {
     const cb = this.codebook;
-    if (!cb) return;
+    const c = this.client;
+    if (!cb || !c) return;
     const rows = cb.ids ? cb.ids.length : cb.size;
-    const key = `${this.modelKey}:${this.sel.level}:${rows}`;
+    const level = this.sel.level;
+    const key = `${this.modelKey}:${level}:${rows}`;
+    const seq = ++this.projectSeq;
     this.projectionMethod = method;
     this.projecting = { method, progress: 0 };
     try {
-      const raw = await this.projector.project(method, cb.codes, rows, cb.dim, (f) => (this.projecting = { method, progress: f }));
-      // A newer request would have superseded this one; a refresh may have replaced the
-      // codebook object with the same codes, which this projection still fits.
+      const raw = (await c.projectCodebook(method, level)).points;
+      // The model may change under the same key (training without a checkpoint): compare the codes.
+      const keep = method !== 'pca' && this.projection && this.colorsFor && sameArray(this.colorsFor, cb.codes);
+      const pca = method === 'pca' ? raw : keep ? null : (await c.projectCodebook('pca', level)).points;
+      // A newer request supersedes this one; a refresh may have replaced the codebook object with
+      // the same codes, which this projection still fits.
+      if (seq !== this.projectSeq) return;
       this.projecting = null;
       const now = this.codebook;
-      if (!now || !(now === cb || (sameArray(now.codes, cb.codes) && sameIds(now.ids, cb.ids)))) return;
+      if (!now || raw.length !== rows * 3 || !(now === cb || (sameArray(now.codes, cb.codes) && sameIds(now.ids, cb.ids)))) return;
       this.projection = {
         method,
         points: normalizePoints(raw, rows),
-        colors: codeColorsFromProjection(raw, rows),
+        colors: pca ? codeColorsFromProjection(pca, rows) : this.projection!.colors,
         key,
       };
+      if (pca) this.colorsFor = cb.codes;
     } catch (e) {
-      if (messageOf(e) !== 'superseded') {
+      if (seq === this.projectSeq) {
         this.projecting = null;
         this.toast(`projection: ${messageOf(e)}`);
       }
@@ -691,7 +705,6 @@ export class AppStore {
   dispose(): void {
     this.pause();
     for (const u of this.unsubscribers) u();
-    this.projector.dispose();
     this.client?.close();
   }
 }

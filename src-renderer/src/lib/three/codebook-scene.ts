@@ -79,6 +79,9 @@ export class CodebookScene {
   private readonly selected: THREE.Points;
   private readonly hovered: THREE.Points;
   private positions: Float32Array = new Float32Array(0);
+  /** Positions picking sees: hidden rows (the "used codes only" filter) are NaN, so never picked. */
+  private pickPositions: Float32Array = new Float32Array(0);
+  private neighbours: THREE.Points | null = null;
   private count = 0;
   private width = 1;
   private height = 1;
@@ -143,6 +146,7 @@ export class CodebookScene {
     this.points.frustumCulled = false;
     this.scene.add(this.points);
     this.positions = data.positions;
+    this.pickPositions = data.positions;
     this.count = n;
     this.requestRender();
   }
@@ -182,6 +186,52 @@ export class CodebookScene {
     this.requestRender();
   }
 
+  /** Rings (cyan) on the selected code's nearest neighbours; an empty list removes them. */
+  setNeighbours(rows: number[]): void {
+    if (this.neighbours) {
+      this.scene.remove(this.neighbours);
+      this.neighbours.geometry.dispose();
+      this.neighbours = null;
+    }
+    const valid = rows.filter((r) => r >= 0 && r < this.count);
+    if (valid.length) {
+      const pos = new Float32Array(valid.length * 3);
+      valid.forEach((r, i) => pos.set(this.positions.subarray(r * 3, r * 3 + 3), i * 3));
+      const geo = new THREE.BufferGeometry();
+      geo.setAttribute('position', new THREE.BufferAttribute(pos, 3));
+      const ring = this.ringMaterials.find((m) => m.userData['neighbours']) ?? this.neighbourMaterial();
+      this.neighbours = new THREE.Points(geo, ring);
+      this.neighbours.renderOrder = 9;
+      this.neighbours.frustumCulled = false;
+      this.scene.add(this.neighbours);
+    }
+    this.requestRender();
+  }
+
+  private neighbourMaterial(): THREE.ShaderMaterial {
+    const mat = new THREE.ShaderMaterial({
+      vertexShader: RING_VERTEX,
+      fragmentShader: RING_FRAGMENT,
+      uniforms: { pixelRatio: { value: this.material.uniforms['pixelRatio']!.value as number }, size: { value: 13 }, ringColor: { value: new THREE.Color(0x3ad6e0) } },
+      depthTest: false,
+      transparent: true,
+    });
+    mat.userData['neighbours'] = true;
+    this.ringMaterials.push(mat);
+    return mat;
+  }
+
+  /** Rows that picking skips (drawn at size 0 by the caller). */
+  setHidden(hidden: Uint8Array | null): void {
+    if (!hidden) {
+      this.pickPositions = this.positions;
+      return;
+    }
+    const p = this.positions.slice();
+    for (let r = 0; r < Math.min(hidden.length, this.count); r++) if (hidden[r]) p[r * 3] = p[r * 3 + 1] = p[r * 3 + 2] = Number.NaN;
+    this.pickPositions = p;
+  }
+
   setSelected(row: number): void {
     this.placeRing(this.selected, row);
   }
@@ -203,7 +253,7 @@ export class CodebookScene {
   pick(x: number, y: number, radius = 8): number {
     this.camera.updateMatrixWorld();
     const mvp = new THREE.Matrix4().multiplyMatrices(this.camera.projectionMatrix, this.camera.matrixWorldInverse);
-    return pickNearestOnScreen(this.positions, this.count, mvp.elements, this.width, this.height, x, y, radius);
+    return pickNearestOnScreen(this.pickPositions, this.count, mvp.elements, this.width, this.height, x, y, radius);
   }
 
   resize(width: number, height: number, pixelRatio: number): void {
