@@ -248,6 +248,8 @@ export interface TokenFrame {
    * did not cover hold this frame's ids), for a token-change view without the car's own motion.
    */
   previousAligned?: Int32Array;
+  /** Training step of the weights that computed it (the views label what they show with it). */
+  step?: number;
 }
 
 export interface DecodedFrame {
@@ -268,6 +270,8 @@ export interface DecodedFrame {
   metrics: { mse?: number; psnr?: number; iou?: number; miou?: number };
   /** Occ3D height-folded frames: the benchmark's scores under each mask the frame has. */
   occupancy?: OccupancyScores[];
+  /** Training step of the weights that computed it. */
+  step?: number;
 }
 
 export interface CodebookView {
@@ -280,6 +284,8 @@ export interface CodebookView {
   dead: number[];
   /** For implicit codebooks (fsq/lfq/bsq): only the codes actually used are listed, with their ids. */
   ids?: Int32Array;
+  /** Training step of the weights it shows. */
+  step?: number;
 }
 
 export interface Projection {
@@ -337,6 +343,17 @@ export interface AppStatus {
   training?: TrainingOwnership | null;
   /** `getStatus` only: the caller's own client id, to tell its runs from other clients'. */
   client?: string;
+  /**
+   * The weights the views are computed from: `version` changes whenever they change (a training
+   * run hands over its current weights every few seconds), `step` is the training step they hold.
+   */
+  model?: ModelVersion;
+}
+
+/** Which weights answer getTokens / getDecoded / getCodebook now (AppStatus.model). */
+export interface ModelVersion {
+  version: number;
+  step: number;
 }
 
 /** Clients share one workspace: every client sees who started the run and who last controlled it. */

@@ -1,0 +1,40 @@
+/**
+ * The tokenizer's training run as the renderer sees it: state and the last metrics (with the
+ * usage histogram), and the curves' columns. Starting a run clears the curves.
+ */
+import type { TrainConfig, TrainProgress } from '../../../../src-main/contract/index';
+import { appendMetrics, emptyColumns } from '../logic/series';
+import type { MetricColumns } from '../logic/series';
+import { runCall, type StoreHost } from './host';
+
+export interface TrainingHost extends StoreHost {
+  /** The model under the views changed (or may have): refresh them. */
+  refreshModel(): Promise<void>;
+}
+
+export class TrainingStore {
+  train = $state.raw<TrainProgress>({ state: 'idle' });
+  series = $state.raw<MetricColumns>(emptyColumns());
+  private lastModelRefresh = 0;
+
+  constructor(private readonly host: TrainingHost) {}
+
+  onProgress(p: TrainProgress): void {
+    // Not every event carries the usage histogram or metrics (state changes don't): keep the last ones.
+    this.train = { ...p, usage: p.usage ?? this.train.usage, metrics: p.metrics ?? this.train.metrics };
+    if (p.metrics) this.series = { ...appendMetrics(this.series, p.metrics) };
+    // While training, the model changes under the views: refresh them now and then (not every event).
+    const now = performance.now();
+    const finished = p.state === 'done' || p.state === 'paused';
+    if (finished || (p.state === 'running' && now - this.lastModelRefresh > 4000)) {
+      this.lastModelRefresh = now;
+      void this.host.refreshModel();
+    }
+  }
+
+  async start(config: Partial<TrainConfig>): Promise<void> {
+    this.series = emptyColumns();
+    this.train = { state: 'idle' };
+    await runCall(this.host, (c) => c.startTraining(config));
+  }
+}
