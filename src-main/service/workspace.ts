@@ -58,6 +58,7 @@ import type { BaselineOptions } from './predictions';
 import { EventHub } from './event-hub';
 import { Throttle } from './throttle';
 import { defaultTrainConfigFor, resolveTrainConfig } from './train-config';
+import { DEFAULT_LIVE_WEIGHTS_MS } from '../engine/train/live-weights';
 import { InProcessTraining, resumeSnapshot, snapshotToAdam, WorkerTraining } from './training-run';
 import type { ResumeState, TrainingListener, TrainingRun } from './training-run';
 import type { SourceSpec } from '../engine/train/source-spec';
@@ -80,7 +81,7 @@ import { CheckpointComparison } from './checkpoint-comparison';
 import { decodeTokenArray } from './token-array-decode';
 import { engineErrorIn } from './engine-error-context';
 import { WorkerEncoder } from './encode-in-worker';
-import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
+import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible, weightsStepOf } from './tokenizer-session';
 import type { TokenizerSession } from './tokenizer-session';
 import { checkOpenOptions } from './open-options';
 import type { OpenPathOptions } from '../contract/open-options';
@@ -124,6 +125,8 @@ export interface WorkspaceOptions {
   encodeIn?: 'worker' | 'process';
   /** Where training runs: a worker thread (default) or this thread (where workers cannot start). */
   trainIn?: 'worker' | 'process';
+  /** Live views while training: the run hands its current weights over every this many ms (default 3000; 0: only on pause, stop and checkpoints). */
+  liveWeightsMs?: number;
   /**
    * The worker modules, where they are not next to the engine's sources (a bundled Electron
    * main process points these at its built `train-worker.js` / `infer-worker.js`).
@@ -241,6 +244,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       checkpoint: this.session?.info ?? null,
       step: this.session?.step ?? 0,
       training: this.training ? this.trainingOwner.describe(this.training.state) : null,
+      ...(this.session ? { model: { version: this.session.version, step: weightsStepOf(this.session) } } : {}),
     };
   }
 
@@ -384,6 +388,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       config: cfg,
       encoding: src.seq.encoding,
       step: resume && prev ? prev.step : 0,
+      // The views show these weights until the run hands over newer ones (progress runs ahead).
+      weightsStep: resume && prev ? prev.step : 0,
       metrics: resume && prev ? prev.metrics : [],
       info: null,
       optimizer: resume && prev ? prev.optimizer : null,
@@ -406,7 +412,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       weightsChanged: (step) => {
         if (this.session !== session) return;
         session.step = Math.max(session.step, step);
+        session.weightsStep = step;
         this.bumpVersion();
+        // Every client's views refresh on the new version (AppStatus.model), labelled with its step.
+        this.emitStatus();
       },
       checkpoint: async () => {
         // The weights of the step the schedule named, not of a later one (a worker runs ahead).
@@ -419,9 +428,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     };
     if ((this.opts.trainIn ?? 'worker') === 'worker') {
       const snap = resumeState ? await resumeSnapshot(tokenizer, cfg, resumeState) : undefined;
-      run = new WorkerTraining(tokenizer, cfg, src.spec, listener, snap, this.opts.workerEntries?.train);
+      run = new WorkerTraining(tokenizer, cfg, src.spec, listener, snap, this.opts.workerEntries?.train, this.liveWeights());
     } else {
-      run = new InProcessTraining(tokenizer, cfg, src.seq, listener, resumeState);
+      run = new InProcessTraining(tokenizer, cfg, src.seq, listener, resumeState, this.liveWeights());
     }
     this.training = run;
   }
@@ -455,6 +464,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     this.trainEvents.flush(p);
     if (state === 'error') this.hub.emit('error', { message: `training failed: ${message ?? 'unknown error'}` });
     this.emitStatus();
+  }
+
+  private liveWeights(): { everyMs: number } {
+    return { everyMs: this.opts.liveWeightsMs ?? DEFAULT_LIVE_WEIGHTS_MS };
   }
 
   /** New weights under the same tokenizer: caches of its tokens are stale. */
@@ -825,8 +838,11 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   async getTokens(index: number): Promise<TokenFrame> {
     const src = this.requireSource('getTokens');
     const i = checkIndex('getTokens', index, src.seq.length);
-    const tokens = await this.sequenceTokens('getTokens', this.requireSession('getTokens'), src);
+    const session = this.requireSession('getTokens');
+    const step = weightsStepOf(session);
+    const tokens = await this.sequenceTokens('getTokens', session, src);
     const frame = tokenFrame(tokens, i);
+    frame.step = step;
     const poses = src.seq.egoPoses;
     // An aligned source has no ego motion left; a whole split's frame i − 1 may be another scene.
     if (i > 0 && poses?.[i] && poses[i - 1] && src.info.dataset?.alignedTo === undefined && !src.info.dataset?.scenes) {
@@ -842,7 +858,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const i = checkIndex('getDecoded', index, src.seq.length);
     const req = checkFrameRequest('getDecoded', opts, src.seq.channels, src.seq.encoding);
     const s = this.requireSession('getDecoded');
-    const result = decodedView(await this.decodedFrame(src, s, i), req);
+    const step = weightsStepOf(s);
+    const result = { ...decodedView(await this.decodedFrame(src, s, i), req), step };
     // The timeline moves one frame at a time: decode the neighbours while the user looks at this one.
     this.prefetch(() =>
       [i + 1, i - 1]
@@ -899,7 +916,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   private async codebookOf(s: TokenizerSession, level: unknown): Promise<CodebookView> {
     const lv = this.checkLevel('getCodebook', s, level);
-    return codebookView(s.tokenizer, await this.sequenceTokens('getCodebook', s), lv);
+    const step = weightsStepOf(s);
+    return { ...codebookView(s.tokenizer, await this.sequenceTokens('getCodebook', s), lv), step };
   }
 
   async projectCodebook(method: 'pca' | 'umap', level?: number): Promise<Projection> {
