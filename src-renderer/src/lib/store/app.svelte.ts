@@ -90,7 +90,6 @@ export class AppStore {
     this.training = new TrainingStore({
       get client() { return self.client; },
       toast: (t, k) => this.toast(t, k),
-      refreshModel: () => this.refreshModel(),
     });
     this.predictions = new PredictionStore({
       get client() { return self.client; },
@@ -138,6 +137,8 @@ export class AppStore {
   get reconSeries() { return this.timeline.reconSeries; }
   get changeSeries() { return this.timeline.changeSeries; }
   get scanProgress() { return this.timeline.scanProgress; }
+  /** Training step of the weights the views show (status), null before any model. */
+  get modelStep(): number | null { return this.status.model?.step ?? null; }
 
   get train() { return this.training.train; }
   get series() { return this.training.series; }
@@ -187,7 +188,7 @@ export class AppStore {
   applyStatus(s: AppStatus): void {
     this.status = s;
     if (s.source && !this.opening && (!this.source || this.source.path !== s.source.path || this.source.dataset?.scene !== s.source.dataset?.scene)) this.adoptSource(s.source);
-    const key = modelKeyOf(s.checkpoint);
+    const key = modelKeyOf(s);
     if (key !== this.modelKey) {
       this.modelKey = key;
       void this.refreshModel();
@@ -274,7 +275,8 @@ export class AppStore {
   togglePlay(): void { this.frames.togglePlay(); }
   play(): void { this.frames.play(); }
   pause(): void { this.frames.pause(); }
-  scanSequence(): Promise<void> { return this.timeline.request(`${this.modelKey}#${Date.now()}`); }
+  /** The sparklines of the weights shown now (nothing happens if they were scanned already). */
+  scanSequence(): Promise<void> { return this.timeline.request(`${this.source?.path ?? ''}|${this.modelKey}`); }
   selectCode(code: number | null): void { this.selection.selectCode(code); }
   selectCell(cell: S.Cell | null): void { this.selection.selectCell(cell); }
   setLevel(level: number): void { this.selection.setLevel(level); }
@@ -313,8 +315,13 @@ export class AppStore {
   }
 }
 
-function modelKeyOf(ck: CheckpointInfo | null): string {
-  return ck ? `${ck.path}@${ck.step}` : '';
+/**
+ * Identity of the weights under the views: the checkpoint, and the service's weights version,
+ * which moves whenever a training run hands over its current weights (every few seconds).
+ */
+export function modelKeyOf(s: AppStatus): string {
+  const ck = s.checkpoint;
+  return `${ck ? `${ck.path}@${ck.step}` : ''}#${s.model?.version ?? ''}`;
 }
 
 export const app = new AppStore();

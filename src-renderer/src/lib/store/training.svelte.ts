@@ -7,15 +7,11 @@ import { appendMetrics, emptyColumns } from '../logic/series';
 import type { MetricColumns } from '../logic/series';
 import { runCall, type StoreHost } from './host';
 
-export interface TrainingHost extends StoreHost {
-  /** The model under the views changed (or may have): refresh them. */
-  refreshModel(): Promise<void>;
-}
+export type TrainingHost = StoreHost;
 
 export class TrainingStore {
   train = $state.raw<TrainProgress>({ state: 'idle' });
   series = $state.raw<MetricColumns>(emptyColumns());
-  private lastModelRefresh = 0;
 
   constructor(private readonly host: TrainingHost) {}
 
@@ -23,13 +19,8 @@ export class TrainingStore {
     // Not every event carries the usage histogram or metrics (state changes don't): keep the last ones.
     this.train = { ...p, usage: p.usage ?? this.train.usage, metrics: p.metrics ?? this.train.metrics };
     if (p.metrics) this.series = { ...appendMetrics(this.series, p.metrics) };
-    // While training, the model changes under the views: refresh them now and then (not every event).
-    const now = performance.now();
-    const finished = p.state === 'done' || p.state === 'paused';
-    if (finished || (p.state === 'running' && now - this.lastModelRefresh > 4000)) {
-      this.lastModelRefresh = now;
-      void this.host.refreshModel();
-    }
+    // The views are not refreshed from here: the service's status says when the weights under
+    // them changed (AppStatus.model, every few seconds while training) and the app refreshes then.
   }
 
   async start(config: Partial<TrainConfig>): Promise<void> {
