@@ -144,9 +144,13 @@ export interface TrainMetrics {
   reconLoss: number;
   /** Quantizer loss parts: codebook, commitment, entropy… */
   quantLoss: Record<string, number>;
+  /** perplexity, utilization, deadCodes: over the last `healthBatches` training batches (contract/metric-windows.ts). */
   perplexity: number;
   utilization: number;
   deadCodes: number;
+  /** Batches in the codebook-health window at this step (it fills up to `healthWindow`). */
+  healthBatches?: number;
+  healthWindow?: number;
   bitsPerToken: number;
   compressionRatio: number;
   miou?: number;
