@@ -77,6 +77,8 @@ for (const trainIn of ['worker', 'process'] as const) {
         expect(decoded.step).toBe(tokens.step);
         expect(codebook.step).toBe(tokens.step);
       }
+      expect(codebook.codes.length).toBe(16 * 4);
+      expect(codebook.usage.length).toBe(16);
       // The weights moved: the trained tokenizer's reconstruction is not the step-0 one's.
       expect([...decoded.error]).not.toEqual([...d0.error]);
       await ws.stopTraining();

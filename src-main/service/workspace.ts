@@ -917,7 +917,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private async codebookOf(s: TokenizerSession, level: unknown): Promise<CodebookView> {
     const lv = this.checkLevel('getCodebook', s, level);
     const step = weightsStepOf(s);
-    return { ...codebookView(s.tokenizer, await this.sequenceTokens('getCodebook', s), lv), step };
+    return { ...(await codebookView(s.tokenizer, await this.sequenceTokens('getCodebook', s), lv)), step };
   }
 
   async projectCodebook(method: 'pca' | 'umap', level?: number): Promise<Projection> {
