@@ -334,6 +334,21 @@ export interface ServiceEvents {
   jobProgress: JobProgress;
   error: { message: string };
   run: RunEvent;
+  /** The baseline predictor's training run (in its worker): state, step, loss and accuracy, ETA. */
+  predictorProgress: PredictorProgressEvent;
+}
+
+/** One report of the baseline predictor's training (a few a second at most). */
+export interface PredictorProgressEvent {
+  state: TrainState;
+  step: number;
+  totalSteps: number;
+  /** Cross-entropy of the next-frame ids on the training batch. */
+  loss?: number;
+  /** Fraction of the batch's next-frame ids the model's argmax got right (0–1). */
+  tokenAccuracy?: number;
+  etaSeconds?: number;
+  message?: string;
 }
 
 export interface AppStatus {
@@ -455,6 +470,10 @@ export interface TokenScopeService {
   getPrediction(index: number, rollout?: number): Promise<PredictionFrame>;
   /** Token accuracy per steps-ahead, per rollout and their mean. */
   predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }>;
+  /** Pause, resume or stop the baseline predictor's training run (`predictorProgress` events say its state). */
+  pausePredictor(): Promise<void>;
+  resumePredictor(): Promise<void>;
+  stopPredictor(): Promise<void>;
 }
 
 export type ServiceMethod = keyof TokenScopeService;
@@ -496,13 +515,16 @@ export const SERVICE_METHODS = [
   'trainBaselinePredictor',
   'getPrediction',
   'predictionHorizonAccuracy',
+  'pausePredictor',
+  'resumePredictor',
+  'stopPredictor',
 ] as const satisfies readonly ServiceMethod[];
 
 type Missing = Exclude<ServiceMethod, (typeof SERVICE_METHODS)[number]>;
 // Fails to compile when a method is added to the interface but not to the whitelist.
 export const _allMethodsListed: Missing extends never ? true : Missing = true;
 
-export const SERVICE_EVENTS = ['status', 'trainProgress', 'jobProgress', 'error', 'run'] as const satisfies readonly (keyof ServiceEvents)[];
+export const SERVICE_EVENTS = ['status', 'trainProgress', 'jobProgress', 'error', 'run', 'predictorProgress'] as const satisfies readonly (keyof ServiceEvents)[];
 
 export type ServiceListener<K extends keyof ServiceEvents> = (payload: ServiceEvents[K]) => void;
 

@@ -59,6 +59,7 @@ import { EventHub } from './event-hub';
 import { Throttle } from './throttle';
 import { defaultTrainConfigFor, resolveTrainConfig } from './train-config';
 import { DEFAULT_LIVE_WEIGHTS_MS } from '../engine/train/live-weights';
+import { BaselineRun } from './baseline-run';
 import { InProcessTraining, resumeSnapshot, snapshotToAdam, WorkerTraining } from './training-run';
 import type { ResumeState, TrainingListener, TrainingRun } from './training-run';
 import type { SourceSpec } from '../engine/train/source-spec';
@@ -131,7 +132,7 @@ export interface WorkspaceOptions {
    * The worker modules, where they are not next to the engine's sources (a bundled Electron
    * main process points these at its built `train-worker.js` / `infer-worker.js`).
    */
-  workerEntries?: { train?: URL; infer?: URL };
+  workerEntries?: { train?: URL; infer?: URL; predict?: URL };
 }
 
 interface OpenSource {
@@ -181,6 +182,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   /** The inference workers that encode whole sequences, kept between jobs (started on first use). */
   private workerEncoder: WorkerEncoder | null = null;
   private training: TrainingRun | null = null;
+  /** The baseline predictor's training run in its worker, while it runs. */
+  private baseline: BaselineRun | null = null;
   /** Who started the run and who controlled it, for every client to see. */
   private readonly trainingOwner = new TrainingOwner();
   /** Predicted tokens of the open sequence (imported or from a baseline), for the shown tokenizer's codebook. */
@@ -215,6 +218,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     await this.closeComparison();
     this.datasetExport.cancel();
     await this.settled();
+    this.baseline?.stop();
     await this.training?.stop();
     this.training?.dispose();
     this.training = null;
@@ -1016,10 +1020,40 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const s = this.requireSession(m);
     const tokens = await this.leases.with(s.tokenizer, () => this.sequenceTokens(m, s, src));
     const label = checked.kind === 'copy' ? 'copy-last-frame baseline' : `next-frame predictor (${checked.steps} steps, context ${checked.context})`;
-    const volume = await this.jobs.run(`baseline:${src.id}:${s.version}`, label, (progress) => runBaseline(tokens, checked, progress));
+    const inWorker = (this.opts.trainIn ?? 'worker') === 'worker' && checked.kind !== 'copy';
+    const volume = await this.jobs.run(`baseline:${src.id}:${s.version}`, label, (progress) => {
+      if (!inWorker) return runBaseline(tokens, checked, progress);
+      // Off the service thread, with the tokenizer's run controls and progress events (issue 11).
+      if (this.baseline) throw new ServiceStateError(`${m}: the baseline predictor is already training`);
+      const run = new BaselineRun(tokens, checked, (p) => {
+        this.hub.emit('predictorProgress', p);
+        progress(p.step, p.totalSteps, p.message ?? (p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : undefined));
+      }, this.opts.workerEntries?.predict);
+      this.baseline = run;
+      return run.result.finally(() => {
+        if (this.baseline === run) this.baseline = null;
+      });
+    });
     const source = `baseline: ${label}`;
     this.predictions = { volume, source, sourceId: src.id, tokenizer: s.tokenizer };
     return this.predictionInfo(volume, source);
+  }
+
+  async pausePredictor(): Promise<void> {
+    this.requireBaseline('pausePredictor').pause();
+  }
+
+  async resumePredictor(): Promise<void> {
+    this.requireBaseline('resumePredictor').resume();
+  }
+
+  async stopPredictor(): Promise<void> {
+    this.requireBaseline('stopPredictor').stop();
+  }
+
+  private requireBaseline(method: string): BaselineRun {
+    if (!this.baseline) throw new ServiceStateError(`${method}: the baseline predictor is not training`);
+    return this.baseline;
   }
 
   private requirePredictions(method: string): PredictionVolume {
