@@ -107,3 +107,18 @@ test('health figures agree between the 3D codebook panel and the health tab, eac
   await page.getByTestId('tr-stop').click();
   await expect(page.getByTestId('tr-state')).toContainText('done', { timeout: 120_000 });
 });
+
+test('the baseline predictor trains with a live loss and accuracy curve', async () => {
+  await page.getByTestId('tab-predictions').click();
+  await page.getByTestId('pred-steps').fill('40');
+  await page.getByTestId('pred-train').click();
+  await expect(page.getByTestId('pred-progress')).toContainText(/loss [\d.]+ · accuracy [\d.]+%/, { timeout: 120_000 });
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { __tokenscope: { app: { predictions: { curve: { step: number[] } } } } }).__tokenscope.app.predictions.curve.step.length), { timeout: 120_000 })
+    .toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('pred-progress')).toContainText('done', { timeout: 180_000 });
+  await expect(page.getByTestId('pred-info')).toBeVisible({ timeout: 120_000 });
+  const chart = await canvasStats(page, 'pred-curve');
+  expect(chart.colors).toBeGreaterThan(2);
+  await shot(page, 'live-05-predictor-curve');
+});

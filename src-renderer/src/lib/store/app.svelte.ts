@@ -167,6 +167,7 @@ export class AppStore {
       client.on('status', (s) => this.applyStatus(s)),
       client.on('trainProgress', (p) => this.training.onProgress(p)),
       client.on('jobProgress', (j) => this.notices.onJob(j)),
+      client.on('predictorProgress', (p) => this.predictions.onTrainerProgress(p)),
       client.on('error', (e) => {
         if (/connection .* closed/.test(e.message)) this.connection = 'closed';
         this.toast(e.message);

@@ -2,7 +2,7 @@
  * World-model predictions of the open sequence: imported or from the built-in baseline, the
  * prediction of the current frame, and token accuracy per steps ahead.
  */
-import type { PredictionFrame, PredictionInfo } from '../../../../src-main/contract/index';
+import type { PredictionFrame, PredictionInfo, PredictorProgressEvent } from '../../../../src-main/contract/index';
 import { messageOf, type StoreHost } from './host';
 
 export interface PredictionHost extends StoreHost {
@@ -23,12 +23,27 @@ export class PredictionStore {
   /** The prediction to show in the main views, when asked for and available for this frame. */
   shownPrediction = $derived.by(() => (this.showPredicted && this.prediction && this.prediction.index === this.host.shown ? this.prediction : null));
 
+  /** The baseline predictor's training run: last report and its curves (loss, accuracy per step). */
+  trainer = $state.raw<PredictorProgressEvent | null>(null);
+  curve = $state.raw<{ step: number[]; loss: number[]; accuracy: number[] }>({ step: [], loss: [], accuracy: [] });
+
   constructor(private readonly host: PredictionHost) {}
+
+  /** A `predictorProgress` event: the curves grow by the reports that carry a new step's metrics. */
+  onTrainerProgress(p: PredictorProgressEvent): void {
+    this.trainer = p;
+    const c = this.curve;
+    if (p.loss !== undefined && p.tokenAccuracy !== undefined && p.step !== c.step.at(-1)) {
+      this.curve = { step: [...c.step, p.step], loss: [...c.loss, p.loss], accuracy: [...c.accuracy, p.tokenAccuracy] };
+    }
+  }
 
   async trainBaseline(steps?: number): Promise<void> {
     const c = this.host.client;
     if (!c) return;
     this.predictionNote = 'training the baseline predictor…';
+    this.curve = { step: [], loss: [], accuracy: [] };
+    this.trainer = null;
     try {
       this.predictionInfo = await c.trainBaselinePredictor(steps ? { steps } : undefined);
       this.predictionNote = null;
