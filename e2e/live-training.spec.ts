@@ -104,8 +104,11 @@ test('health figures agree between the 3D codebook panel and the health tab, eac
   await page.getByTestId('tab-training').click();
   await expect(page.getByTestId('tr-health-window')).toContainText(/last \d+ training batches/);
   await expect(page.getByTestId('tr-health')).toHaveAttribute('title', /codes not used at all in the window; window: last/);
+  await expect(page.getByTestId('tr-progress')).toContainText('ETA');
   await page.getByTestId('tr-stop').click();
   await expect(page.getByTestId('tr-state')).toContainText('done', { timeout: 120_000 });
+  // A stopped run has no time left to estimate.
+  await expect(page.getByTestId('tr-progress')).not.toContainText('ETA');
 });
 
 test('the baseline predictor trains with a live loss and accuracy curve', async () => {
