@@ -45,6 +45,9 @@ test('the training panel fits 1280×800 without scrolling', async () => {
   const fit = await page.locator('.training').first().evaluate((el) => ({ scroll: el.scrollHeight, client: el.clientHeight }));
   await shot(page, 'live-01-training-panel-1280x800');
   expect(fit.scroll).toBeLessThanOrEqual(fit.client + 1);
+  // Every field says what it is.
+  expect(await page.getByTestId('tr-steps').locator('xpath=..').getAttribute('title')).toMatch(/Optimisation steps/);
+  expect(await page.getByTestId('tr-crop').locator('xpath=..').getAttribute('title')).toBeTruthy();
 });
 
 test('the decoded view follows a running training without a pause, labelled with its step', async () => {
