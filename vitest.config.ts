@@ -1,7 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // Unit tests run in plain Node on the wasm backend; e2e tests are Playwright's (e2e/).
 export default defineConfig({
+  // The renderer's stores (`*.svelte.ts`, runes) are unit-tested against a fake client: compile them.
+  plugins: [svelte({ compilerOptions: { runes: true } })],
   test: {
     include: ['src-main/**/*.test.ts', 'src-renderer/src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',

@@ -61,6 +61,14 @@ describe('tokenscope CLI', () => {
     expect(info.stdout).toMatch(/step\s+3 of 3/);
     expect(info.stdout).toMatch(/quantizer\s+vq, codebook 16/);
     expect(info.stdout).toMatch(/token grid\s+8 × 8/);
+    // One meaning of "dead" (issue 11): train's last line and info give the same figures over the same, named window.
+    const trained = /util (\d+)%\s+dead (\d+)\s+\((last \d+ training batches[^)]*)\)/.exec(r.stdout);
+    const told = /util ([\d.]+)%, perplexity [\d.]+, dead (\d+) \((last \d+ training batches[^)]*)\)/.exec(info.stdout);
+    expect(trained && told).toBeTruthy();
+    expect(told![2]).toBe(trained![2]);
+    expect(told![3]).toBe(trained![3]);
+    expect(Math.round(Number(told![1]))).toBe(Number(trained![1]));
+    expect(info.stdout).not.toMatch(/\d+ dead \(EMA/);
   });
 
   it('encodes to .npy tokens, decodes them back to class maps, and exports for PyTorch', async () => {

@@ -40,8 +40,8 @@ describe('tokenscope CLI with the hierarchical (VQ-VAE-2) architecture', () => {
     expect(t.code).toBe(0);
     const info = await run(['info', ckpt], dir);
     expect(info.stdout).toMatch(/VQ-VAE-2 \(hierarchical\)/);
-    expect(info.stdout).toMatch(/codebook top +\d+ of 16 codes used/);
-    expect(info.stdout).toMatch(/codebook bottom +\d+ of 16 codes used/);
+    expect(info.stdout).toMatch(/EMA counts top +\d+ of 16 codes with EMA count/);
+    expect(info.stdout).toMatch(/EMA counts bottom +\d+ of 16 codes with EMA count/);
     expect((await readdir(path.join(dir, 'exp'))).sort()).toEqual([
       'codebook_bottom.npy',
       'codebook_top.npy',

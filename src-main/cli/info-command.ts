@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { windowLabel } from '../contract/metric-windows';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { action } from './errors';
@@ -95,16 +96,20 @@ export function registerInfo(program: Command): void {
         if (dynamics) lines.push(dynamics);
         if (d.health) {
           for (const h of d.health) {
+            // The quantizer's own running counts, not the usage window train reports: not called "dead" here.
             const levelName = c.model.arch === 'hierarchical' ? (h.level === 0 ? 'top' : 'bottom') : String(h.level);
-            const label = d.health.length > 1 ? `codebook ${levelName}` : 'codebook';
-            lines.push(`${label.length >= 12 ? `${label} ` : label.padEnd(12)}${h.used} of ${h.size} codes used, ${h.dead} dead (EMA count < ${h.threshold})`);
+            const label = d.health.length > 1 ? `EMA counts ${levelName}` : 'EMA counts';
+            lines.push(`${label.length >= 12 ? `${label} ` : label.padEnd(12)}${h.used} of ${h.size} codes with EMA count ≥ ${h.threshold}, ${h.dead} below`);
           }
         } else {
           lines.push('codebook    implicit (no EMA counts to judge health)');
         }
         const m = d.lastMetrics;
         if (m) {
-          lines.push(`last step   loss ${m.loss.toFixed(4)}, recon ${m.reconLoss.toFixed(4)}, perplexity ${m.perplexity.toFixed(1)}, utilization ${(m.utilization * 100).toFixed(1)}%${m.miou !== undefined ? `, mIoU ${m.miou.toFixed(3)}` : ''}`);
+          lines.push(`last step   loss ${m.loss.toFixed(4)}, recon ${m.reconLoss.toFixed(4)}${m.miou !== undefined ? `, mIoU ${m.miou.toFixed(3)}` : ''}`);
+          // The same figures and window as train's last line and the app's training line.
+          const w = windowLabel({ kind: 'batches', batches: m.healthBatches ?? m.healthWindow ?? 50, of: m.healthWindow ?? 50 });
+          lines.push(`code usage  util ${(m.utilization * 100).toFixed(1)}%, perplexity ${m.perplexity.toFixed(1)}, dead ${m.deadCodes} (${w})`);
         }
         process.stdout.write(lines.join('\n') + '\n');
       }),

@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { windowLabel } from '../contract/metric-windows';
 import type { Command } from 'commander';
 import * as path from 'node:path';
 import type { QuantizerKind, ReseedEvent, TrainConfig, TrainMetrics } from '../contract/index';
@@ -70,6 +71,8 @@ export function metricsLine(m: TrainMetrics): string {
     `ppl ${m.perplexity.toFixed(1)}`,
     `util ${(m.utilization * 100).toFixed(0)}%`,
     `dead ${m.deadCodes}`,
+    // The window these three are over (contract/metric-windows.ts), as the app labels them.
+    `(${windowLabel({ kind: 'batches', batches: m.healthBatches ?? m.healthWindow ?? 50, of: m.healthWindow ?? 50 })})`,
   ];
   if (m.miou !== undefined && Number.isFinite(m.miou)) parts.push(`mIoU ${m.miou.toFixed(3)}`);
   parts.push(...objectiveColumns(m.quantLoss));

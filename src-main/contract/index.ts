@@ -145,9 +145,13 @@ export interface TrainMetrics {
   reconLoss: number;
   /** Quantizer loss parts: codebook, commitment, entropy… */
   quantLoss: Record<string, number>;
+  /** perplexity, utilization, deadCodes: over the last `healthBatches` training batches (contract/metric-windows.ts). */
   perplexity: number;
   utilization: number;
   deadCodes: number;
+  /** Batches in the codebook-health window at this step (it fills up to `healthWindow`). */
+  healthBatches?: number;
+  healthWindow?: number;
   bitsPerToken: number;
   compressionRatio: number;
   miou?: number;
@@ -264,6 +268,8 @@ export interface TokenFrame {
    * did not cover hold this frame's ids), for a token-change view without the car's own motion.
    */
   previousAligned?: Int32Array;
+  /** Training step of the weights that computed it (the views label what they show with it). */
+  step?: number;
   /**
    * What each level is called, when the levels are grids of their own: a hierarchical (VQ-VAE-2)
    * model's `['top', 'bottom']` (level 0 the top id of the cell's 2×2 block). `getTokenLevel`
@@ -304,6 +310,8 @@ export interface DecodedFrame {
   metrics: { mse?: number; psnr?: number; iou?: number; miou?: number };
   /** Occ3D height-folded frames: the benchmark's scores under each mask the frame has. */
   occupancy?: OccupancyScores[];
+  /** Training step of the weights that computed it. */
+  step?: number;
 }
 
 export interface CodebookView {
@@ -316,6 +324,8 @@ export interface CodebookView {
   dead: number[];
   /** For implicit codebooks (fsq/lfq/bsq): only the codes actually used are listed, with their ids. */
   ids?: Int32Array;
+  /** Training step of the weights it shows. */
+  step?: number;
 }
 
 export interface Projection {
@@ -360,6 +370,21 @@ export interface ServiceEvents {
   jobProgress: JobProgress;
   error: { message: string };
   run: RunEvent;
+  /** The baseline predictor's training run (in its worker): state, step, loss and accuracy, ETA. */
+  predictorProgress: PredictorProgressEvent;
+}
+
+/** One report of the baseline predictor's training (a few a second at most). */
+export interface PredictorProgressEvent {
+  state: TrainState;
+  step: number;
+  totalSteps: number;
+  /** Cross-entropy of the next-frame ids on the training batch. */
+  loss?: number;
+  /** Fraction of the batch's next-frame ids the model's argmax got right (0–1). */
+  tokenAccuracy?: number;
+  etaSeconds?: number;
+  message?: string;
 }
 
 export interface AppStatus {
@@ -373,6 +398,17 @@ export interface AppStatus {
   training?: TrainingOwnership | null;
   /** `getStatus` only: the caller's own client id, to tell its runs from other clients'. */
   client?: string;
+  /**
+   * The weights the views are computed from: `version` changes whenever they change (a training
+   * run hands over its current weights every few seconds), `step` is the training step they hold.
+   */
+  model?: ModelVersion;
+}
+
+/** Which weights answer getTokens / getDecoded / getCodebook now (AppStatus.model). */
+export interface ModelVersion {
+  version: number;
+  step: number;
 }
 
 /** Clients share one workspace: every client sees who started the run and who last controlled it. */
@@ -472,6 +508,10 @@ export interface TokenScopeService {
   getPrediction(index: number, rollout?: number): Promise<PredictionFrame>;
   /** Token accuracy per steps-ahead, per rollout and their mean. */
   predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }>;
+  /** Pause, resume or stop the baseline predictor's training run (`predictorProgress` events say its state). */
+  pausePredictor(): Promise<void>;
+  resumePredictor(): Promise<void>;
+  stopPredictor(): Promise<void>;
 }
 
 export type ServiceMethod = keyof TokenScopeService;
@@ -514,13 +554,16 @@ export const SERVICE_METHODS = [
   'trainBaselinePredictor',
   'getPrediction',
   'predictionHorizonAccuracy',
+  'pausePredictor',
+  'resumePredictor',
+  'stopPredictor',
 ] as const satisfies readonly ServiceMethod[];
 
 type Missing = Exclude<ServiceMethod, (typeof SERVICE_METHODS)[number]>;
 // Fails to compile when a method is added to the interface but not to the whitelist.
 export const _allMethodsListed: Missing extends never ? true : Missing = true;
 
-export const SERVICE_EVENTS = ['status', 'trainProgress', 'jobProgress', 'error', 'run'] as const satisfies readonly (keyof ServiceEvents)[];
+export const SERVICE_EVENTS = ['status', 'trainProgress', 'jobProgress', 'error', 'run', 'predictorProgress'] as const satisfies readonly (keyof ServiceEvents)[];
 
 export type ServiceListener<K extends keyof ServiceEvents> = (payload: ServiceEvents[K]) => void;
 

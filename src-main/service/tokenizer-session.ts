@@ -23,6 +23,16 @@ export interface TokenizerSession {
   optimizer: OptimizerSnapshot | null;
   /** The frames it was trained on (or its checkpoint recorded): what a checkpoint saved from it records. */
   input?: InputDescription;
+  /**
+   * While training: the step of the weights its tokenizer holds (the run hands them over every few
+   * seconds; `step` runs ahead with the progress events). Absent: `step`.
+   */
+  weightsStep?: number;
+}
+
+/** The training step of the weights a session's tokenizer holds now (what the views show). */
+export function weightsStepOf(s: TokenizerSession): number {
+  return s.weightsStep ?? s.step;
 }
 
 export function disposeSession(s: TokenizerSession | null): void {

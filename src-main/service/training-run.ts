@@ -10,6 +10,7 @@ import type { PlainTensor, TrainSnapshot } from '../engine/train/snapshot';
 import type { SourceSpec } from '../engine/train/source-spec';
 import { Trainer } from '../engine/train/trainer';
 import { TrainingJob } from '../engine/train/training-job';
+import { DEFAULT_LIVE_WEIGHTS_MS, liveWeightsGate } from '../engine/train/live-weights';
 
 /**
  * A tokenizer training run as the workspace drives it: start, pause, resume, stop, progress.
@@ -24,8 +25,11 @@ import { TrainingJob } from '../engine/train/training-job';
 export interface TrainingListener {
   progress(p: TrainProgress): void;
   state(state: TrainState, message?: string): void;
-  /** `tokenizer`'s weights changed: caches of its tokens are stale. */
-  weightsChanged(step: number): void;
+  /**
+   * `tokenizer`'s weights changed: caches of its tokens are stale. `live`: the run's current
+   * weights handed over while it keeps running (every few seconds), not a pause, stop or checkpoint.
+   */
+  weightsChanged(step: number, live?: boolean): void;
   /** Every `checkpointEvery` steps (the workspace saves one). */
   checkpoint?(step: number): Promise<void>;
   /** The backend the worker chose (status bar: it may be a GPU this thread does not load). */
@@ -101,6 +105,8 @@ export class InProcessTraining implements TrainingRun {
   private wake: (() => void) | null = null;
   private stopRequested = false;
   private lastProgress = -Infinity;
+  /** The views' tokenizer is the one trained here: every few seconds they are told its weights moved. */
+  private readonly liveDue: () => boolean;
   readonly finished: Promise<void>;
 
   constructor(
@@ -109,7 +115,9 @@ export class InProcessTraining implements TrainingRun {
     seq: FrameSequence,
     private readonly listener: TrainingListener,
     resume?: ResumeState,
+    live: { everyMs: number } = { everyMs: DEFAULT_LIVE_WEIGHTS_MS },
   ) {
+    this.liveDue = liveWeightsGate(live.everyMs);
     this.trainer = new Trainer(tokenizer, config);
     if (resume) this.trainer.setState({ step: resume.step, optimizer: resume.optimizer, usageWindow: [], history: resume.history });
     this.sampler = new BatchSampler(seq, config.batchSize, config.crop, config.seed + this.trainer.step, tokenizer.arch.factor);
@@ -149,6 +157,7 @@ export class InProcessTraining implements TrainingRun {
         }
         const every = this.config.checkpointEvery;
         if (every > 0 && m.step % every === 0 && m.step < this.config.steps) await this.listener.checkpoint?.(m.step);
+        if (this.liveDue()) this.listener.weightsChanged(this.trainer.step, true);
         await new Promise((r) => setImmediate(r));
       }
       this.listener.weightsChanged(this.trainer.step);
@@ -214,6 +223,8 @@ export class WorkerTraining implements TrainingRun {
   private current: TrainState = 'idle';
   private latest: TrainSnapshot | null = null;
   private lastStep = 0;
+  /** Step of the newest weights loaded into `tokenizer`. */
+  private adoptedStep = 0;
   private readonly job: TrainingJob;
   readonly finished: Promise<void>;
 
@@ -224,6 +235,7 @@ export class WorkerTraining implements TrainingRun {
     private readonly listener: TrainingListener,
     resume?: TrainSnapshot,
     entry?: URL,
+    live: { everyMs: number } = { everyMs: DEFAULT_LIVE_WEIGHTS_MS },
   ) {
     this.lastStep = resume?.step ?? 0;
     this.job = new TrainingJob({
@@ -233,6 +245,7 @@ export class WorkerTraining implements TrainingRun {
       resume,
       backend: { allowNative: true },
       progressHz: 4,
+      weightsEveryMs: live.everyMs,
       onCheckpoint: async (snapshot, info) => {
         this.adopt(snapshot);
         if (!info.final && info.id === undefined) await this.listener.checkpoint?.(snapshot.step);
@@ -242,6 +255,12 @@ export class WorkerTraining implements TrainingRun {
       this.lastStep = s.step;
       this.listener.backend?.(s.backend);
       this.setState('running');
+    });
+    // Live weights: the views follow the run while it keeps going (an older hand-over is ignored).
+    this.job.on('weights', ({ step, weights }) => {
+      if (step < this.adoptedStep || this.current === 'done' || this.current === 'error') return;
+      this.load(weights, step);
+      this.listener.weightsChanged(step, true);
     });
     this.job.on('progress', (p) => {
       if (p.metrics) this.lastStep = p.metrics.step;
@@ -281,15 +300,20 @@ export class WorkerTraining implements TrainingRun {
 
   /** Loads a snapshot's weights into the workspace's tokenizer and keeps it for the optimiser state. */
   private adopt(snapshot: TrainSnapshot): void {
-    const weights = plainRecordToTensors(snapshot.weights);
-    try {
-      this.tokenizer.loadStateDict(weights, `training step ${snapshot.step}`);
-    } finally {
-      tf.dispose(Object.values(weights));
-    }
+    this.load(snapshot.weights, snapshot.step);
     this.latest = snapshot;
     this.lastStep = Math.max(this.lastStep, snapshot.step);
     this.listener.weightsChanged(snapshot.step);
+  }
+
+  private load(plain: Record<string, PlainTensor>, step: number): void {
+    const weights = plainRecordToTensors(plain);
+    try {
+      this.tokenizer.loadStateDict(weights, `training step ${step}`);
+    } finally {
+      tf.dispose(Object.values(weights));
+    }
+    this.adoptedStep = Math.max(this.adoptedStep, step);
   }
 
   pause(): void {

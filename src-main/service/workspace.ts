@@ -63,6 +63,8 @@ import type { BaselineOptions } from './predictions';
 import { EventHub } from './event-hub';
 import { Throttle } from './throttle';
 import { defaultTrainConfigFor, resolveTrainConfig } from './train-config';
+import { DEFAULT_LIVE_WEIGHTS_MS } from '../engine/train/live-weights';
+import { BaselineRun } from './baseline-run';
 import { InProcessTraining, resumeSnapshot, snapshotToAdam, WorkerTraining } from './training-run';
 import type { ResumeState, TrainingListener, TrainingRun } from './training-run';
 import type { SourceSpec } from '../engine/train/source-spec';
@@ -85,7 +87,7 @@ import { CheckpointComparison } from './checkpoint-comparison';
 import { decodeTokenArray } from './token-array-decode';
 import { engineErrorIn } from './engine-error-context';
 import { WorkerEncoder } from './encode-in-worker';
-import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible } from './tokenizer-session';
+import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible, weightsStepOf } from './tokenizer-session';
 import type { TokenizerSession } from './tokenizer-session';
 import { checkOpenOptions } from './open-options';
 import type { OpenPathOptions } from '../contract/open-options';
@@ -129,11 +131,13 @@ export interface WorkspaceOptions {
   encodeIn?: 'worker' | 'process';
   /** Where training runs: a worker thread (default) or this thread (where workers cannot start). */
   trainIn?: 'worker' | 'process';
+  /** Live views while training: the run hands its current weights over every this many ms (default 3000; 0: only on pause, stop and checkpoints). */
+  liveWeightsMs?: number;
   /**
    * The worker modules, where they are not next to the engine's sources (a bundled Electron
    * main process points these at its built `train-worker.js` / `infer-worker.js`).
    */
-  workerEntries?: { train?: URL; infer?: URL };
+  workerEntries?: { train?: URL; infer?: URL; predict?: URL };
 }
 
 interface OpenSource {
@@ -183,6 +187,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   /** The inference workers that encode whole sequences, kept between jobs (started on first use). */
   private workerEncoder: WorkerEncoder | null = null;
   private training: TrainingRun | null = null;
+  /** The baseline predictor's training run in its worker, while it runs. */
+  private baseline: BaselineRun | null = null;
   /** Who started the run and who controlled it, for every client to see. */
   private readonly trainingOwner = new TrainingOwner();
   /** Predicted tokens of the open sequence (imported or from a baseline), for the shown tokenizer's codebook. */
@@ -219,6 +225,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     await this.closeComparison();
     this.datasetExport.cancel();
     await this.settled();
+    this.baseline?.stop();
     await this.training?.stop();
     this.training?.dispose();
     this.training = null;
@@ -248,6 +255,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       checkpoint: this.session?.info ?? null,
       step: this.session?.step ?? 0,
       training: this.training ? this.trainingOwner.describe(this.training.state) : null,
+      ...(this.session ? { model: { version: this.session.version, step: weightsStepOf(this.session) } } : {}),
     };
   }
 
@@ -392,6 +400,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       config: cfg,
       encoding: src.seq.encoding,
       step: resume && prev ? prev.step : 0,
+      // The views show these weights until the run hands over newer ones (progress runs ahead).
+      weightsStep: resume && prev ? prev.step : 0,
       metrics: resume && prev ? prev.metrics : [],
       info: null,
       optimizer: resume && prev ? prev.optimizer : null,
@@ -415,7 +425,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       weightsChanged: (step) => {
         if (this.session !== session) return;
         session.step = Math.max(session.step, step);
+        session.weightsStep = step;
         this.bumpVersion();
+        // Every client's views refresh on the new version (AppStatus.model), labelled with its step.
+        this.emitStatus();
       },
       checkpoint: async () => {
         // The weights of the step the schedule named, not of a later one (a worker runs ahead).
@@ -428,9 +441,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     };
     if ((this.opts.trainIn ?? 'worker') === 'worker') {
       const snap = resumeState ? await resumeSnapshot(tokenizer, cfg, resumeState) : undefined;
-      run = new WorkerTraining(tokenizer, cfg, src.spec, listener, snap, this.opts.workerEntries?.train);
+      run = new WorkerTraining(tokenizer, cfg, src.spec, listener, snap, this.opts.workerEntries?.train, this.liveWeights());
     } else {
-      run = new InProcessTraining(tokenizer, cfg, src.seq, listener, resumeState);
+      run = new InProcessTraining(tokenizer, cfg, src.seq, listener, resumeState, this.liveWeights());
     }
     this.training = run;
   }
@@ -465,6 +478,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     this.trainEvents.flush(p);
     if (state === 'error') this.hub.emit('error', { message: `training failed: ${message ?? 'unknown error'}` });
     this.emitStatus();
+  }
+
+  private liveWeights(): { everyMs: number } {
+    return { everyMs: this.opts.liveWeightsMs ?? DEFAULT_LIVE_WEIGHTS_MS };
   }
 
   /** New weights under the same tokenizer: caches of its tokens are stale. */
@@ -839,8 +856,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const src = this.requireSource('getTokens');
     const i = checkIndex('getTokens', index, src.seq.length);
     const session = this.requireSession('getTokens');
+    const step = weightsStepOf(session);
     const tokens = await this.sequenceTokens('getTokens', session, src);
     const frame = tokenFrame(tokens, i);
+    frame.step = step;
     const levelNames = levelNamesOf(session.config);
     if (levelNames) frame.levelNames = levelNames;
     const poses = src.seq.egoPoses;
@@ -867,7 +886,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const i = checkIndex('getDecoded', index, src.seq.length);
     const req = checkFrameRequest('getDecoded', opts, src.seq.channels, src.seq.encoding);
     const s = this.requireSession('getDecoded');
-    const result = decodedView(await this.decodedFrame(src, s, i), req);
+    const step = weightsStepOf(s);
+    const result = { ...decodedView(await this.decodedFrame(src, s, i), req), step };
     // The timeline moves one frame at a time: decode the neighbours while the user looks at this one.
     this.prefetch(() =>
       [i + 1, i - 1]
@@ -924,7 +944,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   private async codebookOf(s: TokenizerSession, level: unknown): Promise<CodebookView> {
     const lv = this.checkLevel('getCodebook', s, level);
-    const view = await codebookView(s.tokenizer, await this.sequenceTokens('getCodebook', s), lv);
+    const step = weightsStepOf(s);
+    const view = { ...(await codebookView(s.tokenizer, await this.sequenceTokens('getCodebook', s), lv)), step };
     // A hierarchical top code's usage counts top tokens, not the 2×2 cells each covers.
     return isCoarseLevel(s.config, lv) ? { ...view, usage: levelUsage(view.usage, s.config, lv) } : view;
   }
@@ -1026,10 +1047,40 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const s = this.requireSession(m);
     const tokens = await this.leases.with(s.tokenizer, () => this.sequenceTokens(m, s, src));
     const label = checked.kind === 'copy' ? 'copy-last-frame baseline' : `next-frame predictor (${checked.steps} steps, context ${checked.context})`;
-    const volume = await this.jobs.run(`baseline:${src.id}:${s.version}`, label, (progress) => runBaseline(tokens, checked, progress));
+    const inWorker = (this.opts.trainIn ?? 'worker') === 'worker' && checked.kind !== 'copy';
+    const volume = await this.jobs.run(`baseline:${src.id}:${s.version}`, label, (progress) => {
+      if (!inWorker) return runBaseline(tokens, checked, progress);
+      // Off the service thread, with the tokenizer's run controls and progress events (issue 11).
+      if (this.baseline) throw new ServiceStateError(`${m}: the baseline predictor is already training`);
+      const run = new BaselineRun(tokens, checked, (p) => {
+        this.hub.emit('predictorProgress', p);
+        progress(p.step, p.totalSteps, p.message ?? (p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : undefined));
+      }, this.opts.workerEntries?.predict);
+      this.baseline = run;
+      return run.result.finally(() => {
+        if (this.baseline === run) this.baseline = null;
+      });
+    });
     const source = `baseline: ${label}`;
     this.predictions = { volume, source, sourceId: src.id, tokenizer: s.tokenizer };
     return this.predictionInfo(volume, source);
+  }
+
+  async pausePredictor(): Promise<void> {
+    this.requireBaseline('pausePredictor').pause();
+  }
+
+  async resumePredictor(): Promise<void> {
+    this.requireBaseline('resumePredictor').resume();
+  }
+
+  async stopPredictor(): Promise<void> {
+    this.requireBaseline('stopPredictor').stop();
+  }
+
+  private requireBaseline(method: string): BaselineRun {
+    if (!this.baseline) throw new ServiceStateError(`${method}: the baseline predictor is not training`);
+    return this.baseline;
   }
 
   private requirePredictions(method: string): PredictionVolume {

@@ -2,7 +2,7 @@ import type { BackendStatus, TrainConfig, TrainMetrics, TrainProgress } from '..
 import type { InitBackendOptions } from '../backend/init-backend';
 import type { JobCommand, JobReply } from '../jobs/job-protocol';
 import type { RunDoneReason } from '../jobs/run-control';
-import type { TrainSnapshot } from './snapshot';
+import type { PlainTensor, TrainSnapshot } from './snapshot';
 import type { SourceSpec } from './source-spec';
 
 /** Messages between a TrainingJob (calling side) and its training worker thread. */
@@ -22,6 +22,11 @@ export interface StartMessage {
   backend?: InitBackendOptions;
   /** Progress messages per second at most (default 4). */
   progressHz?: number;
+  /**
+   * Live weights: post the current weights (no optimiser state) every this many milliseconds
+   * between steps, so the views follow the run without a checkpoint or a pause (0/absent: never).
+   */
+  weightsEveryMs?: number;
 }
 
 export type ToWorker = StartMessage | JobCommand;
@@ -31,6 +36,8 @@ export type DoneReason = RunDoneReason;
 export type FromWorker =
   | { type: 'started'; backend: BackendStatus; step: number; tokenGrid: [number, number] }
   | { type: 'progress'; progress: TrainProgress }
+  /** The current weights, every `weightsEveryMs` (live views while training). */
+  | { type: 'weights'; step: number; weights: Record<string, PlainTensor> }
   /** The worker wrote its checkpoint file (when started with `checkpointPath`). */
   | { type: 'checkpoint-saved'; file: string; step: number; sizeBytes: number; final: boolean }
   | JobReply<TrainSnapshot, TrainMetrics>;

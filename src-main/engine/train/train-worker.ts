@@ -13,7 +13,8 @@ import { resumeTraining, saveTrainingCheckpoint } from '../checkpoint/training-c
 import { Tokenizer } from '../tokenizer';
 import { BatchSampler } from './batch-sampler';
 import type { FromWorker, StartMessage, ToWorker } from './protocol';
-import { restoreSnapshot, snapshotTransfer, takeSnapshot } from './snapshot';
+import { plainWeights, restoreSnapshot, snapshotTransfer, takeSnapshot } from './snapshot';
+import { liveWeightsGate } from './live-weights';
 import { openSource } from './source-spec';
 import { Trainer } from './trainer';
 
@@ -63,12 +64,22 @@ async function run(msg: StartMessage): Promise<void> {
     post({ type: 'checkpoint', snapshot, id, final }, snapshotTransfer(snapshot));
   };
 
+  // Live weights for the views: the worker's own copy, read between steps and sent without copying.
+  const liveDue = liveWeightsGate(msg.weightsEveryMs ?? 0);
+  const postWeights = async () => {
+    const weights = await plainWeights(tokenizer);
+    post({ type: 'weights', step: trainer.step, weights }, Object.values(weights).map((p) => p.data.buffer as ArrayBuffer));
+  };
+
   try {
     const reason = await control.run({
       totalSteps: cfg.steps,
       checkpointEvery: cfg.checkpointEvery,
       step: () => trainer.step,
-      trainStep: async () => void (await trainer.trainStep(await sampler.next())),
+      trainStep: async () => {
+        await trainer.trainStep(await sampler.next());
+        if (liveDue()) await postWeights();
+      },
       checkpoint,
       progress,
     });

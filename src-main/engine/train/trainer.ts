@@ -136,6 +136,8 @@ export class Trainer {
         perplexity: window.perplexity,
         utilization: window.utilization,
         deadCodes: window.deadCodes,
+        healthBatches: window.batches,
+        healthWindow: HEALTH_WINDOW_BATCHES,
         bitsPerToken: bitsPerToken(q.codebookSize, q.depth),
         compressionRatio: compressionRatio({ inputValues: C * H * W, tokens: h * w, codebookSize: q.codebookSize, depth: q.depth }),
         msPerStep: ms,

@@ -3,7 +3,7 @@ import type { InitBackendOptions } from '../backend/init-backend';
 import { JobHandle } from '../jobs/job-handle';
 import { WorkerJob } from '../jobs/worker-job';
 import type { DoneReason, FromWorker, StartMessage } from './protocol';
-import type { TrainSnapshot } from './snapshot';
+import type { PlainTensor, TrainSnapshot } from './snapshot';
 import type { SourceSpec } from './source-spec';
 
 /**
@@ -24,6 +24,8 @@ export interface TrainingJobOptions {
   checkpointPath?: string;
   backend?: InitBackendOptions;
   progressHz?: number;
+  /** Live weights every this many milliseconds (the `weights` event); 0/absent: none. */
+  weightsEveryMs?: number;
   onCheckpoint?: (snapshot: TrainSnapshot, info: { final: boolean; id?: number }) => Promise<void> | void;
   /** The worker module (default: train-worker next to this file, through the tsx bootstrap when running from sources). */
   entry?: URL;
@@ -38,6 +40,8 @@ export interface TrainingDone {
 export interface TrainingJobEvents {
   started: [{ backend: BackendStatus; step: number; tokenGrid: [number, number] }];
   progress: [TrainProgress];
+  /** The run's current weights (live views), every `weightsEveryMs`. */
+  weights: [{ step: number; weights: Record<string, PlainTensor> }];
   checkpoint: [TrainSnapshot, { final: boolean; id?: number }];
   checkpointSaved: [{ file: string; step: number; sizeBytes: number; final: boolean }];
   error: [Error];
@@ -56,6 +60,7 @@ export class TrainingJob extends JobHandle<TrainingJobEvents, TrainSnapshot, Tra
       checkpointPath: opts.checkpointPath,
       backend: opts.backend,
       progressHz: opts.progressHz,
+      ...(opts.weightsEveryMs ? { weightsEveryMs: opts.weightsEveryMs } : {}),
     };
     this.attach(new WorkerJob<TrainSnapshot, TrainMetrics, OwnReply, TrainingDone>({
       entry: opts.entry ?? new URL('./train-worker.ts', import.meta.url),
@@ -70,6 +75,9 @@ export class TrainingJob extends JobHandle<TrainingJobEvents, TrainSnapshot, Tra
             break;
           case 'progress':
             this.emit('progress', msg.progress);
+            break;
+          case 'weights':
+            this.emit('weights', { step: msg.step, weights: msg.weights });
             break;
           case 'checkpoint-saved':
             this.emit('checkpointSaved', { file: msg.file, step: msg.step, sizeBytes: msg.sizeBytes, final: msg.final });

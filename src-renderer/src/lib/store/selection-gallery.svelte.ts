@@ -61,7 +61,7 @@ class GalleryStore {
       }
       this.patches = out;
     } catch (e) {
-      if (seq === this.seq) app.healthNote = `gallery: ${(e as Error).message}`;
+      if (seq === this.seq) app.selection.healthNote = `gallery: ${(e as Error).message}`;
     } finally {
       if (seq === this.seq) this.loading = false;
     }
