@@ -115,8 +115,20 @@ export function configProblems(config: TrainConfig, outChannels: number, shapes:
       if (!s) problems.push(`${name} is missing (the ${q.kind} codebook)`);
       else if (s.length !== 2 || s[0] !== K || s[1] !== D) problems.push(`${name} is [${s.join(', ')}] but the config needs [${K}, ${D}]`);
     }
+    if (q.kind === 'vq' && q.assignment === 'gumbel') problems.push(...gumbelProjProblems(shapes, K, D));
   }
   return problems;
+}
+
+/** The Gumbel quantizer's 1×1 projection to logits: `quantizer.proj.weight` [K, D, 1, 1], `quantizer.proj.bias` [K]. */
+function gumbelProjProblems(shapes: Record<string, readonly number[]>, K: number, D: number): string[] {
+  const p: string[] = [];
+  for (const [name, want] of [['quantizer.proj.weight', [K, D, 1, 1]], ['quantizer.proj.bias', [K]]] as const) {
+    const s = shapes[name];
+    if (!s) p.push(`${name} is missing (the gumbel projection to logits)`);
+    else if (s.length !== want.length || s.some((d, i) => d !== want[i])) p.push(`${name} is [${s.join(', ')}] but the config needs [${want.join(', ')}]`);
+  }
+  return p;
 }
 
 function describeModel(c: TrainConfig): string {
