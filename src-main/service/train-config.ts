@@ -3,6 +3,7 @@ import { TrainConfigPatchSchema, TrainConfigSchema } from '../contract/schemas';
 import type { FrameSequence } from '../data/frame';
 import { ArgumentError } from './errors';
 import { applyOccWorldModel } from './occworld-train-config';
+import { applyAssignment, assignmentProblems } from './assignment-train-config';
 import { parseValue } from './validate-arguments';
 
 /**
@@ -61,12 +62,18 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
   const p = parseValue('startTraining', 'config', TrainConfigPatchSchema, partial ?? {});
   const kind = p.quantizer?.kind ?? base.quantizer.kind;
   const model = { ...base.model, ...defined(p.model), inChannels: seq.channels };
-  const quantizer = { ...(kind === base.quantizer.kind ? base.quantizer : quantizerDefaults(kind, model.latentDim)), ...defined(p.quantizer), kind };
+  const quantizer = applyAssignment(
+    { ...(kind === base.quantizer.kind ? base.quantizer : quantizerDefaults(kind, model.latentDim)), ...defined(p.quantizer), kind },
+    defined(p.quantizer),
+  );
   const cfg = parseValue('startTraining', 'config', TrainConfigSchema, { ...base, ...defined(p), model, quantizer });
+  if (cfg.model.arch === 'occworld' && (cfg.quantizer.assignment ?? 'hard') !== 'hard') refuse("config.quantizer.assignment: OccWorld's VAERes2D trains its own hard VQ; soft / gumbel need the reference net");
   // OccWorld's VAERes2D: its model dict (given, or built for the data) sets the net and the quantizer.
   if (cfg.model.arch === 'occworld') applyOccWorldModel(cfg, { ...(p.model ?? {}) }, { ...(p.quantizer ?? {}) }, base, seq);
   const q = cfg.quantizer;
   const f = 2 ** cfg.model.stages;
+  const assignment = assignmentProblems(q);
+  if (assignment.length) refuse(`config.quantizer: ${assignment.join('; ')}`);
   if (q.kind === 'fsq') {
     if (!q.levels) refuse('config.quantizer.levels: FSQ needs its levels, e.g. [8, 5, 5, 5]');
     // FSQ quantizes each latent dimension to its own level count: the latent width follows the levels.

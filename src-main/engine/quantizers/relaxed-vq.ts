@@ -27,6 +27,7 @@ export function relaxedConfigProblems(cfg: QuantizerConfig): string[] {
     if (cfg.deadCodeThreshold) p.push('gumbel assignment: deadCodeThreshold is not available');
     if (cfg.entropyWeight) p.push('gumbel assignment: entropyWeight is not available (klWeight is its prior term)');
     if (cfg.cosine) p.push('gumbel assignment: cosine is not available');
+    if (cfg.beta !== undefined) p.push("gumbel assignment has no commitment loss: beta does not apply (klWeight weighs its prior term)");
   }
   return p;
 }
