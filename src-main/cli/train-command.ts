@@ -9,8 +9,9 @@ import { floatOption, intListOption, intOption } from './options';
 import { checkOutputFile, checkOutputFolder } from './output-paths';
 import { ProgressBar } from './progress-bar';
 import { occworldModelOptions, readOccWorldConfigFile } from './occworld-options';
+import { addAssignmentOptions, assignmentFromOptions, assignmentMetricsText, type AssignmentOptions } from './assignment-options';
 
-interface TrainOptions extends DataOptions {
+interface TrainOptions extends DataOptions, AssignmentOptions {
   steps: number;
   quantizer?: QuantizerKind;
   codebookSize?: number;
@@ -47,6 +48,7 @@ export function configFromOptions(o: TrainOptions): Partial<TrainConfig> {
   if (o.codebookSize !== undefined) q.codebookSize = o.codebookSize;
   if (o.levels) q.levels = o.levels;
   if (o.depth !== undefined) q.depth = o.depth;
+  Object.assign(q, assignmentFromOptions(o));
   if (Object.keys(q).length) cfg.quantizer = q;
   if (o.lr !== undefined) cfg.learningRate = o.lr;
   if (o.batch !== undefined) cfg.batchSize = o.batch;
@@ -65,6 +67,7 @@ export function metricsLine(m: TrainMetrics): string {
     `dead ${m.deadCodes}`,
   ];
   if (m.miou !== undefined && Number.isFinite(m.miou)) parts.push(`mIoU ${m.miou.toFixed(3)}`);
+  parts.push(...assignmentMetricsText(m));
   return parts.join('  ');
 }
 
@@ -94,6 +97,7 @@ export function registerTrain(program: Command): void {
     .option('--export <dir>', 'also export for PyTorch into this folder')
     .option('--json', 'print the final metrics as JSON on stdout')
     .option('--split <name>', 'dataset data: train on every scene of this split (frames streamed from disk)');
+  addAssignmentOptions(cmd);
   addDataOptions(cmd).action(
     action('train', async (data: string | undefined, o: TrainOptions) => {
       const out = o.out ? await checkOutputFile(o.out, '-o', 'tokenizer.ckpt') : undefined;
