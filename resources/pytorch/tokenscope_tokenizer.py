@@ -357,14 +357,16 @@ class GumbelQuantize(nn.Module):
         return self.embedding.weight[idx], idx
 
     def forward_train(self, x: torch.Tensor, tau: float, gumbels: Optional[torch.Tensor] = None):
-        """(codes [N, D], kl_weight * KL, ids [N]) of the training pass; noise drawn when not given."""
+        """(codes [N, D], kl_weight * KL, ids [N]) of the training pass; noise drawn when not given.
+        The ids are the noise-free argmax (the tokens inference gives), as TokenScope's usage
+        metrics count them; taming returns the sample's argmax instead."""
         logits = self.logits(x)
         if gumbels is None:
             gumbels = -torch.empty_like(logits).exponential_().log()
-        y, idx = gumbel_softmax_with_noise(logits, gumbels, tau, self.hard)
+        y, _sample = gumbel_softmax_with_noise(logits, gumbels, tau, self.hard)
         qy = logits.softmax(-1)
         kl = (qy * torch.log(qy * self.codebook_size + 1e-10)).sum(-1).mean()
-        return y @ self.embedding.weight, self.kl_weight * kl, idx
+        return y @ self.embedding.weight, self.kl_weight * kl, logits.detach().argmax(-1)
 
     def indices_to_codes(self, idx: torch.Tensor) -> torch.Tensor:
         return self.embedding.weight[idx]

@@ -123,9 +123,13 @@ export class GumbelQuantizer implements Quantizer, ResumableQuantizer, Temperatu
         throw new Error(`gumbel: noise must be [${z.shape[0]}, ${K}], got [${noise.shape.join(', ')}]`);
       }
       const soft = tf.softmax(tf.div(tf.add(logits, noise), this.tau)) as tf.Tensor2D;
-      const indices = tf.cast(tf.argMax(soft, 1), 'int32') as tf.Tensor1D;
-      const y = this.hard ? straightThrough(soft, oneHotFloat(stopGradient(indices), K)) : soft;
+      const sample = tf.cast(tf.argMax(soft, 1), 'int32') as tf.Tensor1D;
+      const y = this.hard ? straightThrough(soft, oneHotFloat(stopGradient(sample), K)) : soft;
       const quantized = tf.matMul(y, this.embedding) as tf.Tensor2D;
+      // The ids reported are the noise-free argmax, the tokens inference gives (taming reports the
+      // sample's): argmax(logits + g) is a draw from softmax(logits) whatever τ, so near-uniform
+      // logits would show every code "used" while the tokenizer emits only a few.
+      const indices = tf.cast(tf.argMax(logits, 1), 'int32') as tf.Tensor1D;
       return { quantized, indices, loss, lossParts };
     });
   }
