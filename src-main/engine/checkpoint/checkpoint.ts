@@ -133,7 +133,7 @@ function gumbelProjProblems(shapes: Record<string, readonly number[]>, K: number
 
 function describeModel(c: TrainConfig): string {
   const q = c.quantizer;
-  const qs = q.kind === 'fsq' ? `fsq[${q.levels?.join(',')}]` : `${q.kind}(K=${q.codebookSize ?? '-'}${q.depth ? `, depth ${q.depth}` : ''})`;
+  const qs = q.kind === 'fsq' ? `fsq[${q.levels?.join(',')}]` : `${q.kind}(K=${q.codebookSize ?? '-'}${q.depth ? `, depth ${q.depth}` : ''}${q.assignment && q.assignment !== 'hard' ? `, ${q.assignment}` : ''})`;
   if (c.model.arch === 'occworld') return `OccWorld VAERes2D, in ${c.model.inChannels}, ch ${c.model.hidden}, e_dim ${c.model.latentDim}, ${c.model.stages} downsamplings, ${qs}`;
   return `in ${c.model.inChannels}, hidden ${c.model.hidden}, latent ${c.model.latentDim}, ${c.model.stages} stages, ${qs}`;
 }
@@ -142,7 +142,8 @@ function describeModel(c: TrainConfig): string {
 export function sameArchitecture(a: TrainConfig, b: TrainConfig): boolean {
   const q = (c: TrainConfig) => {
     const s = quantizerShape(c.quantizer, c.model.latentDim);
-    return [c.quantizer.kind, s.codebookSize, s.depth, (c.quantizer.levels ?? []).join(','), !!c.quantizer.cosine, !!c.quantizer.ema].join('|');
+    // A Gumbel quantizer has a projection to logits besides its codebook; soft and hard VQ share one state.
+    return [c.quantizer.kind, s.codebookSize, s.depth, (c.quantizer.levels ?? []).join(','), !!c.quantizer.cosine, !!c.quantizer.ema, c.quantizer.assignment === 'gumbel'].join('|');
   };
   const m = (c: TrainConfig) => [c.model.inChannels, c.model.hidden, c.model.latentDim, c.model.stages, c.model.arch ?? 'reference', JSON.stringify(c.model.occworld ?? null)].join('|');
   return m(a) === m(b) && q(a) === q(b);

@@ -77,4 +77,12 @@ describe('soft / Gumbel runs resume from a checkpoint as one run', () => {
       resumed.tok.dispose();
     });
   }
+
+  it('a Gumbel checkpoint is a different model from a hard VQ of the same K (it has a projection to logits)', async () => {
+    const file = path.join(dir, 'gumbel.ckpt');
+    const { tok, trainer } = build({ ...smallConfig({ kind: 'vq', codebookSize: 16 }), steps: N + M });
+    await expect(resumeTraining(file, tok, trainer)).rejects.toThrow(/gumbel\.ckpt: checkpoint is for a different model \(.*vq\(K=16, gumbel\)/);
+    trainer.dispose();
+    tok.dispose();
+  });
 });
