@@ -343,7 +343,7 @@ class GumbelQuantize(nn.Module):
     ``proj`` to K logits, Gumbel-softmax at tau, codes from ``embedding`` (taming: ``embed``), KL to
     the uniform prior. Inference is hardened: id = argmax of the logits, no noise."""
 
-    def __init__(self, dim: int, codebook_size: int, hard: bool = True, kl_weight: float = 5e-4):
+    def __init__(self, dim: int, codebook_size: int, hard: bool = True, kl_weight: float = 0.1):
         super().__init__()
         self.dim, self.codebook_size, self.hard, self.kl_weight = dim, codebook_size, hard, kl_weight
         self.proj = nn.Conv2d(dim, codebook_size, 1)
@@ -376,7 +376,7 @@ def build_quantizer(q: dict, latent_dim: int) -> nn.Module:
     kind = q["kind"]
     ema, cosine = bool(q.get("ema", False)), bool(q.get("cosine", False))
     if kind == "vq" and q.get("assignment") == "gumbel":
-        return GumbelQuantize(latent_dim, q["codebook_size"], bool(q.get("gumbel_hard", True)), float(q.get("kl_weight", 5e-4)))
+        return GumbelQuantize(latent_dim, q["codebook_size"], bool(q.get("gumbel_hard", True)), float(q.get("kl_weight", 0.1)))
     if kind == "vq" and q.get("assignment") == "soft":
         return SoftVQ(latent_dim, q["codebook_size"], ema, cosine)
     if kind == "vq":

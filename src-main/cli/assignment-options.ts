@@ -35,7 +35,7 @@ export function addAssignmentOptions(cmd: Command): Command {
     .option('--temp-steps <n>', 'soft/gumbel: steps the anneal takes, then τ = end (default: all steps)', intOption(0))
     .addOption(new Option('--temp-schedule <kind>', 'soft/gumbel: shape of the anneal (default exponential)').choices(['linear', 'exponential']))
     .addOption(new Option('--gumbel-sample <kind>', 'gumbel: forward pass with the straight-through hard one-hot sample (default) or the soft sample').choices(['hard', 'soft']))
-    .option('--kl-weight <w>', 'gumbel: weight of the KL to the uniform prior (default 5e-4)', floatOption(0, 100))
+    .option('--kl-weight <w>', 'gumbel: weight of the KL to the uniform prior (default 0.1; taming: 5e-4)', floatOption(0, 100))
     .option('--gap-every <n>', 'soft/gumbel: measure the soft-vs-hard reconstruction gap every n steps (0: never; default 10)', intOption(0));
 }
 

@@ -57,7 +57,7 @@ export const QuantizerConfigSchema = z.strictObject({
     .optional(),
   /** gumbel: a straight-through hard one-hot sample in the forward pass (gradient of the soft one). */
   gumbelHard: z.boolean().optional(),
-  /** gumbel: weight of the KL divergence to the uniform prior (taming's kl_weight, 5e-4). */
+  /** gumbel: weight of the KL divergence to the uniform prior (default 0.1; taming's kl_weight is 5e-4). */
   klWeight: z.number().min(0).max(100).optional(),
   /** soft / gumbel: measure the soft-vs-hard reconstruction gap every this many steps (0: never; default 10). */
   gapEvery: int(0, 10_000_000).optional(),

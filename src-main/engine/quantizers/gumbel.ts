@@ -26,12 +26,20 @@ export interface GumbelOptions {
   codebookSize: number;
   /** Straight-through hard one-hot sample in training. Default true (taming's default). */
   hard?: boolean;
-  /** Weight of the KL to the uniform prior. Default 5e-4 (taming). */
+  /** Weight of the KL to the uniform prior. Default DEFAULT_KL_WEIGHT (0.1; taming's 5e-4 collapses here, see the design note). */
   klWeight?: number;
   /** Initial τ (the trainer sets it each step). Default 1. */
   temperature?: number;
   seed?: number;
 }
+
+/**
+ * Default KL weight. taming's 5e-4 is sized for its L1 + perceptual loss on images; against
+ * TokenScope's reconstruction losses (cross-entropy ≈ 1–3 on class frames) it let a 64-code
+ * tokenizer collapse to one code within 50 steps, where 0.1 kept 66% of the codes in use
+ * (docs/design-notes/soft-gumbel.md).
+ */
+export const DEFAULT_KL_WEIGHT = 0.1;
 
 /** Smallest uniform draw, so that −log(−log u) stays finite. */
 const U_MIN = 1e-10;
@@ -57,7 +65,7 @@ export class GumbelQuantizer implements Quantizer, ResumableQuantizer, Temperatu
     this.dim = o.dim;
     this.codebookSize = o.codebookSize;
     this.hard = o.hard ?? true;
-    this.klWeight = o.klWeight ?? 5e-4;
+    this.klWeight = o.klWeight ?? DEFAULT_KL_WEIGHT;
     if (!(this.klWeight >= 0 && Number.isFinite(this.klWeight))) throw new Error(`gumbel: klWeight must be ≥ 0, got ${o.klWeight}`);
     this.tau = o.temperature ?? 1;
     checkTemperature(this.tau, 'gumbel');

@@ -25,7 +25,7 @@ export const DEFAULT_ASSIGNMENT_FORM: AssignmentForm = {
   tauSteps: 0,
   schedule: 'exponential',
   gumbelHard: true,
-  klWeight: 5e-4,
+  klWeight: 0.1,
   gapEvery: 10,
 };
 
