@@ -7,7 +7,8 @@
  *   gumbel: kl_weight·KL to uniform), gradients to the latents, the codebook and the projection
  *   within 1e-5 (max |Δ| in the test names);
  * - a tokenizer trained a few steps with each assignment, exported: the twin's `encode` gives
- *   the same token ids as TokenScope's (hard at inference: argmin / argmax of the logits).
+ *   the same token ids as TokenScope's (hard at inference: argmin / argmax of the logits), and
+ *   the folder imports back into TokenScope with its settings and the same ids.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
@@ -20,7 +21,7 @@ import { readNpy, toInt32, writeNpy } from '../../data/npy';
 import { createProceduralSequence } from '../../data/procedural-scene';
 import { Rng } from '../../util/rng';
 import { initBackend } from '../backend';
-import { exportForPyTorch } from '../checkpoint/export';
+import { disposeStateDict, exportForPyTorch, importFromPyTorch } from '../checkpoint/export';
 import { DEBIAN_PYTHON, probePython, runPython } from '../checkpoint/python-check';
 import { pythonModuleDir } from '../checkpoint/test-fixtures';
 import { Tokenizer } from '../tokenizer';
@@ -236,6 +237,16 @@ describe.skipIf(!py.ok)(`exported soft / Gumbel tokenizers encode to the same id
         const xt = tf.tensor4d(x, shape);
         const enc = tok.encode(xt);
         cases.push({ out, idx: (await enc.indices.data()) as Int32Array, label: assignment });
+        // And back: the export folder imports into TokenScope with its assignment and the same ids.
+        const imported = await importFromPyTorch(out);
+        expect(imported.config.quantizer).toEqual(cfg.quantizer);
+        const back = new Tokenizer(imported.config, seq.encoding);
+        back.loadStateDict(imported.stateDict);
+        disposeStateDict(imported.stateDict);
+        const enc2 = back.encode(xt);
+        expect(Array.from(await enc2.indices.data()), `${assignment}: re-imported ids`).toEqual(Array.from(cases.at(-1)!.idx));
+        tf.dispose([enc2.indices, enc2.quantError]);
+        back.dispose();
         tf.dispose([xt, enc.indices, enc.quantError]);
         trainer.dispose();
         tok.dispose();
