@@ -64,6 +64,8 @@ describe('a Gumbel run through the workspace (worker thread)', () => {
       const reopened = await ws.openCheckpoint(info.path);
       expect(reopened.config.quantizer).toEqual(quantizer);
       expect(Array.from((await ws.getTokens(0)).indices)).toEqual(Array.from(tokens.indices));
+      // The DDP kit's train.py implements hard VQ only: refused, not trained as something else.
+      await expect(ws.exportTrainKit(path.join(dir, 'kit'))).rejects.toThrow(/the training kit trains hard VQ only; this tokenizer trains with gumbel assignment/);
     } finally {
       await ws.dispose();
       await rm(dir, { recursive: true, force: true });
