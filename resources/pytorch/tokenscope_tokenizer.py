@@ -401,11 +401,90 @@ class MultiHeadVQ(nn.Module):
 
     def indices_to_codes(self, idx: torch.Tensor) -> torch.Tensor:
         return self._compose([h.indices_to_codes(idx[..., k]) for k, h in enumerate(self.heads)])
+# --------------------------------------------------------------------------------------------
+# Relaxed assignment in training (TokenScope's ``assignment``: "soft" / "gumbel"); hard at inference
+# --------------------------------------------------------------------------------------------
+
+
+def temperature_at(schedule: dict, step: int, run_steps: int) -> float:
+    """TokenScope's temperature schedule: tau after ``step`` steps, linear or exponential
+    (the default) from ``start`` to ``end`` over ``steps`` (default: the run's steps), then ``end``."""
+    start, end = float(schedule.get("start", 1.0)), float(schedule.get("end", 1.0 / 16))
+    n = schedule.get("steps", run_steps)
+    if step >= n:
+        return end
+    f = max(0, step) / n
+    if schedule.get("schedule", "exponential") == "linear":
+        return start + (end - start) * f
+    return start * (end / start) ** f
+
+
+class SoftVQ(VQ):
+    """VQ trained with soft assignment z_q = sum_k softmax(-d_k / tau) e_k; ``forward`` (inference,
+    what ``encode`` uses) is the plain VQ's hard argmin, so the state dict is a plain VQ's."""
+
+    def forward_soft(self, x: torch.Tensor, tau: float):
+        """(soft codes [N, D], hard ids [N]) with gradient to x and the codebook, as TokenScope
+        trains: squared distances as |x|^2 - 2 x.c + |c|^2 clamped at 0."""
+        cb = self.codebook()
+        if self.cosine:
+            x = F.normalize(x, dim=-1)
+        d = (x.pow(2).sum(-1, keepdim=True) - 2 * x @ cb.t() + cb.pow(2).sum(-1)[None, :]).clamp_min(0)
+        p = torch.softmax(-d / tau, dim=-1)
+        return p @ cb, d.detach().argmin(dim=-1)
+
+
+def gumbel_softmax_with_noise(logits: torch.Tensor, gumbels: torch.Tensor, tau: float, hard: bool):
+    """``F.gumbel_softmax`` over the last axis with the Gumbel noise given (so runs can be compared)."""
+    y_soft = ((logits + gumbels) / tau).softmax(-1)
+    index = y_soft.argmax(-1)
+    if hard:
+        y_hard = torch.zeros_like(y_soft).scatter_(-1, index[:, None], 1.0)
+        return y_hard - y_soft.detach() + y_soft, index
+    return y_soft, index
+
+
+class GumbelQuantize(nn.Module):
+    """taming-transformers' GumbelQuantize (DALL-E dVAE style) on [N, D] rows: a 1x1 projection
+    ``proj`` to K logits, Gumbel-softmax at tau, codes from ``embedding`` (taming: ``embed``), KL to
+    the uniform prior. Inference is hardened: id = argmax of the logits, no noise."""
+
+    def __init__(self, dim: int, codebook_size: int, hard: bool = True, kl_weight: float = 0.1):
+        super().__init__()
+        self.dim, self.codebook_size, self.hard, self.kl_weight = dim, codebook_size, hard, kl_weight
+        self.proj = nn.Conv2d(dim, codebook_size, 1)
+        self.embedding = nn.Embedding(codebook_size, dim)
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.proj.weight.flatten(1), self.proj.bias)
+
+    def forward(self, x: torch.Tensor):
+        idx = self.logits(x).argmax(dim=-1)
+        return self.embedding.weight[idx], idx
+
+    def forward_train(self, x: torch.Tensor, tau: float, gumbels: Optional[torch.Tensor] = None):
+        """(codes [N, D], kl_weight * KL, ids [N]) of the training pass; noise drawn when not given.
+        The ids are the noise-free argmax (the tokens inference gives), as TokenScope's usage
+        metrics count them; taming returns the sample's argmax instead."""
+        logits = self.logits(x)
+        if gumbels is None:
+            gumbels = -torch.empty_like(logits).exponential_().log()
+        y, _sample = gumbel_softmax_with_noise(logits, gumbels, tau, self.hard)
+        qy = logits.softmax(-1)
+        kl = (qy * torch.log(qy * self.codebook_size + 1e-10)).sum(-1).mean()
+        return y @ self.embedding.weight, self.kl_weight * kl, logits.detach().argmax(-1)
+
+    def indices_to_codes(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.embedding.weight[idx]
 
 
 def build_quantizer(q: dict, latent_dim: int) -> nn.Module:
     kind = q["kind"]
     ema, cosine = bool(q.get("ema", False)), bool(q.get("cosine", False))
+    if kind == "vq" and q.get("assignment") == "gumbel":
+        return GumbelQuantize(latent_dim, q["codebook_size"], bool(q.get("gumbel_hard", True)), float(q.get("kl_weight", 0.1)))
+    if kind == "vq" and q.get("assignment") == "soft":
+        return SoftVQ(latent_dim, q["codebook_size"], ema, cosine)
     if kind == "vq":
         return VQ(latent_dim, q["codebook_size"], ema, cosine)
     if kind == "fsq":

@@ -13,8 +13,9 @@ import { occworldModelOptions, readOccWorldConfigFile } from './occworld-options
 import { addCompositeOptions, compositeQuantizerOptions, type CompositeCliOptions } from './composite-options';
 import { addObjectiveOptions, objectiveColumns, objectiveQuantizerOptions, type ObjectiveOptions } from './objective-options';
 import { addCodebookDynamicsOptions, codebookDynamicsQuantizer, codebookDynamicsTrain, reseedLine, type CodebookDynamicsOptions } from './codebook-dynamics-options';
+import { addAssignmentOptions, assignmentFromOptions, assignmentMetricsText, type AssignmentOptions } from './assignment-options';
 
-interface TrainOptions extends DataOptions, CompositeCliOptions, ObjectiveOptions, CodebookDynamicsOptions {
+interface TrainOptions extends DataOptions, CompositeCliOptions, ObjectiveOptions, CodebookDynamicsOptions, AssignmentOptions {
   steps: number;
   quantizer?: QuantizerKind;
   codebookSize?: number;
@@ -54,6 +55,7 @@ export function configFromOptions(o: TrainOptions): Partial<TrainConfig> {
   Object.assign(q, compositeQuantizerOptions(o));
   Object.assign(q, objectiveQuantizerOptions(o));
   Object.assign(q, codebookDynamicsQuantizer(o));
+  Object.assign(q, assignmentFromOptions(o));
   if (Object.keys(q).length) cfg.quantizer = q;
   Object.assign(cfg, codebookDynamicsTrain(o));
   if (o.lr !== undefined) cfg.learningRate = o.lr;
@@ -76,6 +78,7 @@ export function metricsLine(m: TrainMetrics): string {
   ];
   if (m.miou !== undefined && Number.isFinite(m.miou)) parts.push(`mIoU ${m.miou.toFixed(3)}`);
   parts.push(...objectiveColumns(m.quantLoss));
+  parts.push(...assignmentMetricsText(m));
   return parts.join('  ');
 }
 
@@ -109,6 +112,7 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print the final metrics as JSON on stdout')
     .option('--split <name>', 'dataset data: train on every scene of this split (frames streamed from disk)');
   addCodebookDynamicsOptions(cmd);
+  addAssignmentOptions(cmd);
   addDataOptions(addObjectiveOptions(addCompositeOptions(cmd))).action(
     action('train', async (data: string | undefined, o: TrainOptions) => {
       const out = o.out ? await checkOutputFile(o.out, '-o', 'tokenizer.ckpt') : undefined;

@@ -156,6 +156,15 @@ export interface TrainMetrics {
   compressionRatio: number;
   miou?: number;
   iou?: number;
+  /** soft / gumbel assignment: the temperature τ of this step. */
+  temperature?: number;
+  /**
+   * soft / gumbel assignment: reconstruction loss with the hard assignment minus with the
+   * training-time (soft) one, on a training batch; the latest measurement (every `gapEvery` steps).
+   */
+  softHardGap?: number;
+  /** The step `softHardGap` was measured at. */
+  softHardGapStep?: number;
   msPerStep: number;
   etaSeconds: number;
 }

@@ -90,6 +90,29 @@ export const QuantizerConfigSchema = z.strictObject({
   rotationTrick: z.boolean().optional(),
   /** Commitment weight β linearly from start to end over `steps` steps, then end (replaces beta). */
   betaSchedule: z.strictObject({ start: z.number().min(0).max(100), end: z.number().min(0).max(100), steps: int(1, 10_000_000) }).optional(),
+  /**
+   * vq only: how latents are assigned to codes in training (docs/design-notes/soft-gumbel.md).
+   * 'hard' (default): argmin + straight-through. 'soft': Σ_k softmax(−d_k/τ)·e_k. 'gumbel':
+   * DALL-E dVAE / taming GumbelQuantize, a 1×1 projection to K logits and a Gumbel-softmax over
+   * them. Inference is always hard (argmin / argmax of the logits).
+   */
+  assignment: z.enum(['hard', 'soft', 'gumbel']).optional(),
+  /** Temperature τ of soft / gumbel assignment over training. */
+  temperature: z
+    .strictObject({
+      start: z.number().positive().max(1e4),
+      end: z.number().positive().max(1e4),
+      /** Steps the anneal takes (then τ = end); absent: the run's steps. */
+      steps: int(0, 10_000_000).optional(),
+      schedule: z.enum(['linear', 'exponential']).optional(),
+    })
+    .optional(),
+  /** gumbel: a straight-through hard one-hot sample in the forward pass (gradient of the soft one). */
+  gumbelHard: z.boolean().optional(),
+  /** gumbel: weight of the KL divergence to the uniform prior (default 0.1; taming's kl_weight is 5e-4). */
+  klWeight: z.number().min(0).max(100).optional(),
+  /** soft / gumbel: measure the soft-vs-hard reconstruction gap every this many steps (0: never; default 10). */
+  gapEvery: int(0, 10_000_000).optional(),
 });
 
 /**

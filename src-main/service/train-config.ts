@@ -6,6 +6,7 @@ import { objectivesConfigProblem } from '../engine/quantizers/codebook-objective
 import { ArgumentError } from './errors';
 import { applyOccWorldModel } from './occworld-train-config';
 import { applyHierarchicalModel } from './hier-train-config';
+import { applyAssignment, assignmentProblems } from './assignment-train-config';
 import { parseValue } from './validate-arguments';
 
 /**
@@ -70,14 +71,20 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
   const p = parseValue('startTraining', 'config', TrainConfigPatchSchema, partial ?? {});
   const kind = p.quantizer?.kind ?? base.quantizer.kind;
   const model = { ...base.model, ...defined(p.model), inChannels: seq.channels };
-  const quantizer = { ...(kind === base.quantizer.kind ? base.quantizer : quantizerDefaults(kind, model.latentDim)), ...defined(p.quantizer), kind };
+  const quantizer = applyAssignment(
+    { ...(kind === base.quantizer.kind ? base.quantizer : quantizerDefaults(kind, model.latentDim)), ...defined(p.quantizer), kind },
+    defined(p.quantizer),
+  );
   const cfg = parseValue('startTraining', 'config', TrainConfigSchema, { ...base, ...defined(p), model, quantizer });
+  if (cfg.model.arch === 'occworld' && (cfg.quantizer.assignment ?? 'hard') !== 'hard') refuse("config.quantizer.assignment: OccWorld's VAERes2D trains its own hard VQ; soft / gumbel need the reference net");
   // OccWorld's VAERes2D: its model dict (given, or built for the data) sets the net and the quantizer.
   if (cfg.model.arch === 'occworld') applyOccWorldModel(cfg, { ...(p.model ?? {}) }, { ...(p.quantizer ?? {}) }, base, seq);
   // VQ-VAE-2's two levels: stages 2, VQ codebooks, frames in multiples of 8.
   if (cfg.model.arch === 'hierarchical') applyHierarchicalModel(cfg, { stages: p.model?.stages }, seq);
   const q = cfg.quantizer;
   const f = 2 ** cfg.model.stages;
+  const assignment = assignmentProblems(q);
+  if (assignment.length) refuse(`config.quantizer: ${assignment.join('; ')}`);
   if (q.kind === 'rfsq' || q.kind === 'rlfq' || q.kind === 'mhvq') {
     checkCompositeConfig(cfg, refuse);
   } else if (q.kind === 'fsq') {

@@ -48,6 +48,9 @@ export async function exportTrainKitFor(
     await fs.writeFile(path.join(into, 'frames.npy'), encodeNpy(all, [seq.length, seq.channels, seq.height, seq.width]));
   };
   const cfg = { ...s.config, steps: opts.steps ?? s.config.steps };
+  // The kit's train.py implements the hard VQ rules only: say so rather than train something else.
+  const assignment = cfg.quantizer.assignment ?? 'hard';
+  if (assignment !== 'hard') throw new Error(`exportTrainKit: the training kit trains hard VQ only; this tokenizer trains with ${assignment} assignment (export the model instead)`);
   return writeTrainKit(dir, data, (into) => exportForPyTorch(s.tokenizer, cfg, into, inputDescription(seq)), writeData, opts);
 }
 

@@ -118,9 +118,21 @@ export function configProblems(config: TrainConfig, outChannels: number, shapes:
       if (!s) problems.push(`${name} is missing (the ${q.kind} codebook)`);
       else if (s.length !== 2 || s[0] !== K || s[1] !== D) problems.push(`${name} is [${s.join(', ')}] but the config needs [${K}, ${D}]`);
     }
+    if (q.kind === 'vq' && q.assignment === 'gumbel') problems.push(...gumbelProjProblems(shapes, K, D));
   }
   if (q.kind === 'mhvq') problems.push(...multiHeadShapeProblems(q, config.model.latentDim, shapes));
   return problems;
+}
+
+/** The Gumbel quantizer's 1×1 projection to logits: `quantizer.proj.weight` [K, D, 1, 1], `quantizer.proj.bias` [K]. */
+function gumbelProjProblems(shapes: Record<string, readonly number[]>, K: number, D: number): string[] {
+  const p: string[] = [];
+  for (const [name, want] of [['quantizer.proj.weight', [K, D, 1, 1]], ['quantizer.proj.bias', [K]]] as const) {
+    const s = shapes[name];
+    if (!s) p.push(`${name} is missing (the gumbel projection to logits)`);
+    else if (s.length !== want.length || s.some((d, i) => d !== want[i])) p.push(`${name} is [${s.join(', ')}] but the config needs [${want.join(', ')}]`);
+  }
+  return p;
 }
 
 function describeModel(c: TrainConfig): string {
@@ -128,7 +140,7 @@ function describeModel(c: TrainConfig): string {
   const qs =
     q.kind === 'fsq' || q.kind === 'rfsq'
       ? `${q.kind}[${q.levels?.join(',')}]${q.depth ? ` × ${q.depth} levels` : ''}`
-      : `${q.kind}(K=${q.codebookSize ?? '-'}${q.depth ? `, depth ${q.depth}` : ''})`;
+      : `${q.kind}(K=${q.codebookSize ?? '-'}${q.depth ? `, depth ${q.depth}` : ''}${q.assignment && q.assignment !== 'hard' ? `, ${q.assignment}` : ''})`;
   if (c.model.arch === 'hierarchical') return `VQ-VAE-2 (hierarchical), in ${c.model.inChannels}, channel ${c.model.hidden}, embed ${c.model.latentDim}, top 8× + bottom 4×, ${qs}`;
   if (c.model.arch === 'occworld') return `OccWorld VAERes2D, in ${c.model.inChannels}, ch ${c.model.hidden}, e_dim ${c.model.latentDim}, ${c.model.stages} downsamplings, ${qs}`;
   return `in ${c.model.inChannels}, hidden ${c.model.hidden}, latent ${c.model.latentDim}, ${c.model.stages} stages, ${qs}`;
@@ -138,7 +150,8 @@ function describeModel(c: TrainConfig): string {
 export function sameArchitecture(a: TrainConfig, b: TrainConfig): boolean {
   const q = (c: TrainConfig) => {
     const s = quantizerShape(c.quantizer, c.model.latentDim);
-    return [c.quantizer.kind, s.codebookSize, s.depth, (c.quantizer.levels ?? []).join(','), !!c.quantizer.cosine, !!c.quantizer.ema].join('|');
+    // A Gumbel quantizer has a projection to logits besides its codebook; soft and hard VQ share one state.
+    return [c.quantizer.kind, s.codebookSize, s.depth, (c.quantizer.levels ?? []).join(','), !!c.quantizer.cosine, !!c.quantizer.ema, c.quantizer.assignment === 'gumbel'].join('|');
   };
   const m = (c: TrainConfig) => [c.model.inChannels, c.model.hidden, c.model.latentDim, c.model.stages, c.model.arch ?? 'reference', JSON.stringify(c.model.occworld ?? null)].join('|');
   return m(a) === m(b) && q(a) === q(b);

@@ -42,6 +42,15 @@ export interface ExportedQuantizer {
   jitter?: number;
   rotation_trick?: boolean;
   beta_schedule?: { start: number; end: number; steps: number };
+  /** vq: training-time assignment ('hard', 'soft', 'gumbel'); inference is hard whatever it says. */
+  assignment?: 'hard' | 'soft' | 'gumbel';
+  /** soft / gumbel: the temperature schedule trained with. */
+  temperature?: { start: number; end: number; steps?: number; schedule?: 'linear' | 'exponential' };
+  /** gumbel: straight-through hard sample in training. */
+  gumbel_hard?: boolean;
+  /** gumbel: weight of the KL to the uniform prior. */
+  kl_weight?: number;
+  gap_every?: number;
   /** How an index is built from per-dimension values, in words. */
   index_order?: string;
   /** mhvq: how the heads' codes are composed ("concat" or "sum"). */
@@ -170,6 +179,12 @@ export function buildExportConfig(
   if (q.jitter !== undefined) quantizer.jitter = q.jitter;
   if (q.rotationTrick !== undefined) quantizer.rotation_trick = q.rotationTrick;
   if (q.betaSchedule !== undefined) quantizer.beta_schedule = { ...q.betaSchedule };
+  if (q.assignment !== undefined) quantizer.assignment = q.assignment;
+  if (q.temperature !== undefined) quantizer.temperature = { ...q.temperature };
+  if (q.gumbelHard !== undefined) quantizer.gumbel_hard = q.gumbelHard;
+  if (q.klWeight !== undefined) quantizer.kl_weight = q.klWeight;
+  if (q.gapEvery !== undefined) quantizer.gap_every = q.gapEvery;
+  if (q.assignment === 'gumbel') quantizer.index_order = 'argmax over K of the 1x1 projection proj(z) (no noise at inference)';
   if (q.kind === 'fsq') quantizer.index_order = 'mixed radix over levels, dimension 0 least significant';
   if (q.kind === 'lfq' || q.kind === 'bsq') quantizer.index_order = 'one bit per dimension (value > 0), dimension 0 most significant';
   if (q.kind === 'rvq') quantizer.index_order = 'last axis: residual level 0..depth-1, each an id into its own codebook';
@@ -269,6 +284,11 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
   if (q.jitter !== undefined) quantizer.jitter = q.jitter;
   if (q.rotation_trick !== undefined) quantizer.rotationTrick = q.rotation_trick;
   if (q.beta_schedule !== undefined) quantizer.betaSchedule = { ...q.beta_schedule };
+  if (q.assignment !== undefined) quantizer.assignment = q.assignment;
+  if (q.temperature !== undefined) quantizer.temperature = q.temperature;
+  if (q.gumbel_hard !== undefined) quantizer.gumbelHard = q.gumbel_hard;
+  if (q.kl_weight !== undefined) quantizer.klWeight = q.kl_weight;
+  if (q.gap_every !== undefined) quantizer.gapEvery = q.gap_every;
 
   const model = { inChannels: m.in_channels, hidden: m.hidden, latentDim: m.latent_dim, stages: m.stages };
   const limits = configLimitProblems(model, quantizer, m.out_channels);

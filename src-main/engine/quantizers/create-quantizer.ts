@@ -6,6 +6,7 @@
 import type { QuantizerConfig } from '../../contract';
 import { BinarySphericalQuantizer } from './bsq';
 import { FiniteScalarQuantizer } from './fsq';
+import { createRelaxedVq } from './relaxed-vq';
 import { GroupedVectorQuantizer } from './gvq';
 import { LookupFreeQuantizer } from './lfq';
 import { MultiHeadVectorQuantizer } from './multihead-vq';
@@ -62,6 +63,7 @@ export function createQuantizer(cfg: QuantizerConfig, dim: number, seed: number)
   if (!Number.isInteger(dim) || dim < 1) throw new Error(`quantizer: latent dim must be a positive integer, got ${dim}`);
   switch (cfg.kind) {
     case 'vq':
+      if (cfg.assignment === 'soft' || cfg.assignment === 'gumbel') return createRelaxedVq(cfg, vqOptions(cfg, dim, seed));
       return new VectorQuantizer(vqOptions(cfg, dim, seed));
     case 'fsq': {
       if (!cfg.levels || cfg.levels.length === 0) throw new Error('fsq: config needs levels, e.g. [8, 5, 5, 5]');

@@ -6,6 +6,7 @@ import { Adam, type AdamState } from './adam';
 import type { Batch } from './batch-sampler';
 import { bitsPerToken, CodebookHealth, compressionRatio } from '../metrics/codebook-health';
 import { ConfusionMatrix } from '../metrics/segmentation';
+import { applyTemperature, gapDue, hardReconLoss } from './relaxed-assignment';
 
 /**
  * One training run of a tokenizer: Adam on reconstruction + quantizer loss, one `trainStep` per
@@ -42,6 +43,8 @@ export class Trainer {
   private reseeds: ReseedEvent[] = [];
   /** Codes reseeded in the whole run, also those that fell out of the log. */
   private reseededCodes = 0;
+  /** The latest soft-vs-hard reconstruction gap and its step (relaxed assignments only). */
+  private lastGap: { value: number; step: number } | undefined;
 
   constructor(
     readonly tokenizer: Tokenizer,
@@ -87,9 +90,11 @@ export class Trainer {
     const encoding = tok.encoding;
     const classes = encoding.kind === 'classes' ? encoding.numClasses : 0;
     tok.quantizer.setTrainingStep?.(this.stepCount);
+    const temperature = applyTemperature(tok, this.cfg, this.stepCount);
+    const measureGap = gapDue(tok, this.cfg, this.stepCount + 1);
 
     // Tensors kept past the gradient scope for afterStep and the metrics; disposed below.
-    const kept: { z?: tf.Tensor2D; indices?: tf.Tensor; seg?: tf.Tensor; parts?: tf.Tensor; partNames: string[] } = { partNames: [] };
+    const kept: { z?: tf.Tensor2D; indices?: tf.Tensor; seg?: tf.Tensor; parts?: tf.Tensor; hardRecon?: tf.Tensor; partNames: string[] } = { partNames: [] };
     let scalars: tf.Tensor | undefined;
     try {
       scalars = tf.tidy(() => {
@@ -103,6 +108,8 @@ export class Trainer {
           kept.parts = tf.keep(tf.stack([r.reconLoss, r.quantLoss, ...kept.partNames.map((k) => r.lossParts[k]!)]));
           return r.loss;
         }, varList);
+        // The hard assignment's reconstruction with the weights the soft one just used.
+        if (measureGap) kept.hardRecon = tf.keep(hardReconLoss(tok, xN));
         const byName: Record<string, tf.Tensor> = {};
         for (const [vname, g] of Object.entries(grads)) byName[this.names.get(vname) ?? vname] = g;
         this.optimizer.apply(params, byName);
@@ -110,11 +117,12 @@ export class Trainer {
       });
       // State kept outside the optimiser (EMA codebook, dead-code reseeding) moves after the step.
       tok.quantizer.afterStep?.(kept.z!, kept.indices!);
-      const [vals, ids, segCounts, reseeds] = await Promise.all([
+      const [vals, ids, segCounts, reseeds, hardRecon] = await Promise.all([
         scalars.data() as Promise<Float32Array>,
         kept.indices!.data() as Promise<Int32Array>,
         kept.seg ? (kept.seg.data() as Promise<Int32Array>) : Promise.resolve(null),
         tok.quantizer.takeReseeds ? tok.quantizer.takeReseeds(this.stepCount + 1) : Promise.resolve([]),
+        kept.hardRecon ? (kept.hardRecon.data() as Promise<Float32Array>) : Promise.resolve(null),
       ]);
       this.stepCount += 1;
       this.logReseeds(reseeds);
@@ -143,6 +151,12 @@ export class Trainer {
         msPerStep: ms,
         etaSeconds: (Math.max(0, this.cfg.steps - this.stepCount) * this.msAvg) / 1000,
       };
+      if (temperature !== undefined) m.temperature = temperature;
+      if (hardRecon) this.lastGap = { value: hardRecon[0]! - m.reconLoss, step: m.step };
+      if (this.lastGap) {
+        m.softHardGap = this.lastGap.value;
+        m.softHardGapStep = this.lastGap.step;
+      }
       if (segCounts && encoding.kind === 'classes') {
         const half = segCounts.length / 2;
         const cm = new ConfusionMatrix(encoding.numClasses);
@@ -159,7 +173,7 @@ export class Trainer {
       return m;
     } finally {
       if (!(batch instanceof tf.Tensor)) x.dispose();
-      tf.dispose([scalars, kept.z, kept.indices, kept.seg, kept.parts].filter((t): t is tf.Tensor => t !== undefined));
+      tf.dispose([scalars, kept.z, kept.indices, kept.seg, kept.parts, kept.hardRecon].filter((t): t is tf.Tensor => t !== undefined));
     }
   }
 
@@ -223,6 +237,8 @@ export class Trainer {
     for (const ids of state.usageWindow.slice(-HEALTH_WINDOW_BATCHES)) this.pushIndices(Int32Array.from(ids));
     this.history = state.history.map((h) => ({ ...h, quantLoss: { ...h.quantLoss } }));
     this.stepCount = state.step;
+    const g = [...this.history].reverse().find((h) => h.softHardGap !== undefined && h.softHardGapStep !== undefined);
+    this.lastGap = g ? { value: g.softHardGap!, step: g.softHardGapStep! } : undefined;
   }
 
   dispose(): void {

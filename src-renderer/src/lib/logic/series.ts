@@ -26,6 +26,9 @@ export function flattenMetrics(m: TrainMetrics): Record<string, number> {
   for (const [k, v] of Object.entries(m.quantLoss ?? {})) out[`quant.${k}`] = v;
   if (m.miou !== undefined) out['miou'] = m.miou;
   if (m.iou !== undefined) out['iou'] = m.iou;
+  // Relaxed (soft / Gumbel) VQ: τ and the latest soft-vs-hard reconstruction gap (hard − soft).
+  if (m.temperature !== undefined) out['temperature'] = m.temperature;
+  if (m.softHardGap !== undefined) out['gap'] = m.softHardGap;
   return out;
 }
 
