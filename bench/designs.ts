@@ -48,6 +48,11 @@ export const DESIGNS: Design[] = [
   { name: 'multi-head VQ ×2 (learned, sum)', quantizer: { kind: 'mhvq', depth: 2, compose: 'sum', projection: 'learned', ema: true, kmeansInit: true } },
   { name: 'residual FSQ [8,5,5,5] ×3', quantizer: { kind: 'rfsq', levels: [8, 5, 5, 5], depth: 3 } },
   { name: 'residual LFQ ×3 (D 8)', quantizer: { kind: 'rlfq', depth: 3, entropyWeight: 0.1 }, model: { latentDim: 8 } },
+  { name: 'VQ soft (τ 1→1/16)', quantizer: { kind: 'vq', ema: false, kmeansInit: false, deadCodeThreshold: 0, reseed: 'off', assignment: 'soft', temperature: { start: 1, end: 1 / 16 } } },
+  { name: 'VQ Gumbel (τ 1→1/16, KL 0.1)', quantizer: { kind: 'vq', assignment: 'gumbel', temperature: { start: 1, end: 1 / 16 }, klWeight: 0.1 } },
+  { name: 'VQ + orthogonal loss 1', quantizer: { kind: 'vq', ema: false, kmeansInit: false, deadCodeThreshold: 0, reseed: 'off', objectives: { orthogonal: 1 } } },
+  { name: 'VQ + split reseed + rotation trick', quantizer: { kind: 'vq', ema: true, kmeansInit: true, deadCodeThreshold: 1, reseed: 'split', rotationTrick: true } },
+  { name: 'hierarchical (VQ-VAE-2, top 8× + bottom 4×)', quantizer: { kind: 'vq', ema: true, kmeansInit: true }, model: { arch: 'hierarchical', stages: 2 } },
 ];
 
 const EXPLICIT = new Set(['vq', 'rvq', 'gvq', 'mhvq']);
