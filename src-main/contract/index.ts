@@ -130,6 +130,7 @@ export type QuantizerConfig = z.infer<typeof schemas.QuantizerConfigSchema>;
 export type ModelConfig = z.infer<typeof schemas.ModelConfigSchema>;
 export type ChannelNormalization = z.infer<typeof schemas.ChannelNormalizationSchema>;
 export type TrainConfig = z.infer<typeof schemas.TrainConfigSchema>;
+export type AdversarialConfig = z.infer<typeof schemas.AdversarialConfigSchema>;
 /** What `startTraining` takes: any part of a TrainConfig (the service fills in the rest). */
 export type TrainConfigPatch = z.infer<typeof schemas.TrainConfigPatchSchema>;
 export type ProceduralOptions = z.infer<typeof schemas.ProceduralOptionsSchema>;
@@ -151,8 +152,20 @@ export interface TrainMetrics {
   compressionRatio: number;
   miou?: number;
   iou?: number;
+  /** The adversarial objective's terms (from its start step on): G and D losses, λ, mean logits, feature matching. */
+  adversarial?: AdversarialMetrics;
   msPerStep: number;
   etaSeconds: number;
+}
+
+export interface AdversarialMetrics {
+  gLoss: number;
+  dLoss: number;
+  /** The adaptive weight λ (times the configured weight) the generator loss was scaled by. */
+  lambda: number;
+  logitsReal: number;
+  logitsFake: number;
+  featureMatching: number;
 }
 
 export type TrainState = 'idle' | 'running' | 'paused' | 'stopping' | 'done' | 'error';

@@ -77,6 +77,24 @@ export const ChannelNormalizationSchema = z
   })
   .refine((n) => n.mean.length === n.std.length, { message: 'mean and std must have one entry per channel' });
 
+/**
+ * VQGAN's adversarial objective (taming-transformers): a PatchGAN discriminator on the frames,
+ * the generator loss scaled by the adaptive weight λ · `weight`, from `startStep` on; feature
+ * matching on the discriminator's features stands in for the perceptual loss.
+ */
+export const AdversarialConfigSchema = z.strictObject({
+  /** taming's disc_weight: multiplies the adaptive weight λ. */
+  weight: z.number().min(0).max(1000).optional(),
+  /** taming's disc_start: steps before the discriminator and the generator loss come in. */
+  startStep: int(0, 10_000_000).optional(),
+  loss: z.enum(['hinge', 'non-saturating']).optional(),
+  /** Weight of the L1 feature-matching loss on the discriminator's features (0: off). */
+  featureMatchingWeight: z.number().min(0).max(1000).optional(),
+  /** taming's disc_num_layers (stride-2 convs) and disc_ndf (filters of the first conv). */
+  discLayers: int(1, 6).optional(),
+  discChannels: int(1, 512).optional(),
+});
+
 export const TrainConfigSchema = z.strictObject({
   model: ModelConfigSchema,
   quantizer: QuantizerConfigSchema,
@@ -92,6 +110,8 @@ export const TrainConfigSchema = z.strictObject({
   crop: int(0, 8192),
   seed: SEED,
   checkpointEvery: int(0, 10_000_000),
+  /** VQGAN's adversarial objective; absent: reconstruction and quantizer losses only. */
+  adversarial: AdversarialConfigSchema.optional(),
 });
 
 /** What `startTraining` takes: any part of a TrainConfig; the service fills in the rest from its defaults. */

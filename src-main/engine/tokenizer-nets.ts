@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { DecoderSplit } from './adversarial/adaptive-weight';
 
 /**
  * The encoder/decoder pair a Tokenizer wraps around its quantizer, whatever the architecture:
@@ -13,6 +14,11 @@ export interface TokenizerNets {
   latents(x: tf.Tensor4D, training: boolean): tf.Tensor4D;
   /** (Quantized) latents `[B, h, w, D]` → decoder output NHWC (logits for class frames). Call inside a tidy. */
   decode(q: tf.Tensor4D, training: boolean): tf.Tensor4D;
+  /**
+   * `decode` cut before the decoder's last layer, for VQGAN's adaptive weight (the adversarial
+   * objective); nets without it cannot train adversarially. Call inside a tidy.
+   */
+  decodeSplit?(q: tf.Tensor4D, training: boolean): DecoderSplit;
   /** The trainable parameters by PyTorch name (the live variables). */
   params(): Record<string, tf.Variable>;
   /** Parameters under PyTorch's names and layouts: new tensors the caller disposes. */

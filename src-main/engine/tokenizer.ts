@@ -11,6 +11,7 @@ import { occworldOf } from './occworld/occworld-model-config';
 import { occworldReconLoss } from './occworld/occworld-loss';
 import { OccWorldQuantizer } from './occworld/occworld-quantizer';
 import type { TokenizerNets } from './tokenizer-nets';
+import type { DecodeHook } from './adversarial/adversarial-objective';
 import { reconstructionLoss, toFrameSpace } from './model/losses';
 import { denormalizeNhwc, normalizeNhwc, validateNormalization } from './model/normalization';
 import { createQuantizer } from './quantizers/create-quantizer';
@@ -188,16 +189,25 @@ export class Tokenizer {
    * quantizer (training mode: straight-through, its own loss), decoder, reconstruction loss in
    * normalised units. Call inside a gradient scope / tidy.
    */
-  forwardTrain(xNhwc: tf.Tensor4D): ForwardResult {
+  forwardTrain(xNhwc: tf.Tensor4D, hook?: DecodeHook): ForwardResult {
     const z4 = this.latents(xNhwc, true);
     const [b, h, w, d] = z4.shape;
     const z = tf.reshape(z4, [b * h * w, d]) as tf.Tensor2D;
     const q = this.quantizer.quantize(z, { training: true });
     const qz = tf.reshape(q.quantized, [b, h, w, d]) as tf.Tensor4D;
-    const out = this.nets.decode(qz, true);
-    const reconLoss =
-      this.nets.kind === 'occworld' ? occworldReconLoss(out, xNhwc, this.encoding, this.cfg.model.occworldLoss) : reconstructionLoss(out, xNhwc, this.encoding);
-    const loss = tf.add(reconLoss, q.loss) as tf.Scalar;
+    const recOf = (o: tf.Tensor4D) =>
+      this.nets.kind === 'occworld' ? occworldReconLoss(o, xNhwc, this.encoding, this.cfg.model.occworldLoss) : reconstructionLoss(o, xNhwc, this.encoding);
+    let out: tf.Tensor4D;
+    let extraLoss: tf.Scalar | undefined;
+    if (hook) {
+      // The adversarial objective decodes through the last layer itself (its adaptive weight).
+      if (!this.nets.decodeSplit) throw new Error(`tokenizer: the ${this.nets.kind} network cannot train with the adversarial objective`);
+      ({ out, extraLoss } = hook.decode(this.nets.decodeSplit(qz, true), recOf, xNhwc));
+    } else {
+      out = this.nets.decode(qz, true);
+    }
+    const reconLoss = recOf(out);
+    const loss = (extraLoss ? tf.addN([reconLoss, q.loss, extraLoss]) : tf.add(reconLoss, q.loss)) as tf.Scalar;
     return { loss, reconLoss, quantLoss: q.loss, lossParts: q.lossParts, z, indices: q.indices, out };
   }
 
