@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { discriminatorCheckpointParts, discriminatorFromCheckpoint } from '../engine/adversarial/adversarial-checkpoint';
 import { promises as fs } from 'node:fs';
 import type {
   ChannelNormalization,
@@ -371,7 +372,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       if (cfg.steps <= prev.step) throw new ServiceStateError(`startTraining: the checkpoint is at step ${prev.step}; ask for more steps than that`);
       requireCompatible('startTraining', prev, src.seq);
       tokenizer = prev.tokenizer;
-      resumeState = { optimizer: snapshotToAdam(prev.optimizer), step: prev.step, history: prev.metrics };
+      resumeState = { optimizer: snapshotToAdam(prev.optimizer), step: prev.step, history: prev.metrics, ...(prev.discriminator ? { discriminator: prev.discriminator } : {}) };
     } else {
       // Same config and seed as the worker's: the same initial weights, before the first sync.
       tokenizer = new Tokenizer(cfg, src.seq.encoding);
@@ -388,6 +389,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       info: null,
       optimizer: resume && prev ? prev.optimizer : null,
       input: inputDescription(src.seq),
+      ...(resume && prev?.discriminator ? { discriminator: prev.discriminator } : {}),
     });
     let run: TrainingRun | null = null;
     const listener: TrainingListener = {
@@ -440,6 +442,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
           // The tokenizer already holds the final weights (the run's last snapshot was loaded into it).
           if (synced.weights) disposeStateDict(synced.weights);
           s.optimizer = synced.optimizer;
+          if (synced.discriminator) s.discriminator = synced.discriminator;
           s.metrics = synced.history;
           s.step = synced.step;
           this.trainEvents.flush(p);
@@ -563,6 +566,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
         weights,
         optimizer,
         metrics: synced ? synced.history : s.metrics,
+        // The adversarial objective's discriminator, so that a resumed run continues the same game.
+        ...discriminatorCheckpointParts(synced?.discriminator ?? s.discriminator),
         // What it was trained on or loaded with; the open data only for a tokenizer that never recorded it.
         ...(s.input ? { input: s.input } : this.source && !incompatibility(s, this.source.seq) ? { input: inputDescription(this.source.seq) } : {}),
       };
@@ -609,7 +614,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       };
       const optimizer = snapshot.optimizer;
       snapshot.optimizer = null; // now owned by the session
-      this.setSession({ tokenizer, config: snapshot.config, encoding, step: snapshot.step, metrics: snapshot.metrics, info, optimizer, ...(snapshot.input ? { input: snapshot.input } : {}) });
+      const discriminator = discriminatorFromCheckpoint(snapshot);
+      this.setSession({ tokenizer, config: snapshot.config, encoding, step: snapshot.step, metrics: snapshot.metrics, info, optimizer, ...(snapshot.input ? { input: snapshot.input } : {}), ...(discriminator ? { discriminator } : {}) });
       tokenizer = null;
       return info;
     } finally {

@@ -60,7 +60,7 @@ describe('adversarial objective', () => {
     expect(logits.shape).toEqual([2, patchSide(64, d.shape), patchSide(32, d.shape), 1]);
     expect(logits.shape).toEqual([2, 6, 2, 1]);
     logits.dispose();
-    expect(() => tf.tidy(() => d.forward(tf.zeros([1, 16, 16, 5])))).toThrow(/too small for 3 layers/);
+    expect(() => tf.tidy(() => d.forward(tf.zeros([1, 16, 16, 5])).logits)).toThrow(/too small for 3 layers/);
     d.dispose();
   });
 
