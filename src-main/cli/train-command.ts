@@ -9,8 +9,9 @@ import { floatOption, intListOption, intOption } from './options';
 import { checkOutputFile, checkOutputFolder } from './output-paths';
 import { ProgressBar } from './progress-bar';
 import { occworldModelOptions, readOccWorldConfigFile } from './occworld-options';
+import { addAdversarialOptions, adversarialFromOptions, adversarialMetricsText, type AdversarialOptions } from './adversarial-options';
 
-interface TrainOptions extends DataOptions {
+interface TrainOptions extends DataOptions, AdversarialOptions {
   steps: number;
   quantizer?: QuantizerKind;
   codebookSize?: number;
@@ -53,6 +54,8 @@ export function configFromOptions(o: TrainOptions): Partial<TrainConfig> {
   if (o.crop !== undefined) cfg.crop = o.crop;
   if (o.seed !== undefined) cfg.seed = o.seed;
   if (o.checkpointEvery !== undefined) cfg.checkpointEvery = o.checkpointEvery;
+  const adversarial = adversarialFromOptions(o);
+  if (adversarial) cfg.adversarial = adversarial;
   return cfg as Partial<TrainConfig>;
 }
 
@@ -65,6 +68,8 @@ export function metricsLine(m: TrainMetrics): string {
     `dead ${m.deadCodes}`,
   ];
   if (m.miou !== undefined && Number.isFinite(m.miou)) parts.push(`mIoU ${m.miou.toFixed(3)}`);
+  const adversarial = adversarialMetricsText(m);
+  if (adversarial) parts.push(adversarial);
   return parts.join('  ');
 }
 
@@ -94,6 +99,7 @@ export function registerTrain(program: Command): void {
     .option('--export <dir>', 'also export for PyTorch into this folder')
     .option('--json', 'print the final metrics as JSON on stdout')
     .option('--split <name>', 'dataset data: train on every scene of this split (frames streamed from disk)');
+  addAdversarialOptions(cmd);
   addDataOptions(cmd).action(
     action('train', async (data: string | undefined, o: TrainOptions) => {
       const out = o.out ? await checkOutputFile(o.out, '-o', 'tokenizer.ckpt') : undefined;
