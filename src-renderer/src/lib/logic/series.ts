@@ -3,6 +3,7 @@
  * (x = step). A run that restarts at a lower step starts a fresh set of curves.
  */
 import type { TrainMetrics } from '../../../../src-main/contract/index';
+import { flattenAdversarial } from './adversarial-series';
 
 export interface MetricColumns {
   step: number[];
@@ -26,6 +27,7 @@ export function flattenMetrics(m: TrainMetrics): Record<string, number> {
   for (const [k, v] of Object.entries(m.quantLoss ?? {})) out[`quant.${k}`] = v;
   if (m.miou !== undefined) out['miou'] = m.miou;
   if (m.iou !== undefined) out['iou'] = m.iou;
+  Object.assign(out, flattenAdversarial(m));
   return out;
 }
 
