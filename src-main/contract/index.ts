@@ -131,6 +131,7 @@ export type ModelConfig = z.infer<typeof schemas.ModelConfigSchema>;
 export type ChannelNormalization = z.infer<typeof schemas.ChannelNormalizationSchema>;
 export type TrainConfig = z.infer<typeof schemas.TrainConfigSchema>;
 export type AdversarialConfig = z.infer<typeof schemas.AdversarialConfigSchema>;
+export type TiTokConfig = z.infer<typeof schemas.TiTokConfigSchema>;
 /** What `startTraining` takes: any part of a TrainConfig (the service fills in the rest). */
 export type TrainConfigPatch = z.infer<typeof schemas.TrainConfigPatchSchema>;
 export type ProceduralOptions = z.infer<typeof schemas.ProceduralOptionsSchema>;

@@ -49,6 +49,20 @@ export const OccWorldConfigSchema = z.custom<OccWorldConfig>((v) => typeof v ===
   message: "expected OccWorld's model dict (an object with type, encoder_cfg, decoder_cfg, vqvae_cfg)",
 });
 
+/**
+ * A TiTok-style 1D tokenizer (bytedance/1d-tokenizer): N learnable queries cross-attend to the
+ * conv encoder's grid and become N tokens; the decoder's mask tokens (one per grid cell) attend to
+ * them. The grid is fixed (position embeddings): frames must be gridHeight·f × gridWidth·f.
+ */
+export const TiTokConfigSchema = z.strictObject({
+  tokens: int(1, 4096),
+  gridHeight: int(1, 1024),
+  gridWidth: int(1, 1024),
+  /** Cross-attention blocks in the encoder and in the decoder. */
+  layers: int(1, 12),
+  heads: int(1, 64),
+});
+
 export const ModelConfigSchema = z.strictObject({
   inChannels: int(1, 4096),
   hidden: int(1, 1024),
@@ -60,7 +74,9 @@ export const ModelConfigSchema = z.strictObject({
    * settings are `occworld` (then inChannels = the frames' channels, hidden = ch, latentDim =
    * e_dim, stages = len(ch_mult) − 1).
    */
-  arch: z.enum(['reference', 'occworld']).optional(),
+  arch: z.enum(['reference', 'occworld', 'titok']).optional(),
+  /** arch 'titok': the 1D tokenizer's settings (hidden = its width, latentDim = the token dimension). */
+  titok: TiTokConfigSchema.optional(),
   occworld: OccWorldConfigSchema.optional(),
   /** OccWorld's training loss weights: ce × cross-entropy + lovasz × Lovász-softmax (OccWorld: 10 and 1; 0 turns Lovász off). */
   occworldLoss: z.strictObject({ ce: z.number().min(0).max(1000), lovasz: z.number().min(0).max(1000) }).optional(),

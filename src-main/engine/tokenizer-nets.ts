@@ -7,7 +7,7 @@ import type { DecoderSplit } from './adversarial/adaptive-weight';
  * (occworld/occworld-nets.ts). Channel-last inside; parameters under PyTorch's names.
  */
 export interface TokenizerNets {
-  readonly kind: 'reference' | 'occworld';
+  readonly kind: 'reference' | 'occworld' | 'titok';
   /** Where the quantizer's state goes in the state dict: `quantizer.` or OccWorld's `vqvae.`. */
   readonly quantizerPrefix: string;
   /** Frames as the encoder sees them (NHWC, normalised) → latents `[B, h, w, D]`. Call inside a tidy. */
@@ -19,6 +19,8 @@ export interface TokenizerNets {
    * objective); nets without it cannot train adversarially. Call inside a tidy.
    */
   decodeSplit?(q: tf.Tensor4D, training: boolean): DecoderSplit;
+  /** The token grid for frames of `height × width`, when it is not the latent grid (TiTok: `[1, N]`). */
+  tokenGrid?(height: number, width: number): [number, number];
   /** The trainable parameters by PyTorch name (the live variables). */
   params(): Record<string, tf.Variable>;
   /** Parameters under PyTorch's names and layouts: new tensors the caller disposes. */

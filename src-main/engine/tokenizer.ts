@@ -12,6 +12,7 @@ import { occworldReconLoss } from './occworld/occworld-loss';
 import { OccWorldQuantizer } from './occworld/occworld-quantizer';
 import type { TokenizerNets } from './tokenizer-nets';
 import type { DecodeHook } from './adversarial/adversarial-objective';
+import { TiTokNets } from './titok/titok-nets';
 import { reconstructionLoss, toFrameSpace } from './model/losses';
 import { denormalizeNhwc, normalizeNhwc, validateNormalization } from './model/normalization';
 import { createQuantizer } from './quantizers/create-quantizer';
@@ -76,6 +77,10 @@ export class Tokenizer {
       checkOccWorldEncoding(occ, encoding);
       this.nets = new OccWorldNets(occ, cfg.seed);
       this.quantizer = quantizer ?? new OccWorldQuantizer(occ.vqvae_cfg, cfg.seed);
+    } else if (cfg.model.arch === 'titok') {
+      if (!cfg.model.titok) throw new Error('tokenizer: a titok model needs its settings (model.titok: tokens, grid, layers, heads)');
+      this.nets = new TiTokNets(cfg.model, cfg.model.titok, cfg.seed);
+      this.quantizer = quantizer ?? createQuantizer(cfg.quantizer, cfg.model.latentDim, cfg.seed);
     } else {
       this.nets = new ReferenceNets(this.arch, new Rng(cfg.seed));
       this.quantizer = quantizer ?? createQuantizer(cfg.quantizer, cfg.model.latentDim, cfg.seed);
@@ -99,6 +104,7 @@ export class Tokenizer {
 
   /** Token grid size for a frame of `height × width`. */
   tokenGrid(height: number, width: number): [number, number] {
+    if (this.nets.tokenGrid) return this.nets.tokenGrid(height, width);
     return [height / this.arch.factor, width / this.arch.factor];
   }
 
