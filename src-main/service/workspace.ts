@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { tokenFileShape } from '../engine/titok/token-file-shape';
 import { discriminatorCheckpointParts, discriminatorFromCheckpoint } from '../engine/adversarial/adversarial-checkpoint';
 import { promises as fs } from 'node:fs';
 import type {
@@ -687,7 +688,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
         const result = await exportForPyTorch(s.tokenizer, s.config, tmp, src ? inputDescription(src.seq) : undefined);
         const files = [...result.files];
         if (tokens) {
-          const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
+          const shape = tokenFileShape(s.config.model, tokens);
           const file = path.join(tmp, 'tokens.npy');
           await writeTokenDataset(file, tokens.indices, shape);
           files.push(file);

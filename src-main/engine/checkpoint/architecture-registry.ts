@@ -5,6 +5,7 @@ import type { ExportConfigJson, InputDescription } from './export-config';
 import type { StateDict } from './tensor-io';
 import { referenceArchitecture } from './reference-architecture';
 import { occworldArchitecture } from '../occworld/occworld-architecture';
+import { titokArchitecture } from '../titok/titok-export';
 
 /**
  * Which model a config.json describes, and how to build it: one entry per architecture, keyed
@@ -41,7 +42,7 @@ export interface TokenizerArchitecture {
   build(parsed: Omit<ParsedModelConfig, 'weights'>, encoding: FrameEncoding): Tokenizer;
 }
 
-const ARCHITECTURES: readonly TokenizerArchitecture[] = [occworldArchitecture, referenceArchitecture];
+const ARCHITECTURES: readonly TokenizerArchitecture[] = [occworldArchitecture, titokArchitecture, referenceArchitecture];
 
 /** The key a config.json names its architecture by. */
 export function architectureKey(raw: unknown): string | null {

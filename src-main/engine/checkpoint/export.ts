@@ -12,6 +12,7 @@ import { disposeSnapshot, loadCheckpoint } from './checkpoint';
 import { checkNetParams, referenceLayers, shapesOf } from './layers';
 import { readSafetensors, readSafetensorsHeader, encodeSafetensors } from './safetensors';
 import { exportOccWorld } from '../occworld/occworld-export';
+import { exportTiTok } from '../titok/titok-export';
 import { disposeStateDict, safeFileToStateDict, stateDictToSafe, type StateDict } from './tensor-io';
 
 /**
@@ -76,6 +77,7 @@ export async function exportForPyTorch(
   input?: InputDescription,
 ): Promise<ExportResult> {
   if (config.model.arch === 'occworld') return exportOccWorld(tokenizer, config, dir, input);
+  if (config.model.arch === 'titok') return exportTiTok(tokenizer, config, dir, input);
   const sd = tokenizer.stateDict();
   let weights: Uint8Array;
   let codebook: Uint8Array | null = null;
