@@ -9,9 +9,10 @@ import { floatOption, intListOption, intOption } from './options';
 import { checkOutputFile, checkOutputFolder } from './output-paths';
 import { ProgressBar } from './progress-bar';
 import { occworldModelOptions, readOccWorldConfigFile } from './occworld-options';
+import { addTiTokOptions, titokModelOptions, type TiTokOptions } from './titok-options';
 import { addAdversarialOptions, adversarialFromOptions, adversarialMetricsText, type AdversarialOptions } from './adversarial-options';
 
-interface TrainOptions extends DataOptions, AdversarialOptions {
+interface TrainOptions extends DataOptions, AdversarialOptions, TiTokOptions {
   steps: number;
   quantizer?: QuantizerKind;
   codebookSize?: number;
@@ -26,7 +27,7 @@ interface TrainOptions extends DataOptions, AdversarialOptions {
   seed?: number;
   checkpointEvery?: number;
   resume?: string;
-  arch?: 'reference' | 'occworld';
+  arch?: 'reference' | 'occworld' | 'titok';
   occworldConfig?: string;
   lovasz?: boolean;
   out?: string;
@@ -42,6 +43,7 @@ export function configFromOptions(o: TrainOptions): Partial<TrainConfig> {
   if (o.latent !== undefined) model.latentDim = o.latent;
   if (o.stages !== undefined) model.stages = o.stages;
   Object.assign(model, occworldModelOptions(o));
+  Object.assign(model, titokModelOptions(o));
   if (Object.keys(model).length) cfg.model = model;
   const q: Record<string, unknown> = {};
   if (o.quantizer) q.kind = o.quantizer;
@@ -86,7 +88,7 @@ export function registerTrain(program: Command): void {
     .option('--hidden <n>', 'encoder/decoder width', intOption(1, 1024))
     .option('--latent <n>', 'latent (code) dimension', intOption(1, 1024))
     .option('--stages <n>', 'down-sampling stages (2 → 4×, 3 → 8×)', intOption(1, 5))
-    .addOption(new Option('--arch <arch>', "network: TokenScope's reference conv net or OccWorld's VAERes2D").choices(['reference', 'occworld']))
+    .addOption(new Option('--arch <arch>', "network: TokenScope's reference conv net or OccWorld's VAERes2D").choices(['reference', 'occworld', 'titok']))
     .option('--occworld-config <file>', "OccWorld's model dict as JSON (config/train_vqvae.py's model = dict(...)), implies --arch occworld")
     .option('--no-lovasz', 'OccWorld: train without the Lovász-softmax term (10·CE + VQ loss only)')
     .option('--lr <x>', 'learning rate', floatOption(1e-7, 1))
@@ -100,6 +102,7 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print the final metrics as JSON on stdout')
     .option('--split <name>', 'dataset data: train on every scene of this split (frames streamed from disk)');
   addAdversarialOptions(cmd);
+  addTiTokOptions(cmd);
   addDataOptions(cmd).action(
     action('train', async (data: string | undefined, o: TrainOptions) => {
       const out = o.out ? await checkOutputFile(o.out, '-o', 'tokenizer.ckpt') : undefined;

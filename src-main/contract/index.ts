@@ -264,6 +264,16 @@ export interface TokenFrame {
   previousAligned?: Int32Array;
 }
 
+/** Where each token of a 1D tokenizer attends on a frame: `[N, h, w]` weights over the latent grid, each token's summing to 1. */
+export interface TokenAttention {
+  index: number;
+  tokens: number;
+  /** The latent grid (frame size / the downsampling factor). */
+  h: number;
+  w: number;
+  attention: Float32Array;
+}
+
 export interface DecodedFrame {
   index: number;
   /**
@@ -428,6 +438,8 @@ export interface TokenScopeService {
   cancelDatasetExport(): Promise<boolean>;
 
   getTokens(index: number): Promise<TokenFrame>;
+  /** A 1D (TiTok) tokenizer: where each of its N tokens looks on frame `index` (the encoder's last cross-attention). */
+  getTokenAttention(index: number): Promise<TokenAttention>;
   /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */
   getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame>;
   /** Occ3D benchmark scores of the reconstruction over every frame of the open scene (a job with progress). */
@@ -479,6 +491,7 @@ export const SERVICE_METHODS = [
   'exportDatasetTokens',
   'cancelDatasetExport',
   'getTokens',
+  'getTokenAttention',
   'getDecoded',
   'evaluateScene',
   'getCodebook',

@@ -3,6 +3,7 @@ import { TrainConfigPatchSchema, TrainConfigSchema } from '../contract/schemas';
 import type { FrameSequence } from '../data/frame';
 import { ArgumentError } from './errors';
 import { applyOccWorldModel } from './occworld-train-config';
+import { applyTiTokModel } from './titok-train-config';
 import { parseValue } from './validate-arguments';
 
 /**
@@ -65,6 +66,8 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
   const cfg = parseValue('startTraining', 'config', TrainConfigSchema, { ...base, ...defined(p), model, quantizer });
   // OccWorld's VAERes2D: its model dict (given, or built for the data) sets the net and the quantizer.
   if (cfg.model.arch === 'occworld') applyOccWorldModel(cfg, { ...(p.model ?? {}) }, { ...(p.quantizer ?? {}) }, base, seq);
+  // TiTok's 1D tokenizer: its grid from the frames (whole frames only), the rest defaulted.
+  if (cfg.model.arch === 'titok') applyTiTokModel(cfg, { ...(p.model ?? {}) }, seq);
   const q = cfg.quantizer;
   const f = 2 ** cfg.model.stages;
   if (q.kind === 'fsq') {

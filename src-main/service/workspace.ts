@@ -1,4 +1,6 @@
 import * as path from 'node:path';
+import { tokenAttention } from './token-attention';
+import type { TokenAttention } from '../contract/index';
 import { tokenFileShape } from '../engine/titok/token-file-shape';
 import { discriminatorCheckpointParts, discriminatorFromCheckpoint } from '../engine/adversarial/adversarial-checkpoint';
 import { promises as fs } from 'node:fs';
@@ -842,6 +844,14 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       if (first.meta.grid) frame.previousAligned = previousAligned(tokens, i, [poses[i - 1]!, poses[i]!], gridOfFrame(first), src.seq.width);
     }
     return frame;
+  }
+
+  async getTokenAttention(index: number): Promise<TokenAttention> {
+    const src = this.requireSource('getTokenAttention');
+    const i = checkIndex('getTokenAttention', index, src.seq.length);
+    const s = this.requireSession('getTokenAttention');
+    requireCompatible('getTokenAttention', s, src.seq);
+    return this.leases.with(s.tokenizer, async () => tokenAttention(s.tokenizer, (await this.frameData(src, i)).frame.data, src.seq, i));
   }
 
   async getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame> {

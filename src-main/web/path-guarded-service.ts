@@ -27,6 +27,7 @@ const PATH_USE = {
   openCheckpoint: 'read',
   exportCheckpoint: 'write-dir',
   getTokens: null,
+  getTokenAttention: null,
   getDecoded: null,
   getCodebook: null,
   projectCodebook: null,

@@ -12,6 +12,7 @@ import { buildExportConfig, type ExportConfigJson, type InputDescription } from 
 import { encodeSafetensors } from '../checkpoint/safetensors';
 import { stateDictToSafe } from '../checkpoint/tensor-io';
 import { Tokenizer } from '../tokenizer';
+import { titokShapeProblems } from './titok-shapes';
 
 /**
  * Export of a TiTok 1D tokenizer: `model.safetensors` under the twin's names
@@ -85,19 +86,7 @@ export const titokArchitecture: TokenizerArchitecture = {
     return { architecture: 'titok', config, outChannels: config.model.inChannels, input, json: raw as unknown as ExportConfigJson, weights: typeof r.weights === 'string' ? r.weights : 'model.safetensors' };
   },
   checkWeights(parsed, shapes) {
-    const tok = new Tokenizer(parsed.config, { kind: 'continuous' });
-    try {
-      const want = tok.nets.torchShapes();
-      const problems: string[] = [];
-      for (const [k, s] of Object.entries(want)) {
-        const got = shapes[k];
-        if (!got) problems.push(`${k} is missing`);
-        else if (got.length !== s.length || got.some((d, j) => d !== s[j])) problems.push(`${k} is [${got.join(', ')}], expected [${s.join(', ')}]`);
-      }
-      return problems;
-    } finally {
-      tok.dispose();
-    }
+    return titokShapeProblems(parsed.config, shapes);
   },
   build(parsed, encoding) {
     return new Tokenizer(parsed.config, encoding);
