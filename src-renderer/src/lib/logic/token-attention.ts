@@ -27,24 +27,30 @@ export function tokenMap(attention: Float32Array, n: number, h: number, w: numbe
 }
 
 /**
- * The attention map of one token over `base` (the BEV input image, any size): base dimmed to
- * 35 %, the map (nearest-neighbour up-sampled to the base, scaled to its own peak) in magma with
- * its value as opacity.
+ * The attention map of one token over `base` (the BEV input image, any size): base in gray at
+ * half brightness, the map (nearest-neighbour up-sampled to the base, stretched from its own
+ * minimum to its peak: early in training attention is nearly uniform, and the stretch still shows
+ * where it leans) in magma, its value as opacity.
  */
 export function attentionOverlay(base: RgbaImage, map: Float32Array, h: number, w: number): RgbaImage {
   const { width: W, height: H } = base;
   const out = new Uint8ClampedArray(W * H * 4);
-  let peak = 0;
-  for (const v of map) peak = Math.max(peak, v);
-  const scale = peak > 0 ? 1 / peak : 0;
+  let peak = -Infinity;
+  let low = Infinity;
+  for (const v of map) {
+    peak = Math.max(peak, v);
+    low = Math.min(low, v);
+  }
+  const scale = peak > low ? 1 / (peak - low) : 0;
   for (let y = 0; y < H; y++) {
     const r = Math.min(h - 1, Math.floor((y * h) / H));
     for (let x = 0; x < W; x++) {
       const c = Math.min(w - 1, Math.floor((x * w) / W));
-      const a = map[r * w + c]! * scale;
-      const [cr, cg, cb] = colormapRgb('magma', a);
+      const v = (map[r * w + c]! - low) * scale;
+      const [cr, cg, cb] = colormapRgb('magma', v);
+      const a = 0.85 * v;
       const i = (y * W + x) * 4;
-      const g = 0.35 * (0.3 * base.rgba[i]! + 0.59 * base.rgba[i + 1]! + 0.11 * base.rgba[i + 2]!);
+      const g = 0.5 * (0.3 * base.rgba[i]! + 0.59 * base.rgba[i + 1]! + 0.11 * base.rgba[i + 2]!);
       out[i] = g * (1 - a) + cr * a;
       out[i + 1] = g * (1 - a) + cg * a;
       out[i + 2] = g * (1 - a) + cb * a;
