@@ -132,7 +132,7 @@ export const TrainConfigSchema = z.strictObject({
 
 /** What `startTraining` takes: any part of a TrainConfig; the service fills in the rest from its defaults. */
 export const TrainConfigPatchSchema = TrainConfigSchema.partial().extend({
-  model: ModelConfigSchema.partial().optional(),
+  model: ModelConfigSchema.partial().extend({ titok: TiTokConfigSchema.partial().optional() }).optional(),
   quantizer: QuantizerConfigSchema.partial().optional(),
 });
 

@@ -3,7 +3,7 @@ import { TrainConfigPatchSchema, TrainConfigSchema } from '../contract/schemas';
 import type { FrameSequence } from '../data/frame';
 import { ArgumentError } from './errors';
 import { applyOccWorldModel } from './occworld-train-config';
-import { applyTiTokModel } from './titok-train-config';
+import { titokSettings } from './titok-train-config';
 import { parseValue } from './validate-arguments';
 
 /**
@@ -62,12 +62,14 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
   const p = parseValue('startTraining', 'config', TrainConfigPatchSchema, partial ?? {});
   const kind = p.quantizer?.kind ?? base.quantizer.kind;
   const model = { ...base.model, ...defined(p.model), inChannels: seq.channels };
+  // TiTok's 1D tokenizer: its grid from the frames, what the request leaves out defaulted (before the schema check).
+  if (model.arch === 'titok') model.titok = titokSettings(model, p.model?.titok ?? (base.model.arch === 'titok' ? base.model.titok : undefined), seq);
   const quantizer = { ...(kind === base.quantizer.kind ? base.quantizer : quantizerDefaults(kind, model.latentDim)), ...defined(p.quantizer), kind };
   const cfg = parseValue('startTraining', 'config', TrainConfigSchema, { ...base, ...defined(p), model, quantizer });
   // OccWorld's VAERes2D: its model dict (given, or built for the data) sets the net and the quantizer.
   if (cfg.model.arch === 'occworld') applyOccWorldModel(cfg, { ...(p.model ?? {}) }, { ...(p.quantizer ?? {}) }, base, seq);
-  // TiTok's 1D tokenizer: its grid from the frames (whole frames only), the rest defaulted.
-  if (cfg.model.arch === 'titok') applyTiTokModel(cfg, { ...(p.model ?? {}) }, seq);
+  // Its position embeddings fix the frame size: whole frames only.
+  if (cfg.model.arch === 'titok') cfg.crop = 0;
   const q = cfg.quantizer;
   const f = 2 ** cfg.model.stages;
   if (q.kind === 'fsq') {
