@@ -68,6 +68,8 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
   const cfg = parseValue('startTraining', 'config', TrainConfigSchema, { ...base, ...defined(p), model, quantizer });
   // OccWorld's VAERes2D: its model dict (given, or built for the data) sets the net and the quantizer.
   if (cfg.model.arch === 'occworld') applyOccWorldModel(cfg, { ...(p.model ?? {}) }, { ...(p.quantizer ?? {}) }, base, seq);
+  // The adversarial objective needs the decoder's last layer: OccWorld's class-similarity head has none.
+  if (cfg.adversarial && cfg.model.arch === 'occworld') refuse("config.adversarial: OccWorld's decoder has no single last layer for the adaptive weight; train it without --gan");
   // Its position embeddings fix the frame size: whole frames only.
   if (cfg.model.arch === 'titok') cfg.crop = 0;
   const q = cfg.quantizer;

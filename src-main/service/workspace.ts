@@ -838,7 +838,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const frame = tokenFrame(tokens, i);
     const poses = src.seq.egoPoses;
     // An aligned source has no ego motion left; a whole split's frame i − 1 may be another scene.
-    if (i > 0 && poses?.[i] && poses[i - 1] && src.info.dataset?.alignedTo === undefined && !src.info.dataset?.scenes) {
+    // A 1D (titok) tokenizer's tokens are not cells: there is nothing to move with the ego motion.
+    const spatial = this.session?.config.model.arch !== 'titok';
+    if (spatial && i > 0 && poses?.[i] && poses[i - 1] && src.info.dataset?.alignedTo === undefined && !src.info.dataset?.scenes) {
       const first: BevFrame = await src.seq.getFrame(0);
       // Frames without a metric grid (no meta.grid) have no cells in metres to move.
       if (first.meta.grid) frame.previousAligned = previousAligned(tokens, i, [poses[i - 1]!, poses[i]!], gridOfFrame(first), src.seq.width);
