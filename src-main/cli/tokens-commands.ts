@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { tokenFileShape } from '../engine/titok/token-file-shape';
 import * as path from 'node:path';
 import { action, UsageError } from './errors';
 import { addDataOptions, formatBytes, openWorkspace, withJobProgress } from './open-workspace';
@@ -34,7 +35,8 @@ export function registerTokenCommands(program: Command): void {
         await ws.openCheckpoint(checkpoint, configOption(o));
         const tokens = await withJobProgress(ws, 'encode', () => ws.encodeAll());
         const { writeTokenDataset } = await import('../engine/checkpoint/export');
-        const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
+        // A 1D (titok) tokenizer's file is [T, N].
+        const shape = tokenFileShape((await ws.getStatus()).checkpoint?.config.model ?? {}, tokens);
         const out = path.resolve(o.out);
         await writeTokenDataset(out, tokens.indices, shape);
         process.stdout.write(`${out}\t[${shape.join(', ')}] int32\n`);

@@ -14,8 +14,10 @@ import { addCompositeOptions, compositeQuantizerOptions, type CompositeCliOption
 import { addObjectiveOptions, objectiveColumns, objectiveQuantizerOptions, type ObjectiveOptions } from './objective-options';
 import { addCodebookDynamicsOptions, codebookDynamicsQuantizer, codebookDynamicsTrain, reseedLine, type CodebookDynamicsOptions } from './codebook-dynamics-options';
 import { addAssignmentOptions, assignmentFromOptions, assignmentMetricsText, type AssignmentOptions } from './assignment-options';
+import { addTiTokOptions, titokModelOptions, type TiTokOptions } from './titok-options';
+import { addAdversarialOptions, adversarialFromOptions, adversarialMetricsText, type AdversarialOptions } from './adversarial-options';
 
-interface TrainOptions extends DataOptions, CompositeCliOptions, ObjectiveOptions, CodebookDynamicsOptions, AssignmentOptions {
+interface TrainOptions extends DataOptions, CompositeCliOptions, ObjectiveOptions, CodebookDynamicsOptions, AssignmentOptions, AdversarialOptions, TiTokOptions {
   steps: number;
   quantizer?: QuantizerKind;
   codebookSize?: number;
@@ -30,7 +32,7 @@ interface TrainOptions extends DataOptions, CompositeCliOptions, ObjectiveOption
   seed?: number;
   checkpointEvery?: number;
   resume?: string;
-  arch?: 'reference' | 'occworld' | 'hierarchical';
+  arch?: 'reference' | 'occworld' | 'hierarchical' | 'titok';
   occworldConfig?: string;
   lovasz?: boolean;
   out?: string;
@@ -46,6 +48,7 @@ export function configFromOptions(o: TrainOptions): Partial<TrainConfig> {
   if (o.latent !== undefined) model.latentDim = o.latent;
   if (o.stages !== undefined) model.stages = o.stages;
   Object.assign(model, occworldModelOptions(o));
+  Object.assign(model, titokModelOptions(o));
   if (Object.keys(model).length) cfg.model = model;
   const q: Record<string, unknown> = {};
   if (o.quantizer) q.kind = o.quantizer;
@@ -63,6 +66,8 @@ export function configFromOptions(o: TrainOptions): Partial<TrainConfig> {
   if (o.crop !== undefined) cfg.crop = o.crop;
   if (o.seed !== undefined) cfg.seed = o.seed;
   if (o.checkpointEvery !== undefined) cfg.checkpointEvery = o.checkpointEvery;
+  const adversarial = adversarialFromOptions(o);
+  if (adversarial) cfg.adversarial = adversarial;
   return cfg as Partial<TrainConfig>;
 }
 
@@ -79,6 +84,8 @@ export function metricsLine(m: TrainMetrics): string {
   if (m.miou !== undefined && Number.isFinite(m.miou)) parts.push(`mIoU ${m.miou.toFixed(3)}`);
   parts.push(...objectiveColumns(m.quantLoss));
   parts.push(...assignmentMetricsText(m));
+  const adversarial = adversarialMetricsText(m);
+  if (adversarial) parts.push(adversarial);
   return parts.join('  ');
 }
 
@@ -96,8 +103,8 @@ export function registerTrain(program: Command): void {
     .option('--latent <n>', 'latent (code) dimension', intOption(1, 1024))
     .option('--stages <n>', 'down-sampling stages (2 → 4×, 3 → 8×)', intOption(1, 5))
     .addOption(
-      new Option('--arch <arch>', "network: TokenScope's reference conv net, OccWorld's VAERes2D, or VQ-VAE-2's hierarchical top (8×) + bottom (4×) grids")
-        .choices(['reference', 'occworld', 'hierarchical']),
+      new Option('--arch <arch>', "network: TokenScope's reference conv net, OccWorld's VAERes2D, VQ-VAE-2's hierarchical top (8×) + bottom (4×) grids, or a TiTok-style 1D tokenizer")
+        .choices(['reference', 'occworld', 'hierarchical', 'titok']),
     )
     .option('--occworld-config <file>', "OccWorld's model dict as JSON (config/train_vqvae.py's model = dict(...)), implies --arch occworld")
     .option('--no-lovasz', 'OccWorld: train without the Lovász-softmax term (10·CE + VQ loss only)')
@@ -113,6 +120,8 @@ export function registerTrain(program: Command): void {
     .option('--split <name>', 'dataset data: train on every scene of this split (frames streamed from disk)');
   addCodebookDynamicsOptions(cmd);
   addAssignmentOptions(cmd);
+  addAdversarialOptions(cmd);
+  addTiTokOptions(cmd);
   addDataOptions(addObjectiveOptions(addCompositeOptions(cmd))).action(
     action('train', async (data: string | undefined, o: TrainOptions) => {
       const out = o.out ? await checkOutputFile(o.out, '-o', 'tokenizer.ckpt') : undefined;

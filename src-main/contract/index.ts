@@ -131,6 +131,8 @@ export type CodebookObjectives = z.infer<typeof schemas.CodebookObjectivesSchema
 export type ModelConfig = z.infer<typeof schemas.ModelConfigSchema>;
 export type ChannelNormalization = z.infer<typeof schemas.ChannelNormalizationSchema>;
 export type TrainConfig = z.infer<typeof schemas.TrainConfigSchema>;
+export type AdversarialConfig = z.infer<typeof schemas.AdversarialConfigSchema>;
+export type TiTokConfig = z.infer<typeof schemas.TiTokConfigSchema>;
 /** What `startTraining` takes: any part of a TrainConfig (the service fills in the rest). */
 export type TrainConfigPatch = z.infer<typeof schemas.TrainConfigPatchSchema>;
 export type ProceduralOptions = z.infer<typeof schemas.ProceduralOptionsSchema>;
@@ -165,6 +167,8 @@ export interface TrainMetrics {
   softHardGap?: number;
   /** The step `softHardGap` was measured at. */
   softHardGapStep?: number;
+  /** The adversarial objective's terms (from its start step on): G and D losses, λ, mean logits, feature matching. */
+  adversarial?: AdversarialMetrics;
   msPerStep: number;
   etaSeconds: number;
 }
@@ -180,6 +184,16 @@ export interface ReseedEvent {
   source: 'batch' | 'reservoir' | 'split';
   from?: number[];
   level?: number;
+}
+
+export interface AdversarialMetrics {
+  gLoss: number;
+  dLoss: number;
+  /** The adaptive weight λ (times the configured weight) the generator loss was scaled by. */
+  lambda: number;
+  logitsReal: number;
+  logitsFake: number;
+  featureMatching: number;
 }
 
 export type TrainState = 'idle' | 'running' | 'paused' | 'stopping' | 'done' | 'error';
@@ -299,6 +313,16 @@ export interface TokenLevelGrid {
   factor: number;
   /** `[h, w]` int32 code ids. */
   indices: Int32Array;
+}
+
+/** Where each token of a 1D tokenizer attends on a frame: `[N, h, w]` weights over the latent grid, each token's summing to 1. */
+export interface TokenAttention {
+  index: number;
+  tokens: number;
+  /** The latent grid (frame size / the downsampling factor). */
+  h: number;
+  w: number;
+  attention: Float32Array;
 }
 
 export interface DecodedFrame {
@@ -497,6 +521,8 @@ export interface TokenScopeService {
   getTokens(index: number): Promise<TokenFrame>;
   /** One level of frame `index`'s tokens at its own grid size (a hierarchical model's top grid is half the bottom's). */
   getTokenLevel(index: number, level: number): Promise<TokenLevelGrid>;
+  /** A 1D (TiTok) tokenizer: where each of its N tokens looks on frame `index` (the encoder's last cross-attention). */
+  getTokenAttention(index: number): Promise<TokenAttention>;
   /** The decoded frame with its error map and metrics (computed by the service); `opts` as getFrame's. */
   getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame>;
   /** Occ3D benchmark scores of the reconstruction over every frame of the open scene (a job with progress). */
@@ -553,6 +579,7 @@ export const SERVICE_METHODS = [
   'cancelDatasetExport',
   'getTokens',
   'getTokenLevel',
+  'getTokenAttention',
   'getDecoded',
   'evaluateScene',
   'getCodebook',

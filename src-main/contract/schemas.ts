@@ -124,6 +124,20 @@ export const OccWorldConfigSchema = z.custom<OccWorldConfig>((v) => typeof v ===
   message: "expected OccWorld's model dict (an object with type, encoder_cfg, decoder_cfg, vqvae_cfg)",
 });
 
+/**
+ * A TiTok-style 1D tokenizer (bytedance/1d-tokenizer): N learnable queries cross-attend to the
+ * conv encoder's grid and become N tokens; the decoder's mask tokens (one per grid cell) attend to
+ * them. The grid is fixed (position embeddings): frames must be gridHeight·f × gridWidth·f.
+ */
+export const TiTokConfigSchema = z.strictObject({
+  tokens: int(1, 4096),
+  gridHeight: int(1, 1024),
+  gridWidth: int(1, 1024),
+  /** Cross-attention blocks in the encoder and in the decoder. */
+  layers: int(1, 12),
+  heads: int(1, 64),
+});
+
 export const ModelConfigSchema = z.strictObject({
   inChannels: int(1, 4096),
   hidden: int(1, 1024),
@@ -136,7 +150,9 @@ export const ModelConfigSchema = z.strictObject({
    * e_dim, stages = len(ch_mult) − 1), or 'hierarchical': VQ-VAE-2's top (8×) and bottom (4×)
    * grids with their own VQ codebooks (engine/hierarchical; stages = 2, hidden even).
    */
-  arch: z.enum(['reference', 'occworld', 'hierarchical']).optional(),
+  arch: z.enum(['reference', 'occworld', 'hierarchical', 'titok']).optional(),
+  /** arch 'titok': the 1D tokenizer's settings (hidden = its width, latentDim = the token dimension). */
+  titok: TiTokConfigSchema.optional(),
   occworld: OccWorldConfigSchema.optional(),
   /** OccWorld's training loss weights: ce × cross-entropy + lovasz × Lovász-softmax (OccWorld: 10 and 1; 0 turns Lovász off). */
   occworldLoss: z.strictObject({ ce: z.number().min(0).max(1000), lovasz: z.number().min(0).max(1000) }).optional(),
@@ -152,6 +168,24 @@ export const ChannelNormalizationSchema = z
     std: z.array(z.number().positive()).max(65_536),
   })
   .refine((n) => n.mean.length === n.std.length, { message: 'mean and std must have one entry per channel' });
+
+/**
+ * VQGAN's adversarial objective (taming-transformers): a PatchGAN discriminator on the frames,
+ * the generator loss scaled by the adaptive weight λ · `weight`, from `startStep` on; feature
+ * matching on the discriminator's features stands in for the perceptual loss.
+ */
+export const AdversarialConfigSchema = z.strictObject({
+  /** taming's disc_weight: multiplies the adaptive weight λ. */
+  weight: z.number().min(0).max(1000).optional(),
+  /** taming's disc_start: steps before the discriminator and the generator loss come in. */
+  startStep: int(0, 10_000_000).optional(),
+  loss: z.enum(['hinge', 'non-saturating']).optional(),
+  /** Weight of the L1 feature-matching loss on the discriminator's features (0: off). */
+  featureMatchingWeight: z.number().min(0).max(1000).optional(),
+  /** taming's disc_num_layers (stride-2 convs) and disc_ndf (filters of the first conv). */
+  discLayers: int(1, 6).optional(),
+  discChannels: int(1, 512).optional(),
+});
 
 export const TrainConfigSchema = z.strictObject({
   model: ModelConfigSchema,
@@ -170,11 +204,13 @@ export const TrainConfigSchema = z.strictObject({
   crop: int(0, 8192),
   seed: SEED,
   checkpointEvery: int(0, 10_000_000),
+  /** VQGAN's adversarial objective; absent: reconstruction and quantizer losses only. */
+  adversarial: AdversarialConfigSchema.optional(),
 });
 
 /** What `startTraining` takes: any part of a TrainConfig; the service fills in the rest from its defaults. */
 export const TrainConfigPatchSchema = TrainConfigSchema.partial().extend({
-  model: ModelConfigSchema.partial().optional(),
+  model: ModelConfigSchema.partial().extend({ titok: TiTokConfigSchema.partial().optional() }).optional(),
   quantizer: QuantizerConfigSchema.partial().optional(),
 });
 
@@ -298,6 +334,7 @@ export const SERVICE_ARGUMENTS = {
   exportCheckpoint: z.tuple([PathSchema, ExportOptionsSchema.optional()]),
   getTokens: z.tuple([INDEX]),
   getTokenLevel: z.tuple([INDEX, LEVEL]),
+  getTokenAttention: z.tuple([INDEX]),
   getDecoded: z.tuple([INDEX, FrameRequestSchema.optional()]),
   getCodebook: z.tuple([LEVEL.optional()]),
   projectCodebook: z.tuple([z.enum(['pca', 'umap']), LEVEL.optional()]),
@@ -340,6 +377,7 @@ export const SERVICE_ARGUMENT_NAMES: Record<ServiceMethod, readonly string[]> = 
   exportCheckpoint: ['dir', 'options'],
   getTokens: ['index'],
   getTokenLevel: ['index', 'level'],
+  getTokenAttention: ['index'],
   getDecoded: ['index', 'request'],
   getCodebook: ['level'],
   projectCodebook: ['method', 'level'],

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { DecoderSplit } from './adversarial/adaptive-weight';
 
 /**
  * The encoder/decoder pair a Tokenizer wraps around its quantizer, whatever the architecture:
@@ -6,13 +7,20 @@ import type * as tf from '@tensorflow/tfjs-core';
  * (occworld/occworld-nets.ts). Channel-last inside; parameters under PyTorch's names.
  */
 export interface TokenizerNets {
-  readonly kind: 'reference' | 'occworld' | 'hierarchical';
+  readonly kind: 'reference' | 'occworld' | 'hierarchical' | 'titok';
   /** Where the quantizer's state goes in the state dict: `quantizer.` or OccWorld's `vqvae.`. */
   readonly quantizerPrefix: string;
   /** Frames as the encoder sees them (NHWC, normalised) → latents `[B, h, w, D]`. Call inside a tidy. */
   latents(x: tf.Tensor4D, training: boolean): tf.Tensor4D;
   /** (Quantized) latents `[B, h, w, D]` → decoder output NHWC (logits for class frames). Call inside a tidy. */
   decode(q: tf.Tensor4D, training: boolean): tf.Tensor4D;
+  /**
+   * `decode` cut before the decoder's last layer, for VQGAN's adaptive weight (the adversarial
+   * objective); nets without it cannot train adversarially. Call inside a tidy.
+   */
+  decodeSplit?(q: tf.Tensor4D, training: boolean): DecoderSplit;
+  /** The token grid for frames of `height × width`, when it is not the latent grid (TiTok: `[1, N]`). */
+  tokenGrid?(height: number, width: number): [number, number];
   /** The trainable parameters by PyTorch name (the live variables). */
   params(): Record<string, tf.Variable>;
   /** Parameters under PyTorch's names and layouts: new tensors the caller disposes. */

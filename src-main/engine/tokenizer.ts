@@ -15,6 +15,8 @@ import { occworldOf } from './occworld/occworld-model-config';
 import { occworldReconLoss } from './occworld/occworld-loss';
 import { OccWorldQuantizer } from './occworld/occworld-quantizer';
 import type { TokenizerNets } from './tokenizer-nets';
+import type { DecodeHook } from './adversarial/adversarial-objective';
+import { TiTokNets } from './titok/titok-nets';
 import { reconstructionLoss, toFrameSpace } from './model/losses';
 import { denormalizeNhwc, normalizeNhwc, validateNormalization } from './model/normalization';
 import { createQuantizer } from './quantizers/create-quantizer';
@@ -85,6 +87,10 @@ export class Tokenizer {
       if (!(hq instanceof HierarchicalQuantizer)) throw new Error('tokenizer: a hierarchical model needs its two-level quantizer');
       this.quantizer = hq;
       this.nets = new HierarchicalNets(hierArchitecture(cfg.model), hq, new Rng(cfg.seed));
+    } else if (cfg.model.arch === 'titok') {
+      if (!cfg.model.titok) throw new Error('tokenizer: a titok model needs its settings (model.titok: tokens, grid, layers, heads)');
+      this.nets = new TiTokNets(cfg.model, cfg.model.titok, cfg.seed);
+      this.quantizer = quantizer ?? createQuantizer(cfg.quantizer, cfg.model.latentDim, cfg.seed);
     } else {
       this.nets = new ReferenceNets(this.arch, new Rng(cfg.seed));
       this.quantizer = quantizer ?? createQuantizer(cfg.quantizer, cfg.model.latentDim, cfg.seed);
@@ -109,6 +115,7 @@ export class Tokenizer {
 
   /** Token grid size for a frame of `height × width`. */
   tokenGrid(height: number, width: number): [number, number] {
+    if (this.nets.tokenGrid) return this.nets.tokenGrid(height, width);
     return [height / this.arch.factor, width / this.arch.factor];
   }
 
@@ -204,16 +211,25 @@ export class Tokenizer {
    * quantizer (training mode: straight-through, its own loss), decoder, reconstruction loss in
    * normalised units. Call inside a gradient scope / tidy.
    */
-  forwardTrain(xNhwc: tf.Tensor4D): ForwardResult {
+  forwardTrain(xNhwc: tf.Tensor4D, hook?: DecodeHook): ForwardResult {
     const z4 = this.latents(xNhwc, true);
     const [b, h, w, d] = z4.shape;
     const z = tf.reshape(z4, [b * h * w, d]) as tf.Tensor2D;
     const q = this.quantizer.quantize(z, { training: true });
     const qz = tf.reshape(q.quantized, [b, h, w, d]) as tf.Tensor4D;
-    const out = this.nets.decode(qz, true);
-    const reconLoss =
-      this.nets.kind === 'occworld' ? occworldReconLoss(out, xNhwc, this.encoding, this.cfg.model.occworldLoss) : reconstructionLoss(out, xNhwc, this.encoding);
-    const loss = tf.add(reconLoss, q.loss) as tf.Scalar;
+    const recOf = (o: tf.Tensor4D) =>
+      this.nets.kind === 'occworld' ? occworldReconLoss(o, xNhwc, this.encoding, this.cfg.model.occworldLoss) : reconstructionLoss(o, xNhwc, this.encoding);
+    let out: tf.Tensor4D;
+    let extraLoss: tf.Scalar | undefined;
+    if (hook) {
+      // The adversarial objective decodes through the last layer itself (its adaptive weight).
+      if (!this.nets.decodeSplit) throw new Error(`tokenizer: the ${this.nets.kind} network cannot train with the adversarial objective`);
+      ({ out, extraLoss } = hook.decode(this.nets.decodeSplit(qz, true), recOf, xNhwc));
+    } else {
+      out = this.nets.decode(qz, true);
+    }
+    const reconLoss = recOf(out);
+    const loss = (extraLoss ? tf.addN([reconLoss, q.loss, extraLoss]) : tf.add(reconLoss, q.loss)) as tf.Scalar;
     return { loss, reconLoss, quantLoss: q.loss, lossParts: q.lossParts, z, indices: q.indices, out };
   }
 

@@ -1,4 +1,5 @@
 import type { CheckpointInfo, TrainConfig, TrainMetrics } from '../contract/index';
+import type { DiscriminatorSnapshot } from '../engine/adversarial/adversarial-checkpoint';
 import type { FrameEncoding, FrameSequence } from '../data/frame';
 import type { Tokenizer } from '../engine/tokenizer';
 import type { OptimizerSnapshot } from '../engine/checkpoint/checkpoint';
@@ -23,6 +24,8 @@ export interface TokenizerSession {
   optimizer: OptimizerSnapshot | null;
   /** The frames it was trained on (or its checkpoint recorded): what a checkpoint saved from it records. */
   input?: InputDescription;
+  /** The adversarial objective's discriminator to save with it (and resume), when it was trained with one. */
+  discriminator?: DiscriminatorSnapshot;
   /**
    * While training: the step of the weights its tokenizer holds (the run hands them over every few
    * seconds; `step` runs ahead with the progress events). Absent: `step`.

@@ -7,6 +7,7 @@ import { ArgumentError } from './errors';
 import { applyOccWorldModel } from './occworld-train-config';
 import { applyHierarchicalModel } from './hier-train-config';
 import { applyAssignment, assignmentProblems } from './assignment-train-config';
+import { titokSettings } from './titok-train-config';
 import { parseValue } from './validate-arguments';
 
 /**
@@ -71,6 +72,8 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
   const p = parseValue('startTraining', 'config', TrainConfigPatchSchema, partial ?? {});
   const kind = p.quantizer?.kind ?? base.quantizer.kind;
   const model = { ...base.model, ...defined(p.model), inChannels: seq.channels };
+  // TiTok's 1D tokenizer: its grid from the frames, what the request leaves out defaulted (before the schema check).
+  if (model.arch === 'titok') model.titok = titokSettings(model, p.model?.titok ?? (base.model.arch === 'titok' ? base.model.titok : undefined), seq);
   const quantizer = applyAssignment(
     { ...(kind === base.quantizer.kind ? base.quantizer : quantizerDefaults(kind, model.latentDim)), ...defined(p.quantizer), kind },
     defined(p.quantizer),
@@ -81,6 +84,10 @@ export function resolveTrainConfig(partial: unknown, base: TrainConfig, seq: Fra
   if (cfg.model.arch === 'occworld') applyOccWorldModel(cfg, { ...(p.model ?? {}) }, { ...(p.quantizer ?? {}) }, base, seq);
   // VQ-VAE-2's two levels: stages 2, VQ codebooks, frames in multiples of 8.
   if (cfg.model.arch === 'hierarchical') applyHierarchicalModel(cfg, { stages: p.model?.stages }, seq);
+  // The adversarial objective needs the decoder's last layer: OccWorld's class-similarity head has none.
+  if (cfg.adversarial && cfg.model.arch === 'occworld') refuse("config.adversarial: OccWorld's decoder has no single last layer for the adaptive weight; train it without --gan");
+  // Its position embeddings fix the frame size: whole frames only.
+  if (cfg.model.arch === 'titok') cfg.crop = 0;
   const q = cfg.quantizer;
   const f = 2 ** cfg.model.stages;
   const assignment = assignmentProblems(q);

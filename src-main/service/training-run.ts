@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { discriminatorSnapshot, restoreDiscriminator, type DiscriminatorSnapshot } from '../engine/adversarial/adversarial-checkpoint';
 import type { BackendStatus, TrainConfig, TrainMetrics, TrainProgress, TrainState } from '../contract/index';
 import type { FrameSequence } from '../data/frame';
 import type { OptimizerSnapshot } from '../engine/checkpoint/checkpoint';
@@ -47,6 +48,8 @@ export interface SyncedState {
    * tokenizer's own weights are the run's.
    */
   weights?: Record<string, tf.Tensor>;
+  /** The discriminator of the same step, when the run trains adversarially. */
+  discriminator?: DiscriminatorSnapshot;
 }
 
 export interface TrainingRun {
@@ -72,6 +75,7 @@ export interface ResumeState {
   optimizer: AdamState;
   step: number;
   history: TrainMetrics[];
+  discriminator?: DiscriminatorSnapshot;
 }
 
 // ---- optimiser state in the checkpoint's layout ------------------------------------------------
@@ -120,6 +124,7 @@ export class InProcessTraining implements TrainingRun {
     this.liveDue = liveWeightsGate(live.everyMs);
     this.trainer = new Trainer(tokenizer, config);
     if (resume) this.trainer.setState({ step: resume.step, optimizer: resume.optimizer, usageWindow: [], history: resume.history });
+    if (resume) restoreDiscriminator(this.trainer, resume.discriminator);
     this.sampler = new BatchSampler(seq, config.batchSize, config.crop, config.seed + this.trainer.step, tokenizer.arch.factor);
     this.finished = this.loop();
     this.finished.catch(() => undefined);
@@ -187,7 +192,8 @@ export class InProcessTraining implements TrainingRun {
   }
 
   async sync(): Promise<SyncedState> {
-    return { step: this.trainer.step, optimizer: adamToSnapshot(this.trainer.getOptimizerState()), history: this.trainer.history.slice() };
+    const discriminator = await discriminatorSnapshot(this.trainer);
+    return { step: this.trainer.step, optimizer: adamToSnapshot(this.trainer.getOptimizerState()), history: this.trainer.history.slice(), ...(discriminator ? { discriminator } : {}) };
   }
 
   dispose(): void {
@@ -216,6 +222,7 @@ export async function resumeSnapshot(tokenizer: Tokenizer, config: TrainConfig, 
     optimizer: { step: resume.optimizer.step, tensors: moments },
     usageWindow: [],
     history: resume.history,
+    ...(resume.discriminator ? { discriminator: resume.discriminator } : {}),
   };
 }
 
@@ -341,6 +348,7 @@ export class WorkerTraining implements TrainingRun {
       optimizer: adamToSnapshot({ step: snapshot.optimizer.step, tensors }),
       history: snapshot.history.slice(),
       weights: plainRecordToTensors(snapshot.weights),
+      ...(snapshot.discriminator ? { discriminator: snapshot.discriminator } : {}),
     };
   }
 

@@ -2,6 +2,10 @@ import * as path from 'node:path';
 import { isCoarseLevel, levelNamesOf, levelOccurrences, levelUsage, tokenLevelGrid } from './token-level';
 import { HIER_EXPORT_FILES } from '../engine/hierarchical/hier-export';
 import { writeHierTokenDatasets } from '../engine/hierarchical/hier-tokens';
+import { tokenAttention } from './token-attention';
+import type { TokenAttention } from '../contract/index';
+import { tokenFileShape } from '../engine/titok/token-file-shape';
+import { discriminatorCheckpointParts, discriminatorFromCheckpoint } from '../engine/adversarial/adversarial-checkpoint';
 import { promises as fs } from 'node:fs';
 import type {
   ChannelNormalization,
@@ -386,7 +390,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       if (cfg.steps <= prev.step) throw new ServiceStateError(`startTraining: the checkpoint is at step ${prev.step}; ask for more steps than that`);
       requireCompatible('startTraining', prev, src.seq);
       tokenizer = prev.tokenizer;
-      resumeState = { optimizer: snapshotToAdam(prev.optimizer), step: prev.step, history: prev.metrics };
+      resumeState = { optimizer: snapshotToAdam(prev.optimizer), step: prev.step, history: prev.metrics, ...(prev.discriminator ? { discriminator: prev.discriminator } : {}) };
     } else {
       // Same config and seed as the worker's: the same initial weights, before the first sync.
       tokenizer = new Tokenizer(cfg, src.seq.encoding);
@@ -406,6 +410,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       info: null,
       optimizer: resume && prev ? prev.optimizer : null,
       input: inputDescription(src.seq),
+      ...(resume && prev?.discriminator ? { discriminator: prev.discriminator } : {}),
     });
     let run: TrainingRun | null = null;
     const listener: TrainingListener = {
@@ -463,6 +468,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
           // The tokenizer already holds the final weights (the run's last snapshot was loaded into it).
           if (synced.weights) disposeStateDict(synced.weights);
           s.optimizer = synced.optimizer;
+          if (synced.discriminator) s.discriminator = synced.discriminator;
           s.metrics = synced.history;
           s.step = synced.step;
           this.trainEvents.flush(p);
@@ -590,6 +596,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
         weights,
         optimizer,
         metrics: synced ? synced.history : s.metrics,
+        // The adversarial objective's discriminator, so that a resumed run continues the same game.
+        ...discriminatorCheckpointParts(synced?.discriminator ?? s.discriminator),
         // What it was trained on or loaded with; the open data only for a tokenizer that never recorded it.
         ...(s.input ? { input: s.input } : this.source && !incompatibility(s, this.source.seq) ? { input: inputDescription(this.source.seq) } : {}),
       };
@@ -636,7 +644,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       };
       const optimizer = snapshot.optimizer;
       snapshot.optimizer = null; // now owned by the session
-      this.setSession({ tokenizer, config: snapshot.config, encoding, step: snapshot.step, metrics: snapshot.metrics, info, optimizer, ...(snapshot.input ? { input: snapshot.input } : {}) });
+      const discriminator = discriminatorFromCheckpoint(snapshot);
+      this.setSession({ tokenizer, config: snapshot.config, encoding, step: snapshot.step, metrics: snapshot.metrics, info, optimizer, ...(snapshot.input ? { input: snapshot.input } : {}), ...(discriminator ? { discriminator } : {}) });
       tokenizer = null;
       return info;
     } finally {
@@ -711,7 +720,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
           // VQ-VAE-2's two grids as two files: tokens_top.npy [T, H/8, W/8], tokens_bottom.npy [T, H/4, W/4].
           files.push(...(await writeHierTokenDatasets(tmp, tokens)));
         } else if (tokens) {
-          const shape = tokens.depth === 1 ? [tokens.frames, tokens.h, tokens.w] : [tokens.frames, tokens.h, tokens.w, tokens.depth];
+          const shape = tokenFileShape(s.config.model, tokens);
           const file = path.join(tmp, 'tokens.npy');
           await writeTokenDataset(file, tokens.indices, shape);
           files.push(file);
@@ -864,7 +873,9 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     if (levelNames) frame.levelNames = levelNames;
     const poses = src.seq.egoPoses;
     // An aligned source has no ego motion left; a whole split's frame i − 1 may be another scene.
-    if (i > 0 && poses?.[i] && poses[i - 1] && src.info.dataset?.alignedTo === undefined && !src.info.dataset?.scenes) {
+    // A 1D (titok) tokenizer's tokens are not cells: there is nothing to move with the ego motion.
+    const spatial = this.session?.config.model.arch !== 'titok';
+    if (spatial && i > 0 && poses?.[i] && poses[i - 1] && src.info.dataset?.alignedTo === undefined && !src.info.dataset?.scenes) {
       const first: BevFrame = await src.seq.getFrame(0);
       // Frames without a metric grid (no meta.grid) have no cells in metres to move.
       if (first.meta.grid) frame.previousAligned = previousAligned(tokens, i, [poses[i - 1]!, poses[i]!], gridOfFrame(first), src.seq.width);
@@ -879,6 +890,14 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const lv = this.checkLevel('getTokenLevel', s, level);
     const tokens = await this.leases.with(s.tokenizer, () => this.sequenceTokens('getTokenLevel', s, src));
     return tokenLevelGrid(tokenFrame(tokens, i), lv, s.config);
+  }
+
+  async getTokenAttention(index: number): Promise<TokenAttention> {
+    const src = this.requireSource('getTokenAttention');
+    const i = checkIndex('getTokenAttention', index, src.seq.length);
+    const s = this.requireSession('getTokenAttention');
+    requireCompatible('getTokenAttention', s, src.seq);
+    return this.leases.with(s.tokenizer, async () => tokenAttention(s.tokenizer, (await this.frameData(src, i)).frame.data, src.seq, i));
   }
 
   async getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame> {

@@ -28,6 +28,7 @@ const PATH_USE = {
   exportCheckpoint: 'write-dir',
   getTokens: null,
   getTokenLevel: null,
+  getTokenAttention: null,
   getDecoded: null,
   getCodebook: null,
   projectCodebook: null,

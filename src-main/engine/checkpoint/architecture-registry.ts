@@ -6,6 +6,7 @@ import type { StateDict } from './tensor-io';
 import { referenceArchitecture } from './reference-architecture';
 import { occworldArchitecture } from '../occworld/occworld-architecture';
 import { hierarchicalArchitecture } from '../hierarchical/hier-registry';
+import { titokArchitecture } from '../titok/titok-export';
 
 /**
  * Which model a config.json describes, and how to build it: one entry per architecture, keyed
@@ -42,7 +43,7 @@ export interface TokenizerArchitecture {
   build(parsed: Omit<ParsedModelConfig, 'weights'>, encoding: FrameEncoding): Tokenizer;
 }
 
-const ARCHITECTURES: readonly TokenizerArchitecture[] = [occworldArchitecture, hierarchicalArchitecture, referenceArchitecture];
+const ARCHITECTURES: readonly TokenizerArchitecture[] = [occworldArchitecture, hierarchicalArchitecture, titokArchitecture, referenceArchitecture];
 
 /** The key a config.json names its architecture by. */
 export function architectureKey(raw: unknown): string | null {

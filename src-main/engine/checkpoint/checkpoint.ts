@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hierShapeProblems } from '../hierarchical/hier-shape-check';
+import { titokShapeProblems } from '../titok/titok-shapes';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { CheckpointInfo, TrainConfig, TrainMetrics } from '../../contract';
 import { DataError } from '../../data/errors';
@@ -104,6 +105,7 @@ export function checkpointDigest(entries: SafetensorsHeader['entries'], state: s
 export function configProblems(config: TrainConfig, outChannels: number, shapes: Record<string, readonly number[]>): string[] {
   if (config.model.arch === 'occworld') return occworldShapeProblems(occworldOf(config.model, 'config'), shapes);
   if (config.model.arch === 'hierarchical') return hierShapeProblems(config, outChannels, shapes);
+  if (config.model.arch === 'titok') return titokShapeProblems(config, shapes);
   const problems = checkNetParams(shapes, referenceLayers(config.model, outChannels));
   const q = config.quantizer;
   if (q.kind === 'vq' || q.kind === 'rvq' || q.kind === 'gvq') {
@@ -153,7 +155,7 @@ export function sameArchitecture(a: TrainConfig, b: TrainConfig): boolean {
     // A Gumbel quantizer has a projection to logits besides its codebook; soft and hard VQ share one state.
     return [c.quantizer.kind, s.codebookSize, s.depth, (c.quantizer.levels ?? []).join(','), !!c.quantizer.cosine, !!c.quantizer.ema, c.quantizer.assignment === 'gumbel'].join('|');
   };
-  const m = (c: TrainConfig) => [c.model.inChannels, c.model.hidden, c.model.latentDim, c.model.stages, c.model.arch ?? 'reference', JSON.stringify(c.model.occworld ?? null)].join('|');
+  const m = (c: TrainConfig) => [c.model.inChannels, c.model.hidden, c.model.latentDim, c.model.stages, c.model.arch ?? 'reference', JSON.stringify(c.model.occworld ?? null), JSON.stringify(c.model.titok ?? null)].join('|');
   return m(a) === m(b) && q(a) === q(b);
 }
 

@@ -189,7 +189,7 @@ describe('token datasets', () => {
 
   it('refuses a shape that does not fit the ids, and negative ids', async () => {
     const f = path.join(dir, 'bad-tokens.npy');
-    await expect(writeTokenDataset(f, new Int32Array(5), [2, 3])).rejects.toThrow(/bad-tokens\.npy: token dataset shape must be \[T, h, w\]/);
+    await expect(writeTokenDataset(f, new Int32Array(5), [5])).rejects.toThrow(/bad-tokens\.npy: token dataset shape must be \[T, h, w\]/);
     await expect(writeTokenDataset(f, new Int32Array(5), [1, 2, 3])).rejects.toThrow(/holds 6 ids but 5 were given/);
     await expect(writeTokenDataset(f, Int32Array.from([0, -1]), [1, 1, 2])).rejects.toThrow(/token id -1 at position 1 is negative/);
     await expect(fs.stat(f)).rejects.toThrow(/ENOENT/);

@@ -13,6 +13,7 @@ import { checkNetParams, referenceLayers, shapesOf } from './layers';
 import { readSafetensors, readSafetensorsHeader, encodeSafetensors } from './safetensors';
 import { exportOccWorld } from '../occworld/occworld-export';
 import { exportHierarchical } from '../hierarchical/hier-export';
+import { exportTiTok } from '../titok/titok-export';
 import { disposeStateDict, safeFileToStateDict, stateDictToSafe, type StateDict } from './tensor-io';
 
 /**
@@ -78,6 +79,7 @@ export async function exportForPyTorch(
 ): Promise<ExportResult> {
   if (config.model.arch === 'occworld') return exportOccWorld(tokenizer, config, dir, input);
   if (config.model.arch === 'hierarchical') return exportHierarchical(tokenizer, config, dir, input);
+  if (config.model.arch === 'titok') return exportTiTok(tokenizer, config, dir, input);
   const sd = tokenizer.stateDict();
   let weights: Uint8Array;
   let codebook: Uint8Array | null = null;
@@ -124,8 +126,9 @@ export async function exportCheckpointFile(checkpoint: string, dir: string, inpu
  * `[T, h, w, depth]` for residual / grouped quantizers.
  */
 export async function writeTokenDataset(file: string, tokens: Int32Array, shape: readonly number[]): Promise<void> {
-  if (shape.length !== 3 && shape.length !== 4) {
-    throw new Error(`${file}: token dataset shape must be [T, h, w] or [T, h, w, depth], got [${shape.join(', ')}]`);
+  // [T, N] and [T, N, depth] are a 1D (titok) tokenizer's.
+  if (shape.length < 2 || shape.length > 4) {
+    throw new Error(`${file}: token dataset shape must be [T, h, w], [T, h, w, depth] or a 1D tokenizer's [T, N], got [${shape.join(', ')}]`);
   }
   if (!shape.every((d) => Number.isSafeInteger(d) && d > 0)) throw new Error(`${file}: token dataset shape [${shape.join(', ')}] has a non-positive size`);
   const n = shape.reduce((a, b) => a * b, 1);

@@ -4,6 +4,7 @@ import type { Trainer, TrainerState } from '../train/trainer';
 import type { InputDescription } from './export-config';
 import { disposeSnapshot, loadCheckpoint, saveCheckpoint, type CheckpointSnapshot, type NamedArray } from './checkpoint';
 import { disposeStateDict } from './tensor-io';
+import { adversarialArrays, adversarialFromArrays, disposeAdversarialState } from '../adversarial/adversarial-checkpoint';
 
 /**
  * The bridge between a training run (Tokenizer + Trainer) and the native checkpoint: what to
@@ -73,6 +74,11 @@ export async function saveTrainingCheckpoint(
       extra.__quantizer = q.json;
       for (const [k, a] of Object.entries(q.arrays)) arrays[`quantizer.${k}`] = a;
     }
+    if (state.adversarial) {
+      const d = await adversarialArrays(state.adversarial);
+      Object.assign(arrays, d.arrays);
+      extra.__discriminator = d.json;
+    }
     const snapshot: CheckpointSnapshot = {
       config: trainer.cfg,
       step: state.step,
@@ -91,6 +97,7 @@ export async function saveTrainingCheckpoint(
   } finally {
     disposeStateDict(weights);
     if (state) disposeStateDict(state.optimizer.tensors);
+    disposeAdversarialState(state?.adversarial);
   }
 }
 
@@ -105,6 +112,7 @@ export async function resumeTraining(
   trainer: Trainer,
 ): Promise<{ step: number; input?: InputDescription; extra: Record<string, unknown> }> {
   const snap = await loadCheckpoint(file, { expect: trainer.cfg });
+  let adversarial: ReturnType<typeof adversarialFromArrays> = undefined;
   try {
     if (snap.optimizer && snap.optimizer.name !== OPTIMIZER) {
       throw new Error(`${file}: optimizer "${snap.optimizer.name}" cannot resume with ${OPTIMIZER}`);
@@ -112,14 +120,16 @@ export async function resumeTraining(
     const tensors: Record<string, tf.Tensor> = {};
     for (const w of snap.optimizer?.weights ?? []) tensors[w.name] = w.tensor;
     const adamStep = Number(snap.optimizer?.config?.step ?? snap.step);
+    adversarial = trainer.adversarial ? adversarialFromArrays(snap.arrays ?? {}, snap.extra?.__discriminator) : undefined;
     tokenizer.loadStateDict(snap.weights, file);
     trainer.setState({
       step: snap.step,
       optimizer: { step: adamStep, tensors },
       usageWindow: usageWindow(snap.arrays?.usage_window),
       history: snap.metrics,
+      ...(adversarial ? { adversarial } : {}),
     });
-    const { __quantizer, ...extra } = snap.extra ?? {};
+    const { __quantizer, __discriminator: _d, ...extra } = snap.extra ?? {};
     const rq = resumable(tokenizer.quantizer);
     if (rq && __quantizer !== undefined) {
       const arrays: Record<string, NamedArray> = {};
@@ -128,6 +138,7 @@ export async function resumeTraining(
     }
     return { step: snap.step, ...(snap.input ? { input: snap.input } : {}), extra };
   } finally {
+    disposeAdversarialState(adversarial);
     disposeSnapshot(snap);
   }
 }

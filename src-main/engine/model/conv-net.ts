@@ -75,6 +75,33 @@ export class ConvNet {
     return h;
   }
 
+  /**
+   * The forward pass cut before the last layer: its input, its weight and the layer itself as a
+   * function of (input, weight), for VQGAN's adaptive weight. Call inside a tf.tidy.
+   */
+  forwardSplit(x: tf.Tensor4D): { hidden: tf.Tensor4D; weight: tf.Variable; last(h: tf.Tensor4D, w: tf.Tensor): tf.Tensor4D } {
+    const n = this.layers.length - 1;
+    let h = x;
+    for (let i = 0; i < n; i++) h = this.layer(h, i, this.weights[i]!);
+    return { hidden: h, weight: this.weights[n]!, last: (hh, w) => this.layer(hh, n, w) };
+  }
+
+  /** Layer `i` (conv or transposed conv, bias, ReLU) with the given filter. */
+  private layer(h: tf.Tensor4D, i: number, w: tf.Tensor): tf.Tensor4D {
+    const l = this.layers[i]!;
+    const b = this.biases[i] as unknown as tf.Tensor1D;
+    if (l.type === 'conv2d') {
+      h = tf.conv2d(h, w as tf.Tensor4D, l.stride, l.padding);
+    } else {
+      const [n, hh, ww] = h.shape;
+      const outH = (hh - 1) * l.stride - 2 * l.padding + l.kernel;
+      const outW = (ww - 1) * l.stride - 2 * l.padding + l.kernel;
+      h = tf.conv2dTranspose(h, w as tf.Tensor4D, [n, outH, outW, l.out], l.stride, l.padding);
+    }
+    h = tf.add(h, b);
+    return l.relu ? tf.relu(h) : h;
+  }
+
   /** Parameters under PyTorch's names and layouts (new tensors; the caller disposes them). */
   stateDict(): Record<string, tf.Tensor> {
     const out: Record<string, tf.Tensor> = {};

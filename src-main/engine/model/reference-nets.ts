@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../util/rng';
+import type { DecoderSplit } from '../adversarial/adaptive-weight';
 import type { TokenizerNets } from '../tokenizer-nets';
 import type { Architecture } from './architecture';
 import { ConvNet } from './conv-net';
@@ -23,6 +24,10 @@ export class ReferenceNets implements TokenizerNets {
 
   decode(q: tf.Tensor4D, training = true): tf.Tensor4D {
     return this.decoder.forward(q, training);
+  }
+
+  decodeSplit(q: tf.Tensor4D): DecoderSplit {
+    return this.decoder.forwardSplit(q);
   }
 
   params(): Record<string, tf.Variable> {

@@ -3,6 +3,7 @@ import type { TrainConfig, TrainMetrics } from '../../contract';
 import type { FrameEncoding } from '../../data/frame';
 import type { Tokenizer } from '../tokenizer';
 import type { Trainer } from './trainer';
+import { disposeAdversarialState, discriminatorSnapshot, restoreDiscriminator, type DiscriminatorSnapshot } from '../adversarial/adversarial-checkpoint';
 
 /**
  * Everything a checkpoint holds, as plain typed arrays (structured-cloneable: it crosses from
@@ -25,6 +26,8 @@ export interface TrainSnapshot {
   /** Code indices of the batches in the codebook-health window, oldest first (see TrainerState). */
   usageWindow: Float32Array[];
   history: TrainMetrics[];
+  /** The adversarial objective's discriminator and its optimizer, when the run has one. */
+  discriminator?: DiscriminatorSnapshot;
 }
 
 export async function toPlain(t: tf.Tensor): Promise<PlainTensor> {
@@ -62,6 +65,7 @@ export function plainWeights(tokenizer: Pick<Tokenizer, 'stateDict'>): Promise<R
 
 export async function takeSnapshot(tokenizer: Tokenizer, trainer: Trainer): Promise<TrainSnapshot> {
   const state = trainer.getState();
+  disposeAdversarialState(state.adversarial); // taken below as plain arrays
   return {
     config: tokenizer.cfg,
     encoding: tokenizer.encoding,
@@ -70,6 +74,7 @@ export async function takeSnapshot(tokenizer: Tokenizer, trainer: Trainer): Prom
     optimizer: { step: state.optimizer.step, tensors: await plainRecord(state.optimizer.tensors) },
     usageWindow: state.usageWindow,
     history: state.history,
+    ...(await discriminatorSnapshot(trainer).then((d) => (d ? { discriminator: d } : {}))),
   };
 }
 
@@ -87,6 +92,7 @@ export function restoreSnapshot(tokenizer: Tokenizer, trainer: Trainer, snap: Tr
       usageWindow: snap.usageWindow,
       history: snap.history,
     });
+    restoreDiscriminator(trainer, snap.discriminator);
   } finally {
     tf.dispose([...Object.values(weights), ...Object.values(moments)]);
   }

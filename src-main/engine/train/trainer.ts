@@ -7,6 +7,7 @@ import type { Batch } from './batch-sampler';
 import { bitsPerToken, CodebookHealth, compressionRatio } from '../metrics/codebook-health';
 import { ConfusionMatrix } from '../metrics/segmentation';
 import { applyTemperature, gapDue, hardReconLoss } from './relaxed-assignment';
+import { AdversarialObjective, type AdversarialState } from '../adversarial/adversarial-objective';
 
 /**
  * One training run of a tokenizer: Adam on reconstruction + quantizer loss, one `trainStep` per
@@ -24,6 +25,8 @@ export interface TrainerState {
    */
   usageWindow: Float32Array[];
   history: TrainMetrics[];
+  /** The discriminator and its optimizer, when the config trains adversarially. */
+  adversarial?: AdversarialState;
 }
 
 /** Batches the codebook-health window spans (utilization, perplexity, dead codes). */
@@ -32,6 +35,8 @@ export const HEALTH_WINDOW_BATCHES = 50;
 export class Trainer {
   readonly optimizer: Adam;
   readonly health: CodebookHealth;
+  /** VQGAN's discriminator and its loss, when `cfg.adversarial` asks for it. */
+  readonly adversarial?: AdversarialObjective;
   /** The same window's raw indices, to checkpoint and restore it. */
   private recentIndices: Int32Array[] = [];
   /** Every step's metrics, oldest first. */
@@ -58,6 +63,10 @@ export class Trainer {
     this.optimizer = new Adam({ learningRate: cfg.learningRate, learningRates });
     const q = tokenizer.quantizer;
     this.health = new CodebookHealth(q.codebookSize, { depth: q.depth, windowBatches: HEALTH_WINDOW_BATCHES });
+    if (cfg.adversarial) {
+      if (!tokenizer.nets.decodeSplit) throw new Error(`trainer: the ${tokenizer.nets.kind} network cannot train with the adversarial objective`);
+      this.adversarial = new AdversarialObjective(cfg.adversarial, tokenizer.encoding, cfg.model.inChannels, cfg.learningRate, cfg.seed);
+    }
   }
 
   get step(): number {
@@ -96,11 +105,13 @@ export class Trainer {
     // Tensors kept past the gradient scope for afterStep and the metrics; disposed below.
     const kept: { z?: tf.Tensor2D; indices?: tf.Tensor; seg?: tf.Tensor; parts?: tf.Tensor; hardRecon?: tf.Tensor; partNames: string[] } = { partNames: [] };
     let scalars: tf.Tensor | undefined;
+    const adv = this.adversarial?.activeAt(this.stepCount) ? this.adversarial : undefined;
+    let advCount = 0;
     try {
       scalars = tf.tidy(() => {
         const xN = tok.toNhwc(x);
         const { value, grads } = tf.variableGrads(() => {
-          const r = tok.forwardTrain(xN);
+          const r = tok.forwardTrain(xN, adv?.hook);
           kept.z = tf.keep(r.z);
           kept.indices = tf.keep(tf.cast(r.indices, 'int32'));
           if (classes) kept.seg = tf.keep(predictedAndTrueClasses(r.out, xN, classes));
@@ -113,7 +124,10 @@ export class Trainer {
         const byName: Record<string, tf.Tensor> = {};
         for (const [vname, g] of Object.entries(grads)) byName[this.names.get(vname) ?? vname] = g;
         this.optimizer.apply(params, byName);
-        return tf.concat([tf.reshape(value, [1]), kept.parts!]);
+        // taming's second optimizer: the discriminator learns after the generator's step.
+        const advScalars = adv ? adv.discriminatorStep(xN) : null;
+        advCount = advScalars ? advScalars.size : 0;
+        return tf.concat([tf.reshape(value, [1]), kept.parts!, ...(advScalars ? [advScalars] : [])]);
       });
       // State kept outside the optimiser (EMA codebook, dead-code reseeding) moves after the step.
       tok.quantizer.afterStep?.(kept.z!, kept.indices!);
@@ -135,6 +149,7 @@ export class Trainer {
       const [h, w] = tok.tokenGrid(H, W);
       const quantLoss: Record<string, number> = { total: vals[2]! };
       kept.partNames.forEach((k, i) => (quantLoss[k] = vals[3 + i]!));
+      const a = vals.subarray(vals.length - advCount);
       const m: TrainMetrics = {
         step: this.stepCount,
         totalSteps: this.cfg.steps,
@@ -157,6 +172,12 @@ export class Trainer {
         m.softHardGap = this.lastGap.value;
         m.softHardGapStep = this.lastGap.step;
       }
+      if (advCount) {
+        const [dLoss, logitsReal, logitsFake, lambda, gLoss, featureMatching] = Array.from(a);
+        m.adversarial = { gLoss: gLoss!, dLoss: dLoss!, lambda: lambda!, logitsReal: logitsReal!, logitsFake: logitsFake!, featureMatching: featureMatching! };
+        // The generator's whole loss, as taming logs it: nll + λ·g + codebook (the tape's loss has no λ·g: its gradient is added at the output).
+        m.loss += lambda! * gLoss!;
+      }
       if (segCounts && encoding.kind === 'classes') {
         const half = segCounts.length / 2;
         const cm = new ConfusionMatrix(encoding.numClasses);
@@ -172,6 +193,7 @@ export class Trainer {
       this.history.push(m);
       return m;
     } finally {
+      this.adversarial?.disposePending();
       if (!(batch instanceof tf.Tensor)) x.dispose();
       tf.dispose([scalars, kept.z, kept.indices, kept.seg, kept.parts, kept.hardRecon].filter((t): t is tf.Tensor => t !== undefined));
     }
@@ -218,6 +240,7 @@ export class Trainer {
       optimizer: this.optimizer.getState(),
       usageWindow: this.recentIndices.map((a) => Float32Array.from(a)),
       history: this.history.map((h) => ({ ...h, quantLoss: { ...h.quantLoss } })),
+      ...(this.adversarial ? { adversarial: this.adversarial.getState() } : {}),
     };
   }
 
@@ -239,9 +262,11 @@ export class Trainer {
     this.stepCount = state.step;
     const g = [...this.history].reverse().find((h) => h.softHardGap !== undefined && h.softHardGapStep !== undefined);
     this.lastGap = g ? { value: g.softHardGap!, step: g.softHardGapStep! } : undefined;
+    if (this.adversarial && state.adversarial) this.adversarial.setState(state.adversarial);
   }
 
   dispose(): void {
+    this.adversarial?.dispose();
     this.optimizer.dispose();
   }
 }

@@ -3,6 +3,7 @@
  * (x = step). A run that restarts at a lower step starts a fresh set of curves.
  */
 import type { TrainMetrics } from '../../../../src-main/contract/index';
+import { flattenAdversarial } from './adversarial-series';
 
 export interface MetricColumns {
   step: number[];
@@ -29,6 +30,7 @@ export function flattenMetrics(m: TrainMetrics): Record<string, number> {
   // Relaxed (soft / Gumbel) VQ: τ and the latest soft-vs-hard reconstruction gap (hard − soft).
   if (m.temperature !== undefined) out['temperature'] = m.temperature;
   if (m.softHardGap !== undefined) out['gap'] = m.softHardGap;
+  Object.assign(out, flattenAdversarial(m));
   return out;
 }
 
