@@ -86,6 +86,14 @@ test('the timeline scan completes while training runs, and says which step it sh
     .poll(() => page.evaluate(() => (window as unknown as { __tokenscope: { app: { timeline: { completedScans: number } } } }).__tokenscope.app.timeline.completedScans), { timeout: 120_000 })
     .toBeGreaterThan(done);
   await expect(page.getByTestId('tr-state')).toContainText('running');
+  // The sparklines span the slider's column, and show the value under the pointer.
+  const slider = (await page.getByTestId('tl-slider').boundingBox())!;
+  const spark = (await page.getByTestId('spark-recon').boundingBox())!;
+  expect(Math.abs(slider.x - spark.x)).toBeLessThanOrEqual(1);
+  expect(Math.abs(slider.x + slider.width - (spark.x + spark.width))).toBeLessThanOrEqual(1);
+  await page.getByTestId('spark-recon').hover({ position: { x: spark.width / 2, y: spark.height / 2 } });
+  await expect(page.getByTestId('spark-recon-readout')).toHaveText(/^[\d.e-]+$/);
+  await shot(page, 'live-06-sparkline-hover');
 });
 
 test('health figures agree between the 3D codebook panel and the health tab, each with its window', async () => {
