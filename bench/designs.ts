@@ -20,7 +20,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { pathToFileURL } from 'node:url';
 import type { ModelConfig, QuantizerConfig, TrainConfig } from '../src-main/contract';
 import { initBackend } from '../src-main/engine/backend';
-import { createQuantizer } from '../src-main/engine/quantizers/create-quantizer';
 import { Tokenizer } from '../src-main/engine/tokenizer';
 import { Trainer } from '../src-main/engine/train/trainer';
 import { BatchSampler } from '../src-main/engine/train/batch-sampler';
@@ -104,9 +103,9 @@ export function designConfig(d: Design, base: TrainConfig, seq: FrameSequence): 
   return resolveTrainConfig({ model: { ...base.model, ...d.model }, quantizer }, base, seq);
 }
 
+/** The Tokenizer builds the quantizer its architecture needs (VQ-VAE-2 has a two-level one). */
 function makeTrainer(cfg: TrainConfig, seq: FrameSequence): Trainer {
-  const q = createQuantizer(cfg.quantizer, cfg.model.latentDim, cfg.seed);
-  return new Trainer(new Tokenizer(cfg, seq.encoding, q), cfg);
+  return new Trainer(new Tokenizer(cfg, seq.encoding), cfg);
 }
 
 function disposeTrainer(t: Trainer): void {
