@@ -19,7 +19,7 @@ import { resignedCheckpoint } from '../engine/checkpoint/test-fixtures';
  */
 const NONSENSE: Array<[unknown, RegExp]> = [
   [{ quantizer: { beta: 'x' } }, /config\.quantizer\.beta: expected number, received string/],
-  [{ quantizer: { reseed: 'bogus' } }, /config\.quantizer\.reseed: invalid option: expected one of "random"\|"largest-error"\|"off", got "bogus"/],
+  [{ quantizer: { reseed: 'bogus' } }, /config\.quantizer\.reseed: invalid option: expected one of "random"\|"largest-error"\|"off"\|"split", got "bogus"/],
   [{ quantizer: { kind: 'lfq', entropyWeight: -5 } }, /config\.quantizer\.entropyWeight: too small: expected number to be >=0, got -5/],
   [{ steps: 5, turbo: true }, /config: unrecognized key: "turbo"/],
   [{ model: { hidden: 8, dropout: 0.1 } }, /config\.model: unrecognized key: "dropout"/],

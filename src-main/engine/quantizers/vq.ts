@@ -164,9 +164,11 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
     const initCounts = o.ema ? tf.ones([K]) : tf.zeros([K]);
     this.clusterSize = tf.variable(initCounts, false);
     this.embedAvg = tf.variable(initCodes, false);
-    this.sinceUsed = tf.variable(tf.zeros([K]), false);
+    const initSince = tf.zeros([K]);
+    this.sinceUsed = tf.variable(initSince, false);
     initCodes.dispose();
     initCounts.dispose();
+    initSince.dispose();
     this.initted = !o.kmeansInit;
   }
 
