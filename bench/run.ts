@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the engine's reference step and an Occ3D-size model on every usable backend
  * (labelled with the GPU adapter for webgpu; BENCH_BACKENDS=webgpu,wasm picks them,
- * BENCH_PRESETS=reference runs one preset), the same models timed in PyTorch on the CPU and on
+ * BENCH_PRESETS=reference runs one preset; BENCH_ENGINE_ONLY=1 skips the OccWorld, data and dataset benches), the same models timed in PyTorch on the CPU and on
  * CUDA where Debian's (or the PY variable's) python3 has it, with ratios, then the data bench if
  * bench/data-bench.ts exists. Not a test: figures depend on the machine and its load.
  */
@@ -122,6 +122,8 @@ async function main(): Promise<void> {
     }
     console.log(`load average: ${load()}`);
   }
+  // The engine's figures alone (the encode ratio of issue 8, say), without the minutes of the rest.
+  if (process.env.BENCH_ENGINE_ONLY) return;
 
   console.log('\nOccWorld tokenizer bench (bench/occworld-bench.ts):');
   const ow = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'occworld-bench.ts')], { stdio: 'inherit' });
