@@ -345,6 +345,16 @@ export interface PredictionInfo {
   rollouts: number;
   frames: number;
   horizon: number;
+  /**
+   * What the predictions are: 'rollout' (one rollout from a start frame; `rollouts` samples of it),
+   * 'one-step' (every frame predicted from the true frames before it, as OccWorld reports) or
+   * 'windows' (`rollouts` sliding windows of `frames` frames, one from every start frame).
+   */
+  mode?: 'rollout' | 'one-step' | 'windows';
+  /** Sequence frame (0-based) of the first predicted frame. */
+  startFrame?: number;
+  /** How the start frame was found; 'assumed' = nothing said where the predictions start, 0 was taken. */
+  alignedBy?: 'offset' | 'timestamp' | 'side file' | 'assumed' | 'baseline';
 }
 
 export interface PredictionFrame {
@@ -507,7 +517,8 @@ export interface TokenScopeService {
   trainBaselinePredictor(opts?: BaselinePredictorOptions): Promise<PredictionInfo>;
   getPrediction(index: number, rollout?: number): Promise<PredictionFrame>;
   /** Token accuracy per steps-ahead, per rollout and their mean. */
-  predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }>;
+  /** Token accuracy per steps ahead (every mode), with copy-last-frame's over the same target frames. */
+  predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[]; copyLast?: (number | null)[] }>;
   /** Pause, resume or stop the baseline predictor's training run (`predictorProgress` events say its state). */
   pausePredictor(): Promise<void>;
   resumePredictor(): Promise<void>;

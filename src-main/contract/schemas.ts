@@ -189,6 +189,8 @@ export const ExportOptionsSchema = z.strictObject({
 export const ImportPredictionsOptionsSchema = z.strictObject({
   offset: int(0, 1_000_000_000).optional(),
   startTimestampUs: z.number().optional(),
+  /** What the file holds (default: the side file's, else 'rollout'). */
+  mode: z.enum(['rollout', 'one-step', 'windows']).optional(),
 });
 
 export const BaselinePredictorOptionsSchema = z.strictObject({

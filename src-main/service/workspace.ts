@@ -55,7 +55,9 @@ import { buildImportedTokenizer } from '../engine/checkpoint/architecture-regist
 import { importTorchCheckpoint } from '../engine/checkpoint/torch-import';
 import { checkpointOpenOptions, isTorchCheckpointFile } from './torch-checkpoint-open';
 import { sameArchitecture } from '../engine/checkpoint/checkpoint';
-import { accuracyPerHorizon } from '../engine/predict/prediction-metrics';
+import { frameHasPrediction, predictionCoverage, stepsAheadAccuracy, type StepsAheadAccuracy } from '../engine/predict/steps-ahead';
+import { readPredictionsSidecar } from '../data/predictions-sidecar';
+import type { PredictionAlignment } from '../data/predictions';
 import { stepsAhead } from '../engine/predict/token-volume';
 import type { PredictionVolume } from '../engine/predict/token-volume';
 import { BASELINE_DEFAULTS, predictionFrame, readPredictionVolume, runBaseline, volumeOf } from './predictions';
@@ -997,8 +999,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   // ---- predictions --------------------------------------------------------------------------
 
-  private predictionInfo(volume: PredictionVolume, source: string): PredictionInfo {
-    return { source, rollouts: volume.rollouts, frames: volume.frames, horizon: stepsAhead(volume, volume.frames - 1) };
+  private predictionInfo(volume: PredictionVolume, source: string, alignedBy: NonNullable<PredictionInfo['alignedBy']>): PredictionInfo {
+    return { source, rollouts: volume.rollouts, frames: volume.frames, horizon: stepsAhead(volume, volume.frames - 1), mode: volume.mode, startFrame: volume.startFrame, alignedBy };
   }
 
   /**
@@ -1014,14 +1016,22 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     requireCompatible('importPredictions', s, src.seq);
     const [h, w] = s.tokenizer.tokenGrid(src.seq.height, src.seq.width);
     const q = s.tokenizer.quantizer;
-    const align: { offset?: number; startTimestampUs?: number } = {};
+    const align: PredictionAlignment = {};
     const offset = checkOptionalInt('importPredictions', 'offset', o.offset, 0, src.seq.length - 1);
     if (offset !== undefined) align.offset = offset;
     if (typeof o.startTimestampUs === 'number') align.startTimestampUs = o.startTimestampUs;
+    // `predict` records the offset and mode beside the .npy: used when the caller says nothing.
+    const side = await readPredictionsSidecar(file);
+    let alignedBy: NonNullable<PredictionInfo['alignedBy']> = offset !== undefined ? 'offset' : align.startTimestampUs !== undefined ? 'timestamp' : 'assumed';
+    if (alignedBy === 'assumed' && side) {
+      align.offset = side.offset;
+      alignedBy = 'side file';
+    }
+    align.mode = o.mode ?? side?.mode ?? 'rollout';
     const expect = { codebookSize: q.codebookSize, h, w, depth: q.depth, frames: src.seq.length, ...(src.seq.timestampsUs ? { timestampsUs: src.seq.timestampsUs } : {}) };
     const volume = await readPredictionVolume(file, expect, align);
     this.predictions = { volume, source: file, sourceId: src.id, tokenizer: s.tokenizer };
-    return this.predictionInfo(volume, file);
+    return this.predictionInfo(volume, file, alignedBy);
   }
 
   /**
@@ -1063,7 +1073,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     });
     const source = `baseline: ${label}`;
     this.predictions = { volume, source, sourceId: src.id, tokenizer: s.tokenizer };
-    return this.predictionInfo(volume, source);
+    return this.predictionInfo(volume, source, 'baseline');
   }
 
   async pausePredictor(): Promise<void> {
@@ -1097,11 +1107,12 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const src = this.requireSource(m);
     const s = this.requireSession(m);
     const i = checkIndex(m, index, src.seq.length);
-    const j = i - pv.startFrame;
-    if (j < 0 || j >= pv.frames) {
-      throw new ArgumentError(m, `frame ${i} has no prediction (the predictions cover frames ${pv.startFrame}..${pv.startFrame + pv.frames - 1})`);
+    const cover = predictionCoverage(pv);
+    // Sliding windows: the second argument is the steps ahead − 1 (which window reaches frame i).
+    const r = checkOptionalInt(m, 'rollout', rollout, 0, (pv.mode === 'windows' ? pv.frames : pv.rollouts) - 1) ?? 0;
+    if (!frameHasPrediction(pv, i, r)) {
+      throw new ArgumentError(m, `frame ${i} has no prediction (the predictions cover frames ${cover.first}..${cover.last}${pv.mode === 'windows' ? ` at ${r + 1} step(s) ahead` : ''})`);
     }
-    const r = checkOptionalInt(m, 'rollout', rollout, 0, pv.rollouts - 1) ?? 0;
     return this.leases.with(s.tokenizer, async () => {
       const tokens = await this.sequenceTokens(m, s, src);
       const frame = await src.seq.getFrame(i);
@@ -1109,10 +1120,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     });
   }
 
-  async predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }> {
+  async predictionHorizonAccuracy(): Promise<StepsAheadAccuracy> {
     const pv = this.requirePredictions('predictionHorizonAccuracy');
     const tokens = await this.sequenceTokens('predictionHorizonAccuracy');
-    return accuracyPerHorizon(pv, volumeOf(tokens));
+    return stepsAheadAccuracy(pv, volumeOf(tokens));
   }
 
   /** The current predictions (for the CLI's `predict`, which writes them out). */
