@@ -252,6 +252,23 @@ export interface ComparisonFrame {
   decodedDiff: Float32Array;
   /** The current tokenizer's metrics on this frame, beside B's in `decoded.metrics`. */
   metricsA: DecodedFrame['metrics'];
+  /** A's tokens (the difference map is between these and `tokens`). */
+  tokensA?: TokenFrame;
+  /** Cells set in `tokenDiff` (0 when the grids differ in shape). */
+  differingCells?: number;
+  /** Per-class IoU of A's and B's decoded class maps against the input (class frames); null otherwise. */
+  classIou?: { id: number; name: string; a: number | null; b: number | null }[] | null;
+  /** Distinct codes each side uses on this frame, of its codebook. */
+  usageA?: { used: number; codebookSize: number };
+  usageB?: { used: number; codebookSize: number };
+}
+
+/** A checkpoint the comparison can be opened on: recently opened or written, or a followed run's. */
+export interface RecentCheckpoint {
+  path: string;
+  origin: 'opened' | 'written' | 'run' | 'settings';
+  /** Training step, when known (run checkpoints, checkpoints of this session). */
+  step?: number;
 }
 
 export interface TokenFrame {
@@ -486,6 +503,8 @@ export interface TokenScopeService {
   /** The two checkpoints on one frame: B's tokens and reconstruction, and where they differ from the current ones. */
   getComparison(index: number, opts?: FrameRequest): Promise<ComparisonFrame>;
   closeComparison(): Promise<void>;
+  /** Checkpoints to compare with: recently opened or written (and the app's remembered ones), then the followed run's, newest first; the shown one left out. */
+  recentCheckpoints(): Promise<RecentCheckpoint[]>;
 
   /**
    * Every scene of a dataset (or a split) to token files `<scene>.npy` + `index.json` in `dir`,
@@ -551,6 +570,7 @@ export const SERVICE_METHODS = [
   'openComparison',
   'getComparison',
   'closeComparison',
+  'recentCheckpoints',
   'exportDatasetTokens',
   'cancelDatasetExport',
   'getTokens',

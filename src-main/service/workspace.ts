@@ -31,6 +31,7 @@ import type {
   TrainConfig,
   TrainKitInfo,
   ComparisonFrame,
+  RecentCheckpoint,
   RunInfo,
   TrainMetrics,
   ReseedEvent,
@@ -86,6 +87,7 @@ import { codebookView } from './codebook-view';
 import { exportTrainKitFor } from './train-kit-export';
 import { FollowedRun } from './followed-run';
 import { CheckpointComparison } from './checkpoint-comparison';
+import { RecentCheckpoints } from './recent-checkpoints';
 import { decodeTokenArray } from './token-array-decode';
 import { engineErrorIn } from './engine-error-context';
 import { WorkerEncoder } from './encode-in-worker';
@@ -122,6 +124,8 @@ import { checkReplaceableFolder, writeFolderAtomic } from '../util/atomic-folder
  * Pure Node: no Electron.
  */
 export interface WorkspaceOptions {
+  /** Checkpoints the app remembered from earlier sessions (its settings), offered for comparison. */
+  recentCheckpoints?: readonly string[];
   /** May native tfjs addons be loaded in this thread (false in Electron's main process). */
   allowNative?: boolean;
   /** Open the embedded procedural scene at start (default true), with these options. */
@@ -175,6 +179,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private session: TokenizerSession | null = null;
   private run: FollowedRun | null = null;
   private comparison: CheckpointComparison | null = null;
+  /** Checkpoints opened or written, offered as the comparison's second side. */
+  private readonly recent: RecentCheckpoints;
   /** Requests in flight keep the tokenizer they started with alive (session-lease.ts). */
   private readonly leases = new LeaseRegistry<Tokenizer>();
   private nextVersion = 1;
@@ -207,6 +213,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }, 250);
 
   constructor(private readonly opts: WorkspaceOptions = {}) {
+    this.recent = new RecentCheckpoints(opts.recentCheckpoints ?? []);
     this.datasetExport = new DatasetExportJob(this.jobs, opts.workerEntries?.infer);
   }
 
@@ -542,6 +549,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private setSession(next: Omit<TokenizerSession, 'version'>): TokenizerSession {
     const old = this.session;
     this.session = { ...next, version: this.nextVersion++ };
+    if (next.info?.path) this.recent.add(next.info.path, 'opened', next.info.step);
     if (old && old.tokenizer !== next.tokenizer) {
       this.leases.retire(old.tokenizer, () => disposeSession(old));
       this.predictions = null; // their ids index the old codebook
@@ -598,6 +606,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       const { sizeBytes } = await writeCheckpoint(file, snapshot);
       const grid = this.tokenGridFor(s);
       s.info = describeCheckpoint(file, { ...s, step: snapshot.step }, sizeBytes, grid);
+      this.recent.add(file, 'written', snapshot.step);
     } finally {
       disposeStateDict(weights);
       if (synced) for (const w of synced.optimizer.weights) w.tensor.dispose();
@@ -793,7 +802,11 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     this.requireSession('getComparison');
     const cmp = this.comparison;
     if (!cmp) throw new ServiceStateError('getComparison: no second checkpoint is open (openComparison first)');
-    return cmp.frame(this, i, req);
+    return cmp.frame(this, i, req, src.seq.encoding, this.session?.info ?? null);
+  }
+
+  async recentCheckpoints(): Promise<RecentCheckpoint[]> {
+    return this.recent.list(this.session?.info?.path ?? null, this.run?.info() ?? null);
   }
 
   async closeComparison(): Promise<void> {

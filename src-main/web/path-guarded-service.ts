@@ -48,6 +48,7 @@ const PATH_USE = {
   openComparison: 'read',
   getComparison: null,
   closeComparison: null,
+  recentCheckpoints: null,
   listScenes: null,
   openScene: null,
   exportDatasetTokens: 'read-then-write-dir',
