@@ -110,6 +110,14 @@ export class FakeService {
         const tokens = this.tokensOf(i);
         return { index: i, rollout: r, tokens, decoded: { index: i, data: new Float32Array(64), error: new Float32Array(64), metrics: {} }, disagreement: new Uint8Array(4), tokenAccuracy: 1 };
       }),
+      recentCheckpoints: () => later(() => {
+        this.count('recentCheckpoints');
+        return [{ path: '/ck/b.ckpt', origin: 'opened' as const, step: 5 }, { path: '/run/step-9', origin: 'run' as const, step: 9 }];
+      }),
+      openComparison: (path: string) => later(() => {
+        this.count('openComparison');
+        return { path, step: 5, config: {}, sizeBytes: 1, codebookSize: 16, depth: 1, tokenGrid: [2, 2] } as unknown as import('../../../../src-main/contract/index').CheckpointInfo;
+      }),
       startTraining: () => later(() => {
         this.count('startTraining');
       }),
