@@ -128,3 +128,15 @@ test('predictions: the mode is named, steps ahead has a copy-last line, frame 2 
   await expect(note).toHaveCount(0);
   await shot(page, 'predictions-frame3');
 });
+
+test('training chart: an earlier run\'s curves overlaid on this run\'s (a checkpoint\'s saved history)', async () => {
+  test.setTimeout(300_000);
+  await page.getByTestId('tab-training').click();
+  await page.getByTestId('tr-overlay-path').fill(ckptB);
+  await page.getByTestId('tr-overlay-load').click();
+  const chart = page.getByTestId('chart-loss-overlay');
+  await expect(chart).toContainText('earlier: loss', { timeout: 60_000 });
+  await expect(chart).toContainText('this run: loss');
+  await expect.poll(async () => (await canvasStats(page, 'chart-loss-overlay')).covered, { timeout: 30_000 }).toBeGreaterThan(0);
+  await shot(page, 'training-overlay');
+});

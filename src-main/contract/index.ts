@@ -505,6 +505,8 @@ export interface TokenScopeService {
   closeComparison(): Promise<void>;
   /** Checkpoints to compare with: recently opened or written (and the app's remembered ones), then the followed run's, newest first; the shown one left out. */
   recentCheckpoints(): Promise<RecentCheckpoint[]>;
+  /** An earlier run's training metrics (run folder, metrics.jsonl or checkpoint), to overlay its curves. */
+  readTrainingHistory(path: string): Promise<TrainMetrics[]>;
 
   /**
    * Every scene of a dataset (or a split) to token files `<scene>.npy` + `index.json` in `dir`,
@@ -571,6 +573,7 @@ export const SERVICE_METHODS = [
   'getComparison',
   'closeComparison',
   'recentCheckpoints',
+  'readTrainingHistory',
   'exportDatasetTokens',
   'cancelDatasetExport',
   'getTokens',

@@ -88,6 +88,7 @@ import { exportTrainKitFor } from './train-kit-export';
 import { FollowedRun } from './followed-run';
 import { CheckpointComparison } from './checkpoint-comparison';
 import { RecentCheckpoints } from './recent-checkpoints';
+import { readTrainingHistory } from './training-history';
 import { decodeTokenArray } from './token-array-decode';
 import { engineErrorIn } from './engine-error-context';
 import { WorkerEncoder } from './encode-in-worker';
@@ -803,6 +804,11 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const cmp = this.comparison;
     if (!cmp) throw new ServiceStateError('getComparison: no second checkpoint is open (openComparison first)');
     return cmp.frame(this, i, req, src.seq.encoding, this.session?.info ?? null);
+  }
+
+  async readTrainingHistory(p: string): Promise<TrainMetrics[]> {
+    const file = path.resolve(parseValue('readTrainingHistory', 'path', PathSchema, p));
+    return readTrainingHistory(file);
   }
 
   async recentCheckpoints(): Promise<RecentCheckpoint[]> {

@@ -49,6 +49,7 @@ const PATH_USE = {
   getComparison: null,
   closeComparison: null,
   recentCheckpoints: null,
+  readTrainingHistory: 'read',
   listScenes: null,
   openScene: null,
   exportDatasetTokens: 'read-then-write-dir',
