@@ -132,6 +132,11 @@ test('predictions: the mode is named, steps ahead has a copy-last line, frame 2 
 test('training chart: an earlier run\'s curves overlaid on this run\'s (a checkpoint\'s saved history)', async () => {
   test.setTimeout(300_000);
   await page.getByTestId('tab-training').click();
+  // A short run of this session: its curves are "this run".
+  await page.getByTestId('tr-steps').fill('6');
+  await page.getByTestId('tr-batch').fill('2');
+  await page.getByTestId('tr-start').click();
+  await expect(page.getByTestId('tr-progress')).toContainText('step 6 / 6', { timeout: 240_000 });
   await page.getByTestId('tr-overlay-path').fill(ckptB);
   await page.getByTestId('tr-overlay-load').click();
   const chart = page.getByTestId('chart-loss-overlay');
