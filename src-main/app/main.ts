@@ -273,6 +273,8 @@ async function main(): Promise<void> {
   workspaceReady = createWorkspace({
     allowNative: false,
     checkpointDir: path.join(app.getPath('userData'), 'checkpoints'),
+    // The checkpoints remembered in the settings are offered as a comparison's second side.
+    recentCheckpoints: settings.recent.filter((r) => r.kind === 'checkpoint').map((r) => r.path),
     ...(bundled
       ? { workerEntries: { train: new URL('./train-worker.js', import.meta.url), infer: new URL('./infer-worker.js', import.meta.url) } }
       : {}),

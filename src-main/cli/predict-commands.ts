@@ -9,6 +9,9 @@ import { addDataOptions, openWorkspace, withJobProgress } from './open-workspace
 import type { DataOptions } from './open-workspace';
 import { floatOption, intOption } from './options';
 import { checkOutputFile } from './output-paths';
+import { writePredictionsSidecar, type PredictionMode } from '../data/predictions-sidecar';
+import { scoredCells } from '../engine/predict/steps-ahead';
+import { alignmentWarning, describePredictions } from './prediction-alignment';
 
 /**
  * `predict` (run a baseline world model on the tokenized data and write its predicted tokens) and
@@ -18,6 +21,8 @@ import { checkOutputFile } from './output-paths';
 interface Row {
   horizon: number;
   accuracy: number;
+  /** Copy-last-frame's token accuracy over the same target frames (null: no earlier frame). */
+  copyLast: number | null;
   perRollout: number[];
   /** mIoU of the decoded prediction (class frames) or its MSE (continuous), mean over frames and rollouts. */
   decoded: number;
@@ -30,10 +35,11 @@ async function scoreTable(ws: Workspace): Promise<{ rows: Row[]; metric: 'mIoU' 
   const metric = status.source?.encoding.kind === 'classes' ? 'mIoU' : 'MSE';
   const sums = new Map<number, { sum: number; n: number }>();
   const length = status.source?.length ?? 0;
-  for (let j = 0; j < pv.frames && pv.startFrame + j < length; j++) {
-    const horizon = pv.mode === 'rollout' ? j + 1 : 1;
-    for (let r = 0; r < pv.rollouts; r++) {
-      const p = await ws.getPrediction(pv.startFrame + j, r);
+  for (const c of scoredCells(pv, length)) {
+    const horizon = c.k;
+    {
+      // Sliding windows are fetched by frame and steps ahead − 1; rollouts by frame and rollout.
+      const p = await ws.getPrediction(c.t, pv.mode === 'windows' ? c.j : c.r);
       const v = metric === 'mIoU' ? p.decoded.metrics.miou : p.decoded.metrics.mse;
       if (v === undefined || !Number.isFinite(v)) continue;
       const e = sums.get(horizon) ?? { sum: 0, n: 0 };
@@ -44,7 +50,7 @@ async function scoreTable(ws: Workspace): Promise<{ rows: Row[]; metric: 'mIoU' 
   }
   const rows = acc.horizon.map((h, i) => {
     const e = sums.get(h);
-    return { horizon: h, accuracy: acc.mean[i]!, perRollout: acc.perRollout.map((r) => r[i]!), decoded: e ? e.sum / e.n : NaN };
+    return { horizon: h, accuracy: acc.mean[i]!, copyLast: acc.copyLast?.[i] ?? null, perRollout: acc.perRollout.map((r) => r[i]!), decoded: e ? e.sum / e.n : NaN };
   });
   return { rows, metric };
 }
@@ -58,11 +64,11 @@ async function occupancyEvaluation(ws: Workspace): Promise<SceneEvaluation | nul
 
 function printTable(title: string, rows: Row[], metric: string): void {
   const rollouts = rows[0]?.perRollout.length ?? 0;
-  const head = ['steps ahead', 'token acc', ...(rollouts > 1 ? Array.from({ length: rollouts }, (_, r) => `rollout ${r}`) : []), `decoded ${metric}`];
+  const head = ['steps ahead', 'token acc', 'copy-last acc', ...(rollouts > 1 ? Array.from({ length: rollouts }, (_, r) => `rollout ${r}`) : []), `decoded ${metric}`];
   const lines = [title, head.join('\t')];
   for (const r of rows) {
     lines.push(
-      [String(r.horizon), r.accuracy.toFixed(4), ...(rollouts > 1 ? r.perRollout.map((a) => a.toFixed(4)) : []), Number.isFinite(r.decoded) ? r.decoded.toFixed(4) : '-'].join('\t'),
+      [String(r.horizon), r.accuracy.toFixed(4), r.copyLast === null ? '-' : r.copyLast.toFixed(4), ...(rollouts > 1 ? r.perRollout.map((a) => a.toFixed(4)) : []), Number.isFinite(r.decoded) ? r.decoded.toFixed(4) : '-'].join('\t'),
     );
   }
   process.stdout.write(lines.join('\n') + '\n');
@@ -112,6 +118,8 @@ export function registerPredictCommands(program: Command): void {
           const { writePredictions } = await import('../data/predictions');
           const out = path.resolve(o.out);
           await writePredictions(out, { tokens: pv.data, rollouts: pv.rollouts, frames: pv.frames, h: pv.h, w: pv.w, depth: pv.depth });
+          // Beside it, where it starts and what it is, so `evaluate` scores it against the right frames.
+          await writePredictionsSidecar(out, { offset: pv.startFrame, mode: pv.mode });
           process.stderr.write(`wrote ${out}: ${info.rollouts} rollout(s) × ${info.frames} frames, starting at frame ${pv.startFrame}\n`);
           const table = await scoreTable(ws);
           if (o.json) {
@@ -133,20 +141,29 @@ export function registerPredictCommands(program: Command): void {
       .argument('<predictions>', 'predicted tokens .npy: [T, h, w], [T, h, w, depth], [R, T, h, w] or [R, T, h, w, depth]')
       .argument('[data]', 'the true data (default: the procedural scene)')
       .description('score predicted tokens against the data: token accuracy and decoded-frame metrics per steps ahead')
-      .option('--offset <n>', 'sequence frame of the first predicted frame', intOption(0), 0)
+      .option('--offset <n>', "sequence frame (0-based) of the first predicted frame (default: the offset `predict` recorded in <predictions>.json, else 0 with a warning)", intOption(0))
+      .addOption(
+        new Option('--mode <mode>', "what the file holds: rollout (one rollout from the offset; [R, ...] = sampled rollouts), one-step (every frame predicted from the true ones before it, as OccWorld reports), windows ([S, H, ...]: a window of H frames from every start offset+s) (default: the side file's, else rollout)").choices(['rollout', 'one-step', 'windows']),
+      )
       .addOption(new Option('--mask <kind>', 'Occ3D data: voxels the per-class table of the reconstruction counts (as the benchmark: camera)').choices(['camera', 'lidar', 'none']).default('camera'))
       .option('--json', 'print the table as JSON'),
   ).action(
-    action('evaluate', async (checkpoint: string, predictions: string, data: string | undefined, o: DataOptions & { offset: number; json?: boolean; mask: VisibilityMask }) => {
+    action('evaluate', async (checkpoint: string, predictions: string, data: string | undefined, o: DataOptions & { offset?: number; mode?: PredictionMode; json?: boolean; mask: VisibilityMask }) => {
       const ws = await openWorkspace(data, o);
       try {
         await ws.openCheckpoint(checkpoint);
-        const info = await withJobProgress(ws, 'encode', () => ws.importPredictions(path.resolve(predictions), { offset: o.offset }));
+        const info = await withJobProgress(ws, 'encode', () =>
+          ws.importPredictions(path.resolve(predictions), { ...(o.offset !== undefined ? { offset: o.offset } : {}), ...(o.mode ? { mode: o.mode } : {}) }),
+        );
+        const length = (await ws.getStatus()).source?.length ?? 0;
+        const warning = alignmentWarning(info, length);
+        if (warning) process.stderr.write(`warning: ${warning}\n`);
+        const offset = info.startFrame ?? 0;
         const table = await scoreTable(ws);
         const occ = await occupancyEvaluation(ws);
-        if (o.json) process.stdout.write(JSON.stringify({ ...info, offset: o.offset, rows: table.rows, ...(occ ? { reconstruction: occupancyJson(occ, o.mask) } : {}) }) + '\n');
+        if (o.json) process.stdout.write(JSON.stringify({ ...info, offset, ...(warning ? { warning } : {}), rows: table.rows, ...(occ ? { reconstruction: occupancyJson(occ, o.mask) } : {}) }) + '\n');
         else {
-          printTable(`${path.basename(predictions)}: ${info.rollouts} rollout(s) × ${info.frames} frames from frame ${o.offset}`, table.rows, table.metric);
+          printTable(`${path.basename(predictions)}: ${describePredictions(info)} (aligned by ${info.alignedBy})`, table.rows, table.metric);
           if (occ) process.stdout.write(occupancyTable(occ, o.mask) + '\n');
         }
       } finally {

@@ -275,6 +275,23 @@ export interface ComparisonFrame {
   decodedDiff: Float32Array;
   /** The current tokenizer's metrics on this frame, beside B's in `decoded.metrics`. */
   metricsA: DecodedFrame['metrics'];
+  /** A's tokens (the difference map is between these and `tokens`). */
+  tokensA?: TokenFrame;
+  /** Cells set in `tokenDiff` (0 when the grids differ in shape). */
+  differingCells?: number;
+  /** Per-class IoU of A's and B's decoded class maps against the input (class frames); null otherwise. */
+  classIou?: { id: number; name: string; a: number | null; b: number | null }[] | null;
+  /** Distinct codes each side uses on this frame, of its codebook. */
+  usageA?: { used: number; codebookSize: number };
+  usageB?: { used: number; codebookSize: number };
+}
+
+/** A checkpoint the comparison can be opened on: recently opened or written, or a followed run's. */
+export interface RecentCheckpoint {
+  path: string;
+  origin: 'opened' | 'written' | 'run' | 'settings';
+  /** Training step, when known (run checkpoints, checkpoints of this session). */
+  step?: number;
 }
 
 export interface TokenFrame {
@@ -378,6 +395,16 @@ export interface PredictionInfo {
   rollouts: number;
   frames: number;
   horizon: number;
+  /**
+   * What the predictions are: 'rollout' (one rollout from a start frame; `rollouts` samples of it),
+   * 'one-step' (every frame predicted from the true frames before it, as OccWorld reports) or
+   * 'windows' (`rollouts` sliding windows of `frames` frames, one from every start frame).
+   */
+  mode?: 'rollout' | 'one-step' | 'windows';
+  /** Sequence frame (0-based) of the first predicted frame. */
+  startFrame?: number;
+  /** How the start frame was found; 'assumed' = nothing said where the predictions start, 0 was taken. */
+  alignedBy?: 'offset' | 'timestamp' | 'side file' | 'assumed' | 'baseline';
 }
 
 export interface PredictionFrame {
@@ -509,6 +536,10 @@ export interface TokenScopeService {
   /** The two checkpoints on one frame: B's tokens and reconstruction, and where they differ from the current ones. */
   getComparison(index: number, opts?: FrameRequest): Promise<ComparisonFrame>;
   closeComparison(): Promise<void>;
+  /** Checkpoints to compare with: recently opened or written (and the app's remembered ones), then the followed run's, newest first; the shown one left out. */
+  recentCheckpoints(): Promise<RecentCheckpoint[]>;
+  /** An earlier run's training metrics (run folder, metrics.jsonl or checkpoint), to overlay its curves. */
+  readTrainingHistory(path: string): Promise<TrainMetrics[]>;
 
   /**
    * Every scene of a dataset (or a split) to token files `<scene>.npy` + `index.json` in `dir`,
@@ -542,7 +573,8 @@ export interface TokenScopeService {
   trainBaselinePredictor(opts?: BaselinePredictorOptions): Promise<PredictionInfo>;
   getPrediction(index: number, rollout?: number): Promise<PredictionFrame>;
   /** Token accuracy per steps-ahead, per rollout and their mean. */
-  predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }>;
+  /** Token accuracy per steps ahead (every mode), with copy-last-frame's over the same target frames. */
+  predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[]; copyLast?: (number | null)[] }>;
   /** Pause, resume or stop the baseline predictor's training run (`predictorProgress` events say its state). */
   pausePredictor(): Promise<void>;
   resumePredictor(): Promise<void>;
@@ -575,6 +607,8 @@ export const SERVICE_METHODS = [
   'openComparison',
   'getComparison',
   'closeComparison',
+  'recentCheckpoints',
+  'readTrainingHistory',
   'exportDatasetTokens',
   'cancelDatasetExport',
   'getTokens',

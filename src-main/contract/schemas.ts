@@ -248,6 +248,8 @@ export const ExportOptionsSchema = z.strictObject({
 export const ImportPredictionsOptionsSchema = z.strictObject({
   offset: int(0, 1_000_000_000).optional(),
   startTimestampUs: z.number().optional(),
+  /** What the file holds (default: the side file's, else 'rollout'). */
+  mode: z.enum(['rollout', 'one-step', 'windows']).optional(),
 });
 
 export const BaselinePredictorOptionsSchema = z.strictObject({
@@ -355,6 +357,8 @@ export const SERVICE_ARGUMENTS = {
   openComparison: z.tuple([PathSchema]),
   getComparison: z.tuple([INDEX, FrameRequestSchema.optional()]),
   closeComparison: z.tuple([]),
+  recentCheckpoints: z.tuple([]),
+  readTrainingHistory: z.tuple([PathSchema]),
   exportDatasetTokens: z.tuple([PathSchema, PathSchema, DatasetExportOptionsSchema.optional()]),
   cancelDatasetExport: z.tuple([]),
   evaluateScene: z.tuple([]),
@@ -398,6 +402,8 @@ export const SERVICE_ARGUMENT_NAMES: Record<ServiceMethod, readonly string[]> = 
   openComparison: ['path'],
   getComparison: ['index', 'request'],
   closeComparison: [],
+  recentCheckpoints: [],
+  readTrainingHistory: ['path'],
   exportDatasetTokens: ['dataset', 'dir', 'options'],
   cancelDatasetExport: [],
   evaluateScene: [],

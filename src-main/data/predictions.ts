@@ -31,6 +31,11 @@ export interface PredictionAlignment {
   offset?: number;
   /** Or: the timestamp (µs) of the first predicted frame, matched to the nearest sequence frame. */
   startTimestampUs?: number;
+  /**
+   * 'windows': the leading axis holds sliding windows (window s starts at `offset + s`), so the
+   * last window must end within the sequence; otherwise it holds rollouts of the same frames.
+   */
+  mode?: 'rollout' | 'one-step' | 'windows';
 }
 
 export interface Predictions {
@@ -85,6 +90,13 @@ export function parsePredictions(
   checkMemory(file, arr.data.length * 4, `the ${formatShape(shape)} predicted ids as int32`);
 
   const offset = resolveOffset(file, expect, align);
+  if (align.mode === 'windows' && offset + rollouts - 1 + frames > expect.frames) {
+    throw new DataError(
+      file,
+      `${rollouts} sliding windows of ${frames} frames from sequence frame ${offset} run past the sequence's ${expect.frames} frames ` +
+        `(the last window would end at frame ${offset + rollouts - 1 + frames - 1}, the last frame is ${expect.frames - 1})`,
+    );
+  }
   if (offset + frames > expect.frames) {
     throw new DataError(
       file,

@@ -1,7 +1,10 @@
-import type { CheckpointInfo, ComparisonFrame, DecodedFrame, FrameRequest, TokenFrame } from '../contract/index';
+import type { CheckpointInfo, ComparisonFrame, DecodedFrame, FrameData, FrameRequest, TokenFrame } from '../contract/index';
+import type { FrameEncoding } from '../data/frame';
+import { countSet, frameCodeUsage, perClassIou } from './comparison-scores';
 
 /** What the comparison needs of a workspace: the same calls a client makes. */
 export interface ComparableWorkspace {
+  getFrame?(index: number, opts?: FrameRequest): Promise<FrameData>;
   getTokens(index: number): Promise<TokenFrame>;
   getDecoded(index: number, opts?: FrameRequest): Promise<DecodedFrame>;
   dispose(): Promise<void>;
@@ -19,8 +22,10 @@ export class CheckpointComparison {
     private readonly b: ComparableWorkspace,
   ) {}
 
-  async frame(a: ComparableWorkspace, index: number, req: FrameRequest): Promise<ComparisonFrame> {
+  async frame(a: ComparableWorkspace, index: number, req: FrameRequest, encoding?: FrameEncoding, infoA?: CheckpointInfo | null): Promise<ComparisonFrame> {
     const [ta, tb, da, db] = await Promise.all([a.getTokens(index), this.b.getTokens(index), a.getDecoded(index, req), this.b.getDecoded(index, req)]);
+    // The input's class map, for each side's per-class IoU (class frames only).
+    const truth = encoding?.kind === 'classes' && a.getFrame ? (await a.getFrame(index, { channels: 'labels' })).labels : undefined;
     const tokenDiff = diffTokens(ta, tb);
     let agree = 0;
     if (tokenDiff) for (const v of tokenDiff) agree += 1 - v;
@@ -33,6 +38,11 @@ export class CheckpointComparison {
       tokenAgreement: tokenDiff ? agree / tokenDiff.length : null,
       decodedDiff: diffDecoded(da, db),
       metricsA: da.metrics,
+      tokensA: ta,
+      differingCells: countSet(tokenDiff),
+      classIou: encoding ? perClassIou(encoding, truth, da.labels, db.labels) : null,
+      usageA: frameCodeUsage(ta, infoA?.codebookSize ?? 0),
+      usageB: frameCodeUsage(tb, this.info.codebookSize),
     };
   }
 

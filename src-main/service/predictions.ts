@@ -89,7 +89,7 @@ export async function readPredictionVolume(file: string, expect: PredictionExpec
     depth: expect.depth,
     codebookSize: expect.codebookSize,
     startFrame: pr.offset,
-    mode: 'rollout',
+    mode: align.mode ?? 'rollout',
   };
 }
 
@@ -104,7 +104,8 @@ export async function predictionFrame(
   shape: FrameShape,
   encoding: FrameEncoding,
 ): Promise<PredictionFrame> {
-  const ids = predictedFrame(pv, rollout, index - pv.startFrame).slice();
+  // Sliding windows: `rollout` picks the steps ahead (j = k − 1), the window is the one that reaches `index` at k.
+  const ids = (pv.mode === 'windows' ? predictedFrame(pv, index - pv.startFrame - rollout, rollout) : predictedFrame(pv, rollout, index - pv.startFrame)).slice();
   const cells = pv.h * pv.w;
   const recon = await decodeIds(tokenizer, ids, pv.h, pv.w);
   return {

@@ -68,3 +68,38 @@ describe('comparing two checkpoints', () => {
     await expect(ws.getComparison(0)).rejects.toThrow(/openComparison first/);
   });
 });
+
+describe('comparison figures and the recent-checkpoints list', () => {
+  it('both sides\' tokens, a counted difference map, per-class IoU and code usage for both; B offered from the recent list', async () => {
+    const a = await checkpoint('ra', 11);
+    const b = await checkpoint('rb', 12);
+    await ws.openCheckpoint(b);
+    await ws.openCheckpoint(a);
+    // B was opened before A: it is offered; A (shown) is not.
+    const recent = await ws.recentCheckpoints();
+    expect(recent.map((r) => r.path)).toContain(b);
+    expect(recent.map((r) => r.path)).not.toContain(a);
+    expect(recent.find((r) => r.path === b)).toMatchObject({ origin: 'opened', step: 12 });
+
+    await ws.openComparison(recent.find((r) => r.path === b)!.path);
+    const c = await ws.getComparison(2, { channels: 'labels' });
+    const ta = await ws.getTokens(2);
+    expect(Array.from(c.tokensA!.indices)).toEqual(Array.from(ta.indices));
+    let differing = 0;
+    for (let i = 0; i < ta.h * ta.w; i++) if (ta.indices[i] !== c.tokens.indices[i]) differing++;
+    expect(c.differingCells).toBe(differing);
+    expect(differing).toBeGreaterThan(0);
+    expect(c.usageA!.used).toBe(new Set(ta.indices).size);
+    expect(c.usageB!.used).toBe(new Set(c.tokens.indices).size);
+    expect(c.usageB!.codebookSize).toBe(SMALL_CONFIG.quantizer.codebookSize);
+    // The procedural scene is a class frame: per-class IoU on both sides, each in [0, 1], free class left out.
+    const enc = seq.encoding;
+    expect(enc.kind).toBe('classes');
+    expect(c.classIou!.length).toBeGreaterThan(0);
+    for (const k of c.classIou!) {
+      expect(k.id).not.toBe(enc.kind === 'classes' ? enc.freeClass : -1);
+      for (const v of [k.a, k.b]) if (v !== null) expect(v >= 0 && v <= 1).toBe(true);
+    }
+    await ws.closeComparison();
+  });
+});

@@ -35,6 +35,7 @@ import type {
   TrainConfig,
   TrainKitInfo,
   ComparisonFrame,
+  RecentCheckpoint,
   RunInfo,
   TrainMetrics,
   ReseedEvent,
@@ -59,7 +60,9 @@ import { buildImportedTokenizer } from '../engine/checkpoint/architecture-regist
 import { importTorchCheckpoint } from '../engine/checkpoint/torch-import';
 import { checkpointOpenOptions, isTorchCheckpointFile } from './torch-checkpoint-open';
 import { sameArchitecture } from '../engine/checkpoint/checkpoint';
-import { accuracyPerHorizon } from '../engine/predict/prediction-metrics';
+import { frameHasPrediction, predictionCoverage, stepsAheadAccuracy, type StepsAheadAccuracy } from '../engine/predict/steps-ahead';
+import { readPredictionsSidecar } from '../data/predictions-sidecar';
+import type { PredictionAlignment } from '../data/predictions';
 import { stepsAhead } from '../engine/predict/token-volume';
 import type { PredictionVolume } from '../engine/predict/token-volume';
 import { BASELINE_DEFAULTS, predictionFrame, readPredictionVolume, runBaseline, volumeOf } from './predictions';
@@ -88,6 +91,8 @@ import { codebookView } from './codebook-view';
 import { exportTrainKitFor } from './train-kit-export';
 import { FollowedRun } from './followed-run';
 import { CheckpointComparison } from './checkpoint-comparison';
+import { RecentCheckpoints } from './recent-checkpoints';
+import { readTrainingHistory } from './training-history';
 import { decodeTokenArray } from './token-array-decode';
 import { engineErrorIn } from './engine-error-context';
 import { WorkerEncoder } from './encode-in-worker';
@@ -124,6 +129,8 @@ import { checkReplaceableFolder, writeFolderAtomic } from '../util/atomic-folder
  * Pure Node: no Electron.
  */
 export interface WorkspaceOptions {
+  /** Checkpoints the app remembered from earlier sessions (its settings), offered for comparison. */
+  recentCheckpoints?: readonly string[];
   /** May native tfjs addons be loaded in this thread (false in Electron's main process). */
   allowNative?: boolean;
   /** Open the embedded procedural scene at start (default true), with these options. */
@@ -177,6 +184,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private session: TokenizerSession | null = null;
   private run: FollowedRun | null = null;
   private comparison: CheckpointComparison | null = null;
+  /** Checkpoints opened or written, offered as the comparison's second side. */
+  private readonly recent: RecentCheckpoints;
   /** Requests in flight keep the tokenizer they started with alive (session-lease.ts). */
   private readonly leases = new LeaseRegistry<Tokenizer>();
   private nextVersion = 1;
@@ -209,6 +218,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   }, 250);
 
   constructor(private readonly opts: WorkspaceOptions = {}) {
+    this.recent = new RecentCheckpoints(opts.recentCheckpoints ?? []);
     this.datasetExport = new DatasetExportJob(this.jobs, opts.workerEntries?.infer);
   }
 
@@ -546,6 +556,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private setSession(next: Omit<TokenizerSession, 'version'>): TokenizerSession {
     const old = this.session;
     this.session = { ...next, version: this.nextVersion++ };
+    if (next.info?.path) this.recent.add(next.info.path, 'opened', next.info.step);
     if (old && old.tokenizer !== next.tokenizer) {
       this.leases.retire(old.tokenizer, () => disposeSession(old));
       this.predictions = null; // their ids index the old codebook
@@ -604,6 +615,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       const { sizeBytes } = await writeCheckpoint(file, snapshot);
       const grid = this.tokenGridFor(s);
       s.info = describeCheckpoint(file, { ...s, step: snapshot.step }, sizeBytes, grid);
+      this.recent.add(file, 'written', snapshot.step);
     } finally {
       disposeStateDict(weights);
       if (synced) for (const w of synced.optimizer.weights) w.tensor.dispose();
@@ -800,7 +812,16 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     this.requireSession('getComparison');
     const cmp = this.comparison;
     if (!cmp) throw new ServiceStateError('getComparison: no second checkpoint is open (openComparison first)');
-    return cmp.frame(this, i, req);
+    return cmp.frame(this, i, req, src.seq.encoding, this.session?.info ?? null);
+  }
+
+  async readTrainingHistory(p: string): Promise<TrainMetrics[]> {
+    const file = path.resolve(parseValue('readTrainingHistory', 'path', PathSchema, p));
+    return readTrainingHistory(file);
+  }
+
+  async recentCheckpoints(): Promise<RecentCheckpoint[]> {
+    return this.recent.list(this.session?.info?.path ?? null, this.run?.info() ?? null);
   }
 
   async closeComparison(): Promise<void> {
@@ -1016,8 +1037,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
 
   // ---- predictions --------------------------------------------------------------------------
 
-  private predictionInfo(volume: PredictionVolume, source: string): PredictionInfo {
-    return { source, rollouts: volume.rollouts, frames: volume.frames, horizon: stepsAhead(volume, volume.frames - 1) };
+  private predictionInfo(volume: PredictionVolume, source: string, alignedBy: NonNullable<PredictionInfo['alignedBy']>): PredictionInfo {
+    return { source, rollouts: volume.rollouts, frames: volume.frames, horizon: stepsAhead(volume, volume.frames - 1), mode: volume.mode, startFrame: volume.startFrame, alignedBy };
   }
 
   /**
@@ -1033,14 +1054,22 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     requireCompatible('importPredictions', s, src.seq);
     const [h, w] = s.tokenizer.tokenGrid(src.seq.height, src.seq.width);
     const q = s.tokenizer.quantizer;
-    const align: { offset?: number; startTimestampUs?: number } = {};
+    const align: PredictionAlignment = {};
     const offset = checkOptionalInt('importPredictions', 'offset', o.offset, 0, src.seq.length - 1);
     if (offset !== undefined) align.offset = offset;
     if (typeof o.startTimestampUs === 'number') align.startTimestampUs = o.startTimestampUs;
+    // `predict` records the offset and mode beside the .npy: used when the caller says nothing.
+    const side = await readPredictionsSidecar(file);
+    let alignedBy: NonNullable<PredictionInfo['alignedBy']> = offset !== undefined ? 'offset' : align.startTimestampUs !== undefined ? 'timestamp' : 'assumed';
+    if (alignedBy === 'assumed' && side) {
+      align.offset = side.offset;
+      alignedBy = 'side file';
+    }
+    align.mode = o.mode ?? side?.mode ?? 'rollout';
     const expect = { codebookSize: q.codebookSize, h, w, depth: q.depth, frames: src.seq.length, ...(src.seq.timestampsUs ? { timestampsUs: src.seq.timestampsUs } : {}) };
     const volume = await readPredictionVolume(file, expect, align);
     this.predictions = { volume, source: file, sourceId: src.id, tokenizer: s.tokenizer };
-    return this.predictionInfo(volume, file);
+    return this.predictionInfo(volume, file, alignedBy);
   }
 
   /**
@@ -1082,7 +1111,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     });
     const source = `baseline: ${label}`;
     this.predictions = { volume, source, sourceId: src.id, tokenizer: s.tokenizer };
-    return this.predictionInfo(volume, source);
+    return this.predictionInfo(volume, source, 'baseline');
   }
 
   async pausePredictor(): Promise<void> {
@@ -1116,11 +1145,12 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     const src = this.requireSource(m);
     const s = this.requireSession(m);
     const i = checkIndex(m, index, src.seq.length);
-    const j = i - pv.startFrame;
-    if (j < 0 || j >= pv.frames) {
-      throw new ArgumentError(m, `frame ${i} has no prediction (the predictions cover frames ${pv.startFrame}..${pv.startFrame + pv.frames - 1})`);
+    const cover = predictionCoverage(pv);
+    // Sliding windows: the second argument is the steps ahead − 1 (which window reaches frame i).
+    const r = checkOptionalInt(m, 'rollout', rollout, 0, (pv.mode === 'windows' ? pv.frames : pv.rollouts) - 1) ?? 0;
+    if (!frameHasPrediction(pv, i, r)) {
+      throw new ArgumentError(m, `frame ${i} has no prediction (the predictions cover frames ${cover.first}..${cover.last}${pv.mode === 'windows' ? ` at ${r + 1} step(s) ahead` : ''})`);
     }
-    const r = checkOptionalInt(m, 'rollout', rollout, 0, pv.rollouts - 1) ?? 0;
     return this.leases.with(s.tokenizer, async () => {
       const tokens = await this.sequenceTokens(m, s, src);
       const frame = await src.seq.getFrame(i);
@@ -1128,10 +1158,10 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     });
   }
 
-  async predictionHorizonAccuracy(): Promise<{ horizon: number[]; perRollout: number[][]; mean: number[] }> {
+  async predictionHorizonAccuracy(): Promise<StepsAheadAccuracy> {
     const pv = this.requirePredictions('predictionHorizonAccuracy');
     const tokens = await this.sequenceTokens('predictionHorizonAccuracy');
-    return accuracyPerHorizon(pv, volumeOf(tokens));
+    return stepsAheadAccuracy(pv, volumeOf(tokens));
   }
 
   /** The current predictions (for the CLI's `predict`, which writes them out). */

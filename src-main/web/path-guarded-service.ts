@@ -49,6 +49,8 @@ const PATH_USE = {
   openComparison: 'read',
   getComparison: null,
   closeComparison: null,
+  recentCheckpoints: null,
+  readTrainingHistory: 'read',
   listScenes: null,
   openScene: null,
   exportDatasetTokens: 'read-then-write-dir',

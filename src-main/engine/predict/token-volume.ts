@@ -49,12 +49,23 @@ export function checkTokenVolume(v: TokenVolume, what = 'token volume'): void {
  * predicted frame j of every rollout stands for sequence frame `startFrame + j`.
  * - `'rollout'`: the predictor saw the truth up to frame `startFrame − 1` and its own output
  *   after, so frame j is j + 1 steps ahead.
- * - `'one-step'`: every frame was predicted from the true frames before it (1 step ahead).
+ * - `'one-step'`: every frame was predicted from the true frames before it (1 step ahead), as
+ *   OccWorld reports.
+ * - `'windows'`: sliding windows of H = `frames` frames, one from every start: the leading axis
+ *   holds the windows (not rollouts), window s starts at sequence frame `startFrame + s`, and its
+ *   frame j is j + 1 steps ahead.
  */
 export interface PredictionVolume extends TokenVolume {
   rollouts: number;
   startFrame: number;
-  mode: 'rollout' | 'one-step';
+  mode: PredictionMode;
+}
+
+export type PredictionMode = 'rollout' | 'one-step' | 'windows';
+
+/** Sequence frame that rollout (or window) r's predicted frame j stands for. */
+export function targetFrame(p: Pick<PredictionVolume, 'startFrame' | 'mode'>, r: number, j: number): number {
+  return p.startFrame + j + (p.mode === 'windows' ? r : 0);
 }
 
 /** A view (no copy) of rollout `r`, predicted frame `j`. */
@@ -68,5 +79,5 @@ export function predictedFrame(p: PredictionVolume, r: number, j: number): Int32
 
 /** Steps ahead of predicted frame j (1-based). */
 export function stepsAhead(p: PredictionVolume, j: number): number {
-  return p.mode === 'rollout' ? j + 1 : 1;
+  return p.mode === 'one-step' ? 1 : j + 1;
 }

@@ -100,6 +100,24 @@ export class FakeService {
         return [{ frame: code, row: 0, col: 0 }];
       }),
       codePrototype: () => later((): DecodedFrame => ({ index: -1, data: new Float32Array(4), error: new Float32Array(4), metrics: {} })),
+      importPredictions: (path: string, opts?: { mode?: 'rollout' | 'one-step' | 'windows' }) => later(() => {
+        this.count('importPredictions');
+        return { source: path, rollouts: 1, frames: 4, horizon: 4, mode: opts?.mode ?? 'rollout', startFrame: 2, alignedBy: 'side file' as const };
+      }),
+      predictionHorizonAccuracy: () => later(() => ({ horizon: [1, 2, 3, 4], perRollout: [[0.9, 0.8, 0.7, 0.6]], mean: [0.9, 0.8, 0.7, 0.6], copyLast: [0.8, 0.6, 0.5, 0.4] })),
+      getPrediction: (i: number, r = 0) => later(() => {
+        this.count('getPrediction');
+        const tokens = this.tokensOf(i);
+        return { index: i, rollout: r, tokens, decoded: { index: i, data: new Float32Array(64), error: new Float32Array(64), metrics: {} }, disagreement: new Uint8Array(4), tokenAccuracy: 1 };
+      }),
+      recentCheckpoints: () => later(() => {
+        this.count('recentCheckpoints');
+        return [{ path: '/ck/b.ckpt', origin: 'opened' as const, step: 5 }, { path: '/run/step-9', origin: 'run' as const, step: 9 }];
+      }),
+      openComparison: (path: string) => later(() => {
+        this.count('openComparison');
+        return { path, step: 5, config: {}, sizeBytes: 1, codebookSize: 16, depth: 1, tokenGrid: [2, 2] } as unknown as import('../../../../src-main/contract/index').CheckpointInfo;
+      }),
       startTraining: () => later(() => {
         this.count('startTraining');
       }),

@@ -4,6 +4,7 @@
  */
 import type { PredictionFrame, PredictionInfo, PredictorProgressEvent } from '../../../../src-main/contract/index';
 import { messageOf, type StoreHost } from './host';
+import { hasPrediction, noPredictionNote, type PredictionMode } from '../logic/prediction-modes';
 
 export interface PredictionHost extends StoreHost {
   /** The frame selected (the prediction shown is that frame's). */
@@ -15,7 +16,9 @@ export interface PredictionHost extends StoreHost {
 export class PredictionStore {
   prediction = $state.raw<PredictionFrame | null>(null);
   predictionInfo = $state.raw<PredictionInfo | null>(null);
-  horizon = $state.raw<{ horizon: number[]; perRollout: number[][]; mean: number[] } | null>(null);
+  horizon = $state.raw<{ horizon: number[]; perRollout: number[][]; mean: number[]; copyLast?: (number | null)[] } | null>(null);
+  /** What an imported file holds ('auto': its side file's mode, else a rollout). */
+  importMode = $state<PredictionMode | 'auto'>('auto');
   predictionNote = $state<string | null>(null);
   rollout = $state(0);
   /** Show the predicted tokens and their decoding in the main views instead of the truth's. */
@@ -57,7 +60,7 @@ export class PredictionStore {
     const c = this.host.client;
     if (!c || !path.trim()) return;
     try {
-      this.predictionInfo = await c.importPredictions(path.trim());
+      this.predictionInfo = await c.importPredictions(path.trim(), this.importMode === 'auto' ? undefined : { mode: this.importMode });
       this.predictionNote = null;
       await this.loadSummary();
     } catch (e) {
@@ -80,6 +83,13 @@ export class PredictionStore {
     const c = this.host.client;
     if (!c) return;
     const i = this.host.frameIndex;
+    const info = this.predictionInfo;
+    // A frame outside the predictions is not an error: say so in the panel's numbering, ask nothing.
+    if (info && info.startFrame !== undefined && !hasPrediction(info, i, this.rollout)) {
+      this.prediction = null;
+      this.predictionNote = noPredictionNote(info, i, this.rollout);
+      return;
+    }
     try {
       const p = await c.getPrediction(i, this.rollout);
       if (this.host.frameIndex === i) {

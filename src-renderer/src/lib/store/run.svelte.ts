@@ -3,7 +3,7 @@
  * which one the views show, and its metrics as the training charts' curves. Kept apart from the
  * app store: it only needs a client and the app's series to write the curves into.
  */
-import type { CheckpointInfo, ComparisonFrame, RunEvent, RunInfo, TokenScopeClient, TrainMetrics } from '../../../../src-main/contract/index';
+import type { CheckpointInfo, ComparisonFrame, RecentCheckpoint, RunEvent, RunInfo, TokenScopeClient, TrainMetrics } from '../../../../src-main/contract/index';
 import { appendMetrics, emptyColumns, type MetricColumns } from '../logic/series';
 
 export interface RunHost {
@@ -18,6 +18,8 @@ export class RunStore {
   /** The second checkpoint compared with the one the views show, and its view of the current frame. */
   compareWith = $state.raw<CheckpointInfo | null>(null);
   comparison = $state.raw<ComparisonFrame | null>(null);
+  /** Checkpoints offered as B: recently opened or written, remembered, and the followed run's. */
+  recent = $state.raw<RecentCheckpoint[]>([]);
   private attached: TokenScopeClient | null = null;
   private off: (() => void) | null = null;
 
@@ -68,6 +70,17 @@ export class RunStore {
     if (!client) return;
     try {
       this.compareWith = await client.openComparison(path);
+    } catch (err) {
+      this.host.toast((err as Error).message);
+    }
+  }
+
+  /** Refreshes the recent-checkpoints pick list (the panel calls it when shown and when checkpoints change). */
+  async loadRecent(): Promise<void> {
+    const client = this.host.client;
+    if (!client) return;
+    try {
+      this.recent = await client.recentCheckpoints();
     } catch (err) {
       this.host.toast((err as Error).message);
     }
