@@ -97,8 +97,16 @@ export class CodebookHealth {
     this.levels = Array.from({ length: this.depth }, () => new LevelCounts(codebookSize));
   }
 
-  /** One batch's indices, `[N, depth]` row-major (depth 1: `[N]`). Drops the oldest batch when full. */
-  push(indices: ArrayLike<number>): void {
+  /** Whether the newest batch is provisional: the next push removes it (see push). */
+  private provisional = false;
+
+  /**
+   * One batch's indices, `[N, depth]` row-major (depth 1: `[N]`). Drops the oldest batch when full.
+   * `provisional`: the batch counts only until the next one arrives (the k-means init batch,
+   * whose assignment is its own clustering and so uses every code: kept, it would read
+   * "100 % used" for a whole window).
+   */
+  push(indices: ArrayLike<number>, opts: { provisional?: boolean } = {}): void {
     const D = this.depth;
     if (indices.length % D !== 0) {
       throw new Error(`codebook health: ${indices.length} indices are not a whole number of tokens of depth ${D}`);
@@ -113,6 +121,7 @@ export class CodebookHealth {
       const m = perLevel[i % D]!;
       m.set(code, (m.get(code) ?? 0) + 1);
     }
+    if (this.provisional) this.dropNewest();
     const entry = perLevel.map((m, level) => {
       const codes = Int32Array.from(m.keys());
       const counts = Int32Array.from(m.values());
@@ -120,12 +129,26 @@ export class CodebookHealth {
       return { codes, counts };
     });
     this.window.push(entry);
+    this.provisional = opts.provisional === true;
     while (this.window.length > this.windowBatches) {
       const old = this.window.shift()!;
       old.forEach((e, level) => {
         for (let j = 0; j < e.codes.length; j++) this.levels[level]!.add(e.codes[j]!, -e.counts[j]!);
       });
     }
+  }
+
+  private dropNewest(): void {
+    const e = this.window.pop();
+    e?.forEach((l, level) => {
+      for (let j = 0; j < l.codes.length; j++) this.levels[level]!.add(l.codes[j]!, -l.counts[j]!);
+    });
+    this.provisional = false;
+  }
+
+  /** True while the newest batch is provisional (the trainer drops its raw copy alongside). */
+  get newestProvisional(): boolean {
+    return this.provisional;
   }
 
   summary(): CodebookHealthSummary {
@@ -163,6 +186,7 @@ export class CodebookHealth {
   reset(): void {
     this.levels = Array.from({ length: this.depth }, () => new LevelCounts(this.codebookSize));
     this.window = [];
+    this.provisional = false;
   }
 }
 

@@ -64,6 +64,10 @@ export class GroupedVectorQuantizer implements Quantizer, ResumableQuantizer {
     for (const q of this.groups) q.setTrainingStep(step);
   }
 
+  kmeansRuns(): number {
+    return this.groups.reduce((n, q) => n + q.kmeansRuns(), 0);
+  }
+
   /** Every group's reseeding events, labelled with its number. */
   async takeReseeds(step: number): Promise<ReseedEvent[]> {
     const all = await Promise.all(this.groups.map((q, i) => q.takeReseeds(step, i)));

@@ -156,6 +156,10 @@ export class MultiHeadVectorQuantizer implements Quantizer, ResumableQuantizer {
     return [...(this.projection === 'learned' ? this.weights : []), ...this.heads.flatMap((q) => q.trainableVariables())];
   }
 
+  kmeansRuns(): number {
+    return this.heads.reduce((n, q) => n + q.kmeansRuns(), 0);
+  }
+
   afterStep(z: tf.Tensor2D, indices: tf.Tensor): void {
     tf.tidy(() => {
       const parts = this.project(z);

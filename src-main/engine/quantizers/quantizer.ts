@@ -71,6 +71,12 @@ export interface Quantizer {
   /** The dead codes the last afterStep reseeded, as events at `step` (read back asynchronously). */
   takeReseeds?(step: number): Promise<ReseedEvent[]>;
   /**
+   * How many times a codebook was fitted to a training batch (k-means init), summed over levels.
+   * The trainer compares it around a step: that batch's assignment is the clustering of the batch
+   * itself (every cluster nonempty), not the tokenizer's usage, so the health window drops it.
+   */
+  kmeansRuns?(): number;
+  /**
    * All persistent state under PyTorch's names: vq `embedding.weight` [K, D], `cluster_size` [K],
    * `embed_avg` [K, D]; rvq `layers.{i}.…`, gvq `groups.{g}.…` of the same; lfq/bsq `mask` [D]
    * int32 (the reference's persistent bit-mask buffer); fsq none. The tensors are the live

@@ -65,6 +65,10 @@ export class ResidualVectorQuantizer implements Quantizer, ResumableQuantizer {
     for (const q of this.layers) q.setTrainingStep(step);
   }
 
+  kmeansRuns(): number {
+    return this.layers.reduce((n, q) => n + q.kmeansRuns(), 0);
+  }
+
   /** Every level's reseeding events, labelled with its number. */
   async takeReseeds(step: number): Promise<ReseedEvent[]> {
     const all = await Promise.all(this.layers.map((q, i) => q.takeReseeds(step, i)));

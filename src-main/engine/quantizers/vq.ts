@@ -108,6 +108,8 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
   private seen = 0;
   /** Training steps already done, for the commitment weight's schedule (set by the trainer). */
   private trainingStep = 0;
+  /** k-means initialisations done by this process (see Quantizer.kmeansRuns). */
+  private kmeansCount = 0;
   /** The last reseeding's mask and split sources, until the trainer reads them. */
   private pendingReseed: { dead: tf.Tensor1D; from: tf.Tensor1D | null; source: ReseedEvent['source'] } | null = null;
 
@@ -313,6 +315,10 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
   }
 
   /** Tells the quantizer how many training steps are done (the commitment weight's schedule). */
+  kmeansRuns(): number {
+    return this.kmeansCount;
+  }
+
   setTrainingStep(step: number): void {
     this.trainingStep = step;
   }
@@ -465,6 +471,7 @@ export class VectorQuantizer implements Quantizer, ResumableQuantizer {
       this.clusterSize.assign(bins);
     });
     this.initted = true;
+    this.kmeansCount++;
   }
 
   private permutation(n: number): Int32Array {

@@ -101,6 +101,7 @@ export class Trainer {
     tok.quantizer.setTrainingStep?.(this.stepCount);
     const temperature = applyTemperature(tok, this.cfg, this.stepCount);
     const measureGap = gapDue(tok, this.cfg, this.stepCount + 1);
+    const kmeansBefore = tok.quantizer.kmeansRuns?.() ?? 0;
 
     // Tensors kept past the gradient scope for afterStep and the metrics; disposed below.
     const kept: { z?: tf.Tensor2D; indices?: tf.Tensor; seg?: tf.Tensor; parts?: tf.Tensor; hardRecon?: tf.Tensor; partNames: string[] } = { partNames: [] };
@@ -140,7 +141,8 @@ export class Trainer {
       ]);
       this.stepCount += 1;
       this.logReseeds(reseeds);
-      this.pushIndices(ids);
+      // A batch the codebook was just fitted to (k-means init) counts only until the next one.
+      this.pushIndices(ids, (tok.quantizer.kmeansRuns?.() ?? 0) > kmeansBefore);
       const window = this.health.summary();
       const ms = performance.now() - t0;
       this.msAvg = this.stepCount === 1 ? ms : 0.9 * this.msAvg + 0.1 * ms;
@@ -215,8 +217,9 @@ export class Trainer {
     return this.reseededCodes;
   }
 
-  private pushIndices(ids: Int32Array): void {
-    this.health.push(ids);
+  private pushIndices(ids: Int32Array, provisional = false): void {
+    if (this.health.newestProvisional) this.recentIndices.pop();
+    this.health.push(ids, { provisional });
     this.recentIndices.push(ids);
     if (this.recentIndices.length > HEALTH_WINDOW_BATCHES) this.recentIndices.shift();
   }
