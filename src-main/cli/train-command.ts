@@ -31,6 +31,7 @@ interface TrainOptions extends DataOptions, CompositeCliOptions, ObjectiveOption
   crop?: number;
   seed?: number;
   checkpointEvery?: number;
+  heldOutEvery?: number;
   resume?: string;
   arch?: 'reference' | 'occworld' | 'hierarchical' | 'titok';
   occworldConfig?: string;
@@ -66,6 +67,7 @@ export function configFromOptions(o: TrainOptions): Partial<TrainConfig> {
   if (o.crop !== undefined) cfg.crop = o.crop;
   if (o.seed !== undefined) cfg.seed = o.seed;
   if (o.checkpointEvery !== undefined) cfg.checkpointEvery = o.checkpointEvery;
+  if (o.heldOutEvery !== undefined) cfg.heldOutEvery = o.heldOutEvery;
   const adversarial = adversarialFromOptions(o);
   if (adversarial) cfg.adversarial = adversarial;
   return cfg as Partial<TrainConfig>;
@@ -82,6 +84,10 @@ export function metricsLine(m: TrainMetrics): string {
     `(${windowLabel({ kind: 'batches', batches: m.healthBatches ?? m.healthWindow ?? 50, of: m.healthWindow ?? 50 })})`,
   ];
   if (m.miou !== undefined && Number.isFinite(m.miou)) parts.push(`mIoU ${m.miou.toFixed(3)}`);
+  if (m.heldOutRecon !== undefined) {
+    const miou = m.heldOutMiou !== undefined ? ` mIoU ${m.heldOutMiou.toFixed(3)}` : '';
+    parts.push(`held-out recon ${m.heldOutRecon.toFixed(4)}${miou} (step ${m.heldOutStep ?? m.step})`);
+  }
   parts.push(...objectiveColumns(m.quantLoss));
   parts.push(...assignmentMetricsText(m));
   const adversarial = adversarialMetricsText(m);
@@ -113,6 +119,7 @@ export function registerTrain(program: Command): void {
     .option('--crop <n>', 'random crop side (0 = whole frames)', intOption(0))
     .option('--seed <n>', 'training seed', intOption(0))
     .option('--checkpoint-every <n>', 'also save a checkpoint every n steps (next to --out)', intOption(0))
+    .option('--held-out-every <n>', 'evaluate recon (and mIoU) on held-out frames (every 6th frame, not trained on) every n steps and at the end; 0: off (default 50)', intOption(0))
     .option('--resume <checkpoint>', 'continue the run saved in this checkpoint (to --steps in total)')
     .option('-o, --out <file>', 'checkpoint to write (default: tokenscope-checkpoints/tokenizer-step<N>.ckpt)')
     .option('--export <dir>', 'also export for PyTorch into this folder')

@@ -158,6 +158,15 @@ export interface TrainMetrics {
   compressionRatio: number;
   miou?: number;
   iou?: number;
+  /**
+   * Reconstruction loss on the held-out whole frames (not trained on, engine/train/held-out.ts):
+   * the latest evaluation (every `heldOutEvery` steps and at the end), carried on every later step.
+   */
+  heldOutRecon?: number;
+  /** Class frames: mIoU on the held-out frames, same evaluation. */
+  heldOutMiou?: number;
+  /** The step `heldOutRecon` / `heldOutMiou` were evaluated at. */
+  heldOutStep?: number;
   /** soft / gumbel assignment: the temperature τ of this step. */
   temperature?: number;
   /**

@@ -204,6 +204,8 @@ export const TrainConfigSchema = z.strictObject({
   crop: int(0, 8192),
   seed: SEED,
   checkpointEvery: int(0, 10_000_000),
+  /** Evaluate on the held-out frames (every 6th frame, not trained on) every N steps and at the end; 0 or absent: off. */
+  heldOutEvery: int(0, 10_000_000).optional(),
   /** VQGAN's adversarial objective; absent: reconstruction and quantizer losses only. */
   adversarial: AdversarialConfigSchema.optional(),
 });

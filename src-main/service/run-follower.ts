@@ -190,6 +190,9 @@ export function parseMetricLine(line: string): TrainMetrics | null {
   };
   if (typeof r.miou === 'number') m.miou = r.miou;
   if (typeof r.iou === 'number') m.iou = r.iou;
+  if (typeof r.heldOutRecon === 'number') m.heldOutRecon = r.heldOutRecon;
+  if (typeof r.heldOutMiou === 'number') m.heldOutMiou = r.heldOutMiou;
+  if (typeof r.heldOutStep === 'number') m.heldOutStep = r.heldOutStep;
   return m;
 }
 

@@ -26,6 +26,7 @@ export function defaultTrainConfigFor(seq: FrameSequence | null): TrainConfig {
     crop,
     seed: 0,
     checkpointEvery: 0,
+    heldOutEvery: 50,
   };
 }
 

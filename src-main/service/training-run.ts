@@ -6,6 +6,7 @@ import type { OptimizerSnapshot } from '../engine/checkpoint/checkpoint';
 import type { Tokenizer } from '../engine/tokenizer';
 import type { AdamState } from '../engine/train/adam';
 import { BatchSampler } from '../engine/train/batch-sampler';
+import { HeldOutEvaluator, heldOutFramesFor } from '../engine/train/held-out';
 import { fromPlain, plainWeights, toPlain } from '../engine/train/snapshot';
 import type { PlainTensor, TrainSnapshot } from '../engine/train/snapshot';
 import type { SourceSpec } from '../engine/train/source-spec';
@@ -125,7 +126,9 @@ export class InProcessTraining implements TrainingRun {
     this.trainer = new Trainer(tokenizer, config);
     if (resume) this.trainer.setState({ step: resume.step, optimizer: resume.optimizer, usageWindow: [], history: resume.history });
     if (resume) restoreDiscriminator(this.trainer, resume.discriminator);
-    this.sampler = new BatchSampler(seq, config.batchSize, config.crop, config.seed + this.trainer.step, tokenizer.arch.factor);
+    const heldOut = heldOutFramesFor(config, seq.length);
+    if (heldOut.length) this.trainer.heldOut = new HeldOutEvaluator(tokenizer, seq, heldOut, config.heldOutEvery!, config.steps);
+    this.sampler = new BatchSampler(seq, config.batchSize, config.crop, config.seed + this.trainer.step, tokenizer.arch.factor, heldOut);
     this.finished = this.loop();
     this.finished.catch(() => undefined);
   }

@@ -9,7 +9,7 @@ import { configLimitProblems, inputLimitProblems, short, type LimitedModel, type
 
 /** Fields every recorded metric has; the optional ones are checked when present. */
 const METRIC_NUMBERS = ['step', 'totalSteps', 'loss', 'reconLoss', 'perplexity', 'utilization', 'deadCodes', 'bitsPerToken', 'compressionRatio', 'msPerStep', 'etaSeconds'] as const;
-const OPTIONAL_METRIC_NUMBERS = ['miou', 'iou', 'temperature', 'softHardGap', 'softHardGapStep'] as const;
+const OPTIONAL_METRIC_NUMBERS = ['miou', 'iou', 'temperature', 'softHardGap', 'softHardGapStep', 'heldOutRecon', 'heldOutMiou', 'heldOutStep'] as const;
 
 /** The metric history's problems: at most a few, each naming the entry and field. */
 export function metricsProblems(metrics: unknown): string[] {

@@ -23,6 +23,8 @@ export class BatchSampler {
   position = 0;
   readonly cropH: number;
   readonly cropW: number;
+  /** The frames drawn from when some are excluded; null: all (the same draws as before exclusion existed). */
+  private readonly pool: number[] | null;
 
   constructor(
     readonly seq: FrameSequence,
@@ -31,8 +33,12 @@ export class BatchSampler {
     readonly seed: number,
     /** Crops snap to this multiple (the model's downsampling factor) so the token grid is whole. */
     multiple = 1,
+    /** Frames never drawn (the held-out set, engine/train/held-out.ts). */
+    exclude: readonly number[] = [],
   ) {
     if (seq.length < 1) throw new Error(`batch sampler: sequence "${seq.name}" has no frames`);
+    this.pool = exclude.length ? Array.from({ length: seq.length }, (_, i) => i).filter((i) => !exclude.includes(i)) : null;
+    if (this.pool && this.pool.length === 0) throw new Error(`batch sampler: every frame of "${seq.name}" is held out`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch sampler: batch size must be a positive integer, got ${batchSize}`);
     const c = crop > 0 ? crop : 0;
     this.cropH = c ? Math.min(c, seq.height) : seq.height;
@@ -55,7 +61,7 @@ export class BatchSampler {
     const data = new Float32Array(B * C * h * w);
     const frames: number[] = [];
     for (let b = 0; b < B; b++) {
-      const fi = rng.int(seq.length);
+      const fi = this.pool ? this.pool[rng.int(this.pool.length)]! : rng.int(seq.length);
       const y0 = rng.int(seq.height - h + 1);
       const x0 = rng.int(seq.width - w + 1);
       frames.push(fi);

@@ -12,6 +12,7 @@ import { progressGate, RunControl } from '../jobs/run-control';
 import { resumeTraining, saveTrainingCheckpoint } from '../checkpoint/training-checkpoint';
 import { Tokenizer } from '../tokenizer';
 import { BatchSampler } from './batch-sampler';
+import { HeldOutEvaluator, heldOutFramesFor } from './held-out';
 import type { FromWorker, StartMessage, ToWorker } from './protocol';
 import { plainWeights, restoreSnapshot, snapshotTransfer, takeSnapshot } from './snapshot';
 import { liveWeightsGate } from './live-weights';
@@ -45,7 +46,9 @@ async function run(msg: StartMessage): Promise<void> {
   if (msg.resume) restoreSnapshot(tokenizer, trainer, msg.resume);
   else if (msg.resumeFrom) await resumeTraining(msg.resumeFrom, tokenizer, trainer);
   const input = { height: seq.height, width: seq.width, channelNames: seq.channelNames, encoding: seq.encoding };
-  const sampler = new BatchSampler(seq, cfg.batchSize, cfg.crop, cfg.seed, tokenizer.arch.factor);
+  const heldOut = heldOutFramesFor(cfg, seq.length);
+  if (heldOut.length) trainer.heldOut = new HeldOutEvaluator(tokenizer, seq, heldOut, cfg.heldOutEvery!, cfg.steps);
+  const sampler = new BatchSampler(seq, cfg.batchSize, cfg.crop, cfg.seed, tokenizer.arch.factor, heldOut);
   sampler.position = trainer.step; // a resumed run draws the batches the uninterrupted one would
   post({ type: 'started', backend, step: trainer.step, tokenGrid: tokenizer.tokenGrid(sampler.cropH, sampler.cropW) });
 

@@ -8,6 +8,7 @@ import { bitsPerToken, CodebookHealth, compressionRatio } from '../metrics/codeb
 import { ConfusionMatrix } from '../metrics/segmentation';
 import { applyTemperature, gapDue, hardReconLoss } from './relaxed-assignment';
 import { AdversarialObjective, type AdversarialState } from '../adversarial/adversarial-objective';
+import type { HeldOutEvaluator, HeldOutResult } from './held-out';
 
 /**
  * One training run of a tokenizer: Adam on reconstruction + quantizer loss, one `trainStep` per
@@ -50,6 +51,10 @@ export class Trainer {
   private reseededCodes = 0;
   /** The latest soft-vs-hard reconstruction gap and its step (relaxed assignments only). */
   private lastGap: { value: number; step: number } | undefined;
+  /** Held-out frames evaluated every `heldOutEvery` steps (set by the training loop that owns the frames). */
+  heldOut?: HeldOutEvaluator;
+  /** The latest held-out evaluation and its step, carried on every step's metrics. */
+  private lastHeldOut: (HeldOutResult & { heldOutStep: number }) | undefined;
 
   constructor(
     readonly tokenizer: Tokenizer,
@@ -192,6 +197,12 @@ export class Trainer {
         if (free !== undefined && Number.isFinite(s.iou)) m.iou = s.iou;
       }
       if (!Number.isFinite(m.loss)) throw new Error(`training diverged at step ${m.step}: loss is ${m.loss}`);
+      // Only on due steps: the other steps cost nothing more.
+      if (this.heldOut?.due(m.step)) {
+        const titok = this.cfg.model.arch === 'titok' ? ([H, W] as [number, number]) : undefined;
+        this.lastHeldOut = { ...(await this.heldOut.evaluate(titok)), heldOutStep: m.step };
+      }
+      if (this.lastHeldOut) Object.assign(m, this.lastHeldOut);
       this.history.push(m);
       return m;
     } finally {
@@ -265,6 +276,8 @@ export class Trainer {
     this.stepCount = state.step;
     const g = [...this.history].reverse().find((h) => h.softHardGap !== undefined && h.softHardGapStep !== undefined);
     this.lastGap = g ? { value: g.softHardGap!, step: g.softHardGapStep! } : undefined;
+    const ho = [...this.history].reverse().find((h) => h.heldOutRecon !== undefined && h.heldOutStep !== undefined);
+    this.lastHeldOut = ho ? { heldOutRecon: ho.heldOutRecon!, heldOutStep: ho.heldOutStep!, ...(ho.heldOutMiou !== undefined ? { heldOutMiou: ho.heldOutMiou } : {}) } : undefined;
     if (this.adversarial && state.adversarial) this.adversarial.setState(state.adversarial);
   }
 

@@ -30,6 +30,9 @@ export function flattenMetrics(m: TrainMetrics): Record<string, number> {
   // Relaxed (soft / Gumbel) VQ: τ and the latest soft-vs-hard reconstruction gap (hard − soft).
   if (m.temperature !== undefined) out['temperature'] = m.temperature;
   if (m.softHardGap !== undefined) out['gap'] = m.softHardGap;
+  // Held-out frames (every heldOutEvery steps): the latest evaluation, a step line between them.
+  if (m.heldOutRecon !== undefined) out['heldOutRecon'] = m.heldOutRecon;
+  if (m.heldOutMiou !== undefined) out['heldOutMiou'] = m.heldOutMiou;
   Object.assign(out, flattenAdversarial(m));
   return out;
 }

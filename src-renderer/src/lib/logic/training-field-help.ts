@@ -23,6 +23,7 @@ export const TRAINING_FIELD_HELP: Record<string, string> = {
   batch: 'Frames (or crops) per step',
   crop: 'Random square crop in pixels per training sample; 0 = whole frames',
   seed: 'Seeds the initial weights and the batch draws (same seed, same run)',
+  'held-out every': 'Every N steps (and at the end) the reconstruction loss (and mIoU) on held-out whole frames (every 6th frame, never trained on); 0 = off',
 };
 
 /** The help for a label's text ("codebook K 512" → the codebook K help), or null. */
