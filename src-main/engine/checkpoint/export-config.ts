@@ -316,6 +316,7 @@ export function parseExportConfig(raw: unknown, source: string): { json: ExportC
     quantizer,
     ...(normalization ? { normalization: { mean: [...normalization.mean], std: [...normalization.std] } } : {}),
     ...(prior.codebookLearningRate !== undefined ? { codebookLearningRate: prior.codebookLearningRate } : {}),
+    ...(prior.heldOutEvery !== undefined ? { heldOutEvery: prior.heldOutEvery } : {}),
   };
   const checked = checkValue('config', TrainConfigSchema, train);
   need(checked.ok, source, `the config it implies is not one TokenScope runs: ${checked.ok ? '' : checked.problem}`);

@@ -8,6 +8,7 @@ import { BatchSampler } from './batch-sampler';
 import { HeldOutEvaluator, heldOutFrames, heldOutFramesFor } from './held-out';
 import { createProceduralSequence } from '../../data/procedural-scene';
 import type { TrainConfig } from '../../contract';
+import { buildExportConfig, parseExportConfig } from '../checkpoint/export-config';
 
 const seq = createProceduralSequence({ seed: 4, frames: 13, size: 32 });
 
@@ -32,6 +33,11 @@ describe('held-out frames', () => {
     expect(heldOutFrames(5)).toEqual([]);
     expect(heldOutFramesFor(config(0), 13)).toEqual([]);
     expect(heldOutFramesFor(config(10), 13)).toEqual([5, 11]);
+  });
+
+  it('heldOutEvery survives the export config round trip', () => {
+    const json = buildExportConfig(config(25), undefined, { codebookFile: null });
+    expect(parseExportConfig(JSON.parse(JSON.stringify(json)), 'config.json').train.heldOutEvery).toBe(25);
   });
 
   it('are never drawn by the batch sampler, which still draws every other frame', async () => {
