@@ -81,6 +81,10 @@ describe('trainer health window after k-means init', () => {
     const sampler = new BatchSampler(seq, 4, 16, 1, 4);
     await trainer.trainStep(await sampler.next());
     expect(q.kmeansRuns()).toBe(2);
+    // Checkpointed at step 1: the provisional batch is not saved with the window.
+    const s1 = trainer.getState();
+    expect(s1.usageWindow).toEqual([]);
+    tf.dispose(Object.values(s1.optimizer.tensors));
     const m = await trainer.trainStep(await sampler.next());
     expect(m.healthBatches).toBe(1);
     expect(m.utilization).toBeLessThan(0.5);

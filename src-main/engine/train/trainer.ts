@@ -252,7 +252,8 @@ export class Trainer {
     return {
       step: this.stepCount,
       optimizer: this.optimizer.getState(),
-      usageWindow: this.recentIndices.map((a) => Float32Array.from(a)),
+      // Not the provisional k-means batch: a run resumed at step 1 would keep it for a whole window.
+      usageWindow: (this.health.newestProvisional ? this.recentIndices.slice(0, -1) : this.recentIndices).map((a) => Float32Array.from(a)),
       history: this.history.map((h) => ({ ...h, quantLoss: { ...h.quantLoss } })),
       ...(this.adversarial ? { adversarial: this.adversarial.getState() } : {}),
     };
