@@ -4,7 +4,7 @@
  */
 import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { shot } from './helpers';
+import { shot, openAppPage } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -12,9 +12,7 @@ let page: Page;
 const pageErrors: string[] = [];
 
 test.beforeAll(async ({ browser, baseURL }) => {
-  page = await browser.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(baseURL!);
+  page = await openAppPage(browser, baseURL!, pageErrors);
 });
 
 test.afterAll(async () => {

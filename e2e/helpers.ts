@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
@@ -65,4 +65,12 @@ export async function shot(page: Page, name: string): Promise<void> {
 /** Numbers in a readout, in order ("step 12 / 40" → [12, 40]). */
 export function numbers(text: string): number[] {
   return (text.match(/-?\d+(\.\d+)?/g) ?? []).map(Number);
+}
+
+/** A new page on the app under test whose uncaught errors go into `errors` (the specs end by asserting there were none). */
+export async function openAppPage(browser: Browser, baseURL: string, errors: string[]): Promise<Page> {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(baseURL);
+  return page;
 }

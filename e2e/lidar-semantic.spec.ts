@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSyn
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildNuScenesTree } from '../src-main/data/nuscenes/test-tree';
-import { canvasStats, shot, SHARED_DATA } from './helpers';
+import { canvasStats, shot, SHARED_DATA, openAppPage } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -21,9 +21,7 @@ const root = path.join(dir, 'nuscenes');
 
 test.beforeAll(async ({ browser, baseURL }) => {
   await buildNuScenesTree(root, path.join(SHARED_DATA, 'nuscenes-lidarseg-seq11'));
-  page = await browser.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(baseURL!);
+  page = await openAppPage(browser, baseURL!, pageErrors);
 });
 
 test.afterAll(async () => {

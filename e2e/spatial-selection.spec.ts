@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildOcc3dTree } from '../src-main/data/occ3d-test-tree';
-import { canvasStats, numbers, shot, SHARED_DATA } from './helpers';
+import { canvasStats, numbers, shot, SHARED_DATA, openAppPage } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -20,9 +20,7 @@ let page: Page;
 const pageErrors: string[] = [];
 
 test.beforeAll(async ({ browser, baseURL }) => {
-  page = await browser.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(baseURL!);
+  page = await openAppPage(browser, baseURL!, pageErrors);
   await expect(page.getByTestId('status-source')).toContainText('procedural');
 });
 

@@ -7,7 +7,7 @@
  */
 import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { canvasStats, shot } from './helpers';
+import { canvasStats, shot, openAppPage } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -15,9 +15,7 @@ let page: Page;
 const pageErrors: string[] = [];
 
 test.beforeAll(async ({ browser, baseURL }) => {
-  page = await browser.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(baseURL!);
+  page = await openAppPage(browser, baseURL!, pageErrors);
   await expect(page.getByTestId('status-source')).toContainText('procedural');
 });
 

@@ -9,7 +9,7 @@ import type { Page } from '@playwright/test';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { canvasStats, numbers, shot, SHARED_DATA } from './helpers';
+import { canvasStats, numbers, shot, SHARED_DATA, openAppPage } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -18,9 +18,7 @@ const pageErrors: string[] = [];
 const exportDir = mkdtempSync(path.join(os.tmpdir(), 'tokenscope-e2e-export-'));
 
 test.beforeAll(async ({ browser, baseURL }) => {
-  page = await browser.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(baseURL!);
+  page = await openAppPage(browser, baseURL!, pageErrors);
 });
 
 test.afterEach(async ({}, info) => {
