@@ -43,6 +43,17 @@ export const DEFAULT_KL_WEIGHT = 0.1;
 
 /** Smallest uniform draw, so that −log(−log u) stays finite. */
 const U_MIN = 1e-10;
+/** The largest float32 below 1. */
+const U_MAX = 1 - 2 ** -24;
+
+/**
+ * Gumbel(0, 1) noise −log(−log u) of uniform draws `u`. float32 rounds draws just under 1 up to
+ * exactly 1, where the noise is +∞ and the softmax NaN (a run diverged at step 20): u is kept
+ * strictly inside (0, 1) first.
+ */
+export function gumbelNoise(u: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.neg(tf.log(tf.neg(tf.log(tf.clipByValue(u, U_MIN, U_MAX))))) as tf.Tensor2D);
+}
 
 export class GumbelQuantizer implements Quantizer, ResumableQuantizer, TemperatureQuantizer {
   readonly kind = 'vq' as const;
@@ -105,8 +116,8 @@ export class GumbelQuantizer implements Quantizer, ResumableQuantizer, Temperatu
     if (!opts.training) return this.forwardWithNoise(z, null);
     const [n, k] = [z.shape[0], this.codebookSize];
     return tf.tidy(() => {
-      const u = tf.randomUniform([n, k], U_MIN, 1, 'float32', this.rng.int(2 ** 31 - 1));
-      return { ...this.forwardWithNoise(z, tf.neg(tf.log(tf.neg(tf.log(u)))) as tf.Tensor2D) };
+      const u = tf.randomUniform([n, k], U_MIN, 1, 'float32', this.rng.int(2 ** 31 - 1)) as tf.Tensor2D;
+      return { ...this.forwardWithNoise(z, gumbelNoise(u)) };
     });
   }
 

@@ -14,7 +14,7 @@ import { Tokenizer } from '../tokenizer';
 import { BatchSampler } from '../train/batch-sampler';
 import { Trainer } from '../train/trainer';
 import { createQuantizer } from './create-quantizer';
-import { GumbelQuantizer } from './gumbel';
+import { GumbelQuantizer, gumbelNoise } from './gumbel';
 import { SoftVectorQuantizer } from './soft-vq';
 import { temperatureAt } from './temperature-schedule';
 
@@ -193,4 +193,21 @@ describe('training with a relaxed assignment', () => {
       tok.dispose();
     });
   }
+});
+
+describe('Gumbel noise', () => {
+  beforeAll(async () => {
+    await initBackend({ prefer: ['wasm'] });
+  });
+
+  it('stays finite at draws float32 rounds to 0 or to 1 (u = 1 made the noise +∞ and a run NaN)', async () => {
+    const u = tf.tensor2d([[0, 1e-12, 0.5, 1 - 2 ** -24, 1]], [1, 5]);
+    const g = gumbelNoise(u);
+    const v = Array.from(await g.data());
+    expect(v.every(Number.isFinite)).toBe(true);
+    // −log(−log 0.5) as it is; the ends clamped, the upper one to the largest float32 below 1.
+    expect(v[2]).toBeCloseTo(-Math.log(-Math.log(0.5)), 5);
+    expect(v[4]).toBeCloseTo(v[3]!, 5);
+    tf.dispose([u, g]);
+  });
 });
