@@ -5,21 +5,30 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { toFloat32, toInt32 } from '../../data/npy';
 import { LookupFreeQuantizer } from './lfq';
+import type { Quantizer } from './quantizer';
 import { ResidualVectorQuantizer } from './rvq';
 import { fixture, maxAbsDiff } from './test-backend';
 
-export async function runRvqLfqFixture() {
-  const before = tf.memory().numTensors;
-  const [x, codebooks, out, idx] = await Promise.all(['x', 'codebooks', 'eval_out', 'eval_indices'].map((n) => fixture(`rvq/${n}`)));
-  const rvq = new ResidualVectorQuantizer({ dim: 8, codebookSize: 16, depth: 3 });
-  const cbs = tf.tensor3d(toFloat32(codebooks!), [3, 16, 8]);
+/**
+ * A quantizer with one codebook per level (residual VQ's layers, multi-head VQ's heads) in eval
+ * mode on a fixture folder holding x, codebooks [levels, K, D], eval_out and eval_indices: the
+ * codebooks loaded under `${prefix}.${level}.embedding.weight`, then its ids, output and
+ * indices → codes compared. Disposes the quantizer.
+ */
+export async function runStackedCodebookFixture(
+  folder: string,
+  q: Quantizer,
+  o: { prefix: string; levels: number; codebookSize: number; codeDim: number; rows: number; dim: number },
+) {
+  const [x, codebooks, out, idx] = await Promise.all(['x', 'codebooks', 'eval_out', 'eval_indices'].map((n) => fixture(`${folder}/${n}`)));
+  const cbs = tf.tensor3d(toFloat32(codebooks!), [o.levels, o.codebookSize, o.codeDim]);
   const state: Record<string, tf.Tensor> = {};
-  tf.unstack(cbs).forEach((t, i) => (state[`layers.${i}.embedding.weight`] = t));
-  rvq.loadState(state);
-  const z = tf.tensor2d(toFloat32(x!), [64, 8]);
-  const r = rvq.quantize(z, { training: false });
-  const back = rvq.indicesToCodes(r.indices);
-  const rvqRes = {
+  tf.unstack(cbs).forEach((t, i) => (state[`${o.prefix}.${i}.embedding.weight`] = t));
+  q.loadState(state);
+  const z = tf.tensor2d(toFloat32(x!), [o.rows, o.dim]);
+  const r = q.quantize(z, { training: false });
+  const back = q.indicesToCodes(r.indices);
+  const res = {
     shape: r.indices.shape,
     indices: Array.from(await r.indices.data()),
     expectIndices: Array.from(toInt32(idx!)),
@@ -27,7 +36,20 @@ export async function runRvqLfqFixture() {
     back: maxAbsDiff(await back.data(), await r.quantized.data()),
   };
   tf.dispose([cbs, ...Object.values(state), z, r.quantized, r.indices, r.loss, ...Object.values(r.lossParts), back]);
-  rvq.dispose();
+  q.dispose();
+  return res;
+}
+
+export async function runRvqLfqFixture() {
+  const before = tf.memory().numTensors;
+  const rvqRes = await runStackedCodebookFixture('rvq', new ResidualVectorQuantizer({ dim: 8, codebookSize: 16, depth: 3 }), {
+    prefix: 'layers',
+    levels: 3,
+    codebookSize: 16,
+    codeDim: 8,
+    rows: 64,
+    dim: 8,
+  });
 
   const [lx, lout, lidx] = await Promise.all(['x', 'eval_out', 'eval_indices'].map((n) => fixture(`lfq/${n}`)));
   const lfq = new LookupFreeQuantizer({ dim: 4 });
