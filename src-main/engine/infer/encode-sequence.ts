@@ -27,7 +27,22 @@ export interface BatchOptions {
   range?: [number, number];
 }
 
-export async function encodeSequence(tokenizer: Tokenizer, seq: FrameSequence, opts: BatchOptions = {}): Promise<TokenSet> {
+/**
+ * Another engine's encoder of one batch: frames `[n, C, H, W]` (channel-first, frame units) →
+ * ids and squared quantization errors `[n, h, w]`, as `Tokenizer.encode` computes them.
+ */
+export type BatchEncoder = (
+  frames: Float32Array,
+  shape: [number, number, number, number],
+) => Promise<{ ids: Int32Array; error: Float32Array }>;
+
+/** Encodes with the tokenizer on TensorFlow.js, or with `engine` when given (see onnx/onnx-encoder.ts). */
+export async function encodeSequence(
+  tokenizer: Tokenizer,
+  seq: FrameSequence,
+  opts: BatchOptions = {},
+  engine?: BatchEncoder,
+): Promise<TokenSet> {
   const B = Math.max(1, opts.batchSize ?? 8);
   const [first, end] = opts.range ?? [0, seq.length];
   if (!(Number.isInteger(first) && Number.isInteger(end) && first >= 0 && end <= seq.length && first <= end)) {
@@ -66,6 +81,16 @@ export async function encodeSequence(tokenizer: Tokenizer, seq: FrameSequence, o
       buf.set(f.data, i * per);
     }
     next = request(start + B);
+    if (engine) {
+      const r = await engine(buf, [n, C, H, W]);
+      if (r.ids.length !== n * h * w * depth || r.error.length !== n * h * w) {
+        throw new Error(`encode: the encoder returned ${r.ids.length} ids for ${n} frames of ${h}×${w} tokens`);
+      }
+      tokens.set(r.ids, start * h * w * depth);
+      quantError.set(r.error, start * h * w);
+      opts.onProgress?.(start + n, T);
+      continue;
+    }
     const x = tf.tensor4d(buf, [n, C, H, W]);
     const r = tokenizer.encode(x);
     try {

@@ -11,11 +11,15 @@ import { openSource, type SourceSpec } from '../train/source-spec';
 import type { FrameSequence } from '../../data/frame';
 import { decodeTokens, encodeSequence } from './encode-sequence';
 import type { FromInfer, ToInfer } from './protocol';
+import { pickEncodeEngine } from '../onnx/encode-engine';
+import type { OnnxEncoder } from '../onnx/onnx-encoder';
 
 const port = parentPort;
 if (!port) throw new Error('infer-worker: must run in a worker thread');
 
 let tokenizer: Tokenizer | null = null;
+/** The tokenizer's encoder on ONNX Runtime, when that engine encodes here (see encode-engine.ts). */
+let onnx: OnnxEncoder | null = null;
 // The source a 'count' opened (a path or the procedural scene), so that the 'encode' of it that
 // follows opens it once; that encode takes it, and a later one opens the source afresh (the data
 // may have changed, and its frame cache should not outlive the job).
@@ -59,9 +63,20 @@ async function handle(msg: ToInfer): Promise<void> {
       } finally {
         tf.dispose(Object.values(sd));
       }
+      const engine = await pickEncodeEngine({
+        tokenizer: next,
+        backend,
+        ...(msg.encodeEngine ? { choice: msg.encodeEngine } : {}),
+        ...(msg.backend?.prefer?.length ? { backendForced: true } : {}),
+      }).catch((err: unknown) => {
+        next.dispose();
+        throw err;
+      });
+      await onnx?.dispose();
+      onnx = engine.encoder;
       tokenizer?.dispose();
       tokenizer = next;
-      post({ type: 'loaded', id: msg.id, backend });
+      post({ type: 'loaded', id: msg.id, backend, encodeEngine: engine.status });
       break;
     }
     case 'setWeights': {
@@ -73,6 +88,7 @@ async function handle(msg: ToInfer): Promise<void> {
       } finally {
         tf.dispose(Object.values(sd));
       }
+      await onnx?.reload(tokenizer);
       post({ type: 'weightsSet', id: msg.id });
       break;
     }
@@ -83,7 +99,7 @@ async function handle(msg: ToInfer): Promise<void> {
     case 'encode': {
       if (!tokenizer) throw new Error('infer-worker: no tokenizer loaded');
       const seq = await open(msg.source, false);
-      const result = await encodeSequence(tokenizer, seq, { batchSize: msg.batchSize, range: msg.range, onProgress: throttled(msg.id) });
+      const result = await encodeSequence(tokenizer, seq, { batchSize: msg.batchSize, range: msg.range, onProgress: throttled(msg.id) }, onnx?.encodeBatch);
       post({ type: 'encoded', id: msg.id, result }, [result.tokens.buffer as ArrayBuffer, result.quantError.buffer as ArrayBuffer]);
       break;
     }

@@ -37,6 +37,11 @@ export class InferencePool {
     return this.workers[0]!.backend;
   }
 
+  /** The engine the workers encode with (they decide alike: same model, same backend). */
+  get encodeEngine() {
+    return this.workers[0]!.encodeEngine;
+  }
+
   /** Gives every worker new weights for its tokenizer (same architecture), instead of starting new workers. */
   async setWeights(weights: Record<string, PlainTensor>): Promise<void> {
     await Promise.all(this.workers.map((w) => w.setWeights(weights)));

@@ -7,6 +7,7 @@ import type { SourceSpec } from '../train/source-spec';
 import { workerEntry } from '../train/worker-entry';
 import type { TokenSet } from './encode-sequence';
 import type { FromInfer, ToInfer } from './protocol';
+import type { EncodeEngineChoice, EncodeEngineStatus } from '../onnx/encode-engine';
 
 /**
  * The calling side of the inference worker: load a tokenizer once, then encode sequences and
@@ -18,6 +19,8 @@ export interface InferenceWorkerOptions {
   /** State dict in the tokenizer's names and PyTorch layouts (a snapshot's `weights`). */
   weights: Record<string, PlainTensor>;
   backend?: InitBackendOptions;
+  /** Which engine encodes (default: TOKENSCOPE_ENCODE_ENGINE, else auto; see onnx/encode-engine.ts). */
+  encodeEngine?: EncodeEngineChoice;
   entry?: URL;
 }
 
@@ -39,6 +42,8 @@ export class InferenceWorker {
   private readonly pending = new Map<number, Pending>();
   private closed = false;
   backend: BackendStatus | null = null;
+  /** The engine that encodes whole sequences in this worker, and why. */
+  encodeEngine: EncodeEngineStatus | null = null;
 
   private constructor(entry: URL) {
     const { url, execArgv } = workerEntry(entry);
@@ -67,8 +72,11 @@ export class InferenceWorker {
   static async create(opts: InferenceWorkerOptions): Promise<InferenceWorker> {
     const w = new InferenceWorker(opts.entry ?? new URL('./infer-worker.ts', import.meta.url));
     try {
-      const msg = await w.request({ type: 'load', id: 0, config: opts.config, encoding: opts.encoding, weights: opts.weights, backend: opts.backend });
-      if (msg.type === 'loaded') w.backend = msg.backend;
+      const msg = await w.request({ type: 'load', id: 0, config: opts.config, encoding: opts.encoding, weights: opts.weights, backend: opts.backend, encodeEngine: opts.encodeEngine });
+      if (msg.type === 'loaded') {
+        w.backend = msg.backend;
+        w.encodeEngine = msg.encodeEngine;
+      }
       return w;
     } catch (err) {
       await w.dispose();
