@@ -83,6 +83,17 @@ export interface EngineBenchResult {
   poolStartMs: number;
   /** The service's path: the same frames in a .npy file that every worker opens and reads itself. */
   poolFileEncodeFps: number;
+  /** The same pool encoding with ONNX Runtime (the default engine on a CPU backend), or why not. */
+  onnx: PoolFigures | string;
+}
+
+export interface PoolFigures {
+  fps: number;
+  fileFps: number;
+  startMs: number;
+  workers: number;
+  /** The engine as the workers name it (e.g. "ONNX Runtime 1.30.0 (CPU)"). */
+  engine: string;
 }
 
 export async function runEngineBench(o: EngineBenchOptions = REFERENCE): Promise<EngineBenchResult> {
@@ -131,9 +142,6 @@ export async function runEngineBench(o: EngineBenchOptions = REFERENCE): Promise
   tf.dispose(Object.values(sd));
   trainer.dispose();
   tokenizer.dispose();
-  t0 = performance.now();
-  const pool = await InferencePool.create({ config: cfg, encoding: { kind: 'continuous' }, weights, backend: { prefer: [tf.getBackend() as 'wasm'] } });
-  const poolStartMs = performance.now() - t0;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tokenscope-bench-'));
   try {
     const source = {
@@ -146,20 +154,40 @@ export async function runEngineBench(o: EngineBenchOptions = REFERENCE): Promise
       encoding: { kind: 'continuous' as const },
       frames: Array.from({ length: o.encodeFrames }, (_, i) => frames.slice(i * per, (i + 1) * per)),
     };
-    await pool.encode(source, o.encodeFrames, { batchSize: o.encodeBatch }); // warm-up (workers compile their kernels)
-    t0 = performance.now();
-    for (let pass = 0; pass < o.encodePasses; pass++) await pool.encode(source, o.encodeFrames, { batchSize: o.encodeBatch });
-    const poolEncodeFps = (o.encodePasses * o.encodeFrames) / ((performance.now() - t0) / 1000);
-
-    // As the service encodes an opened file: each worker opens it, reads and checks its frames.
     const file = path.join(dir, 'frames.npy');
     await writeNpy(file, frames, [o.encodeFrames, o.channels, o.size, o.size]);
-    t0 = performance.now();
-    for (let pass = 0; pass < o.encodePasses; pass++) await pool.encode({ kind: 'path', path: file }, undefined, { batchSize: o.encodeBatch });
-    const poolFileEncodeFps = (o.encodePasses * o.encodeFrames) / ((performance.now() - t0) / 1000);
-    return { backend: tf.getBackend(), stepMs, encodeFps, poolEncodeFps, poolWorkers: pool.workers.length, poolStartMs, poolFileEncodeFps };
+    const timePool = async (encodeEngine: 'tfjs' | 'onnxruntime'): Promise<PoolFigures> => {
+      let t = performance.now();
+      const pool = await InferencePool.create({ config: cfg, encoding: { kind: 'continuous' }, weights, backend: { prefer: [tf.getBackend() as 'wasm'] }, encodeEngine });
+      const startMs = performance.now() - t;
+      try {
+        await pool.encode(source, o.encodeFrames, { batchSize: o.encodeBatch }); // warm-up (workers compile their kernels)
+        t = performance.now();
+        for (let pass = 0; pass < o.encodePasses; pass++) await pool.encode(source, o.encodeFrames, { batchSize: o.encodeBatch });
+        const fps = (o.encodePasses * o.encodeFrames) / ((performance.now() - t) / 1000);
+        // As the service encodes an opened file: each worker opens it, reads and checks its frames.
+        t = performance.now();
+        for (let pass = 0; pass < o.encodePasses; pass++) await pool.encode({ kind: 'path', path: file }, undefined, { batchSize: o.encodeBatch });
+        const fileFps = (o.encodePasses * o.encodeFrames) / ((performance.now() - t) / 1000);
+        return { fps, fileFps, startMs, workers: pool.workers.length, engine: pool.encodeEngine?.detail ?? encodeEngine };
+      } finally {
+        await pool.dispose();
+      }
+    };
+    const tfjsPool = await timePool('tfjs');
+    // ONNX Runtime encodes on the CPU only, and only where the package loads.
+    const onnx = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu' ? await timePool('onnxruntime').catch((err: unknown) => (err instanceof Error ? err.message : String(err))) : 'not a CPU backend';
+    return {
+      backend: tf.getBackend(),
+      stepMs,
+      encodeFps,
+      poolEncodeFps: tfjsPool.fps,
+      poolWorkers: tfjsPool.workers,
+      poolStartMs: tfjsPool.startMs,
+      poolFileEncodeFps: tfjsPool.fileFps,
+      onnx,
+    };
   } finally {
-    await pool.dispose();
     await rm(dir, { recursive: true, force: true });
   }
 }

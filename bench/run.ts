@@ -86,6 +86,13 @@ async function main(): Promise<void> {
         `  pool start ${r.poolStartMs.toFixed(0)} ms (once per encode job in the service); from a .npy file each worker opens ` +
           `(the service's path, file reading and checks included): ${r.poolFileEncodeFps.toFixed(1)} frames/s`,
       );
+      if (typeof r.onnx === 'string') console.log(`  ONNX Runtime pool: skipped (${r.onnx})`);
+      else {
+        console.log(
+          `ours (${r.onnx.engine}, the default encoder on a CPU): ${r.onnx.fps.toFixed(1)} encoded frames/s with ${r.onnx.workers} worker threads, ` +
+            `${r.onnx.fileFps.toFixed(1)} from the .npy file; pool start ${r.onnx.startMs.toFixed(0)} ms`,
+        );
+      }
     }
     const wasm = ours.find((x) => x.label === 'wasm');
     for (const x of ours) {
@@ -106,6 +113,9 @@ async function main(): Promise<void> {
           `  ${x.label} / PyTorch ${device}: training-step time ratio ${(x.r.stepMs / torch.step_ms).toFixed(3)}, ` +
             `encode throughput ratio ${(x.r.poolEncodeFps / torch.encode_fps).toFixed(3)} (${x.r.poolWorkers} worker threads; one thread: ${(x.r.encodeFps / torch.encode_fps).toFixed(3)})`,
         );
+        if (typeof x.r.onnx !== 'string') {
+          console.log(`  ${x.r.onnx.engine} / PyTorch ${device}: encode throughput ratio ${(x.r.onnx.fps / torch.encode_fps).toFixed(3)} (from the .npy file: ${(x.r.onnx.fileFps / torch.encode_fps).toFixed(3)})`);
+        }
       }
       if (device === 'cpu') {
         // PyTorch's default glibc malloc returns big blocks to the OS and pays for fresh pages on
@@ -116,6 +126,7 @@ async function main(): Promise<void> {
           console.log(`  PyTorch with malloc thresholds raised: ${tuned.step_ms.toFixed(1)} ms per step, ${tuned.encode_fps.toFixed(1)} frames/s`);
           for (const x of ours) {
             console.log(`    ${x.label}: step ratio ${(x.r.stepMs / tuned.step_ms).toFixed(3)}, encode ratio ${(x.r.poolEncodeFps / tuned.encode_fps).toFixed(3)}`);
+            if (typeof x.r.onnx !== 'string') console.log(`    ${x.r.onnx.engine}: encode ratio ${(x.r.onnx.fps / tuned.encode_fps).toFixed(3)}`);
           }
         }
       }

@@ -41,6 +41,7 @@ export async function encodeDatasetToFolder(checkpoint: string, data: string, o:
     };
     const r = await withJobProgress(ws, 'encode', () => ws.exportDatasetTokens(path.resolve(data), path.resolve(o.out), opts));
     process.stdout.write(`${r.index}\t${r.scenes} scene(s): ${r.encoded.length} encoded, ${r.skipped.length} already done\n`);
+    if (r.engine) process.stderr.write(`encoded with ${r.engine}\n`);
   } finally {
     await ws.dispose();
   }

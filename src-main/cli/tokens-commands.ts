@@ -40,6 +40,7 @@ export function registerTokenCommands(program: Command): void {
         const out = path.resolve(o.out);
         await writeTokenDataset(out, tokens.indices, shape);
         process.stdout.write(`${out}\t[${shape.join(', ')}] int32\n`);
+        if (tokens.engine) process.stderr.write(`encoded ${tokens.frames} frames with ${tokens.engine}\n`);
       } finally {
         await ws.dispose();
       }

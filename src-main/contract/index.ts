@@ -123,6 +123,8 @@ export interface DatasetExportSummary {
   encoded: string[];
   /** Finished by an earlier run (resumed). */
   skipped: string[];
+  /** What encoded this run's scenes (e.g. "ONNX Runtime 1.30.0 (CPU), 2 workers"); absent when none was encoded. */
+  engine?: string;
 }
 
 export type QuantizerKind = z.infer<typeof schemas.QuantizerKindSchema>;

@@ -75,6 +75,8 @@ export interface DatasetEncodeResult {
   encoded: string[];
   skipped: string[];
   plan: MemoryPlan;
+  /** What encoded (InferencePool.engineLabel); absent when every scene was done already. */
+  engine?: string;
 }
 
 export interface MemoryPlan {
@@ -179,7 +181,7 @@ export async function encodeDataset(tokenizer: Tokenizer, datasetPath: string, o
     opts.signal?.removeEventListener('abort', onAbort);
     await pool.dispose();
   }
-  return { index: tokensIndex, encoded, skipped, plan };
+  return { index: tokensIndex, encoded, skipped, plan, engine: pool.engineLabel };
 }
 
 function entryOf(scene: DatasetScene, file: string, shape: number[], bytes: number): DatasetTokensEntry {

@@ -43,7 +43,7 @@ export class DatasetExportJob {
           onProgress: (p) => progress(p.framesDone, Math.max(1, p.frames), `${p.scene}: scene ${Math.min(p.scenesDone + 1, p.scenes)} of ${p.scenes}`),
         }),
       );
-      return { dir: outDir, index: path.join(outDir, 'index.json'), scenes: r.index.scenes.length, encoded: r.encoded, skipped: r.skipped };
+      return { dir: outDir, index: path.join(outDir, 'index.json'), scenes: r.index.scenes.length, encoded: r.encoded, skipped: r.skipped, ...(r.engine ? { engine: r.engine } : {}) };
     } finally {
       this.running = null;
     }

@@ -73,6 +73,7 @@ export class WorkerEncoder {
         codebookSize: tokenizer.quantizer.codebookSize,
         indices: r.tokens,
         quantError: r.quantError,
+        engine: pool.engineLabel,
       });
     } catch (err) {
       // A failed job may leave a worker dead or half-loaded: the next job starts afresh.

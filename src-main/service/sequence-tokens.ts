@@ -13,6 +13,8 @@ export interface SequenceTokens {
   codebookSize: number;
   indices: Int32Array;
   quantError: Float32Array;
+  /** What encoded them, for the user (e.g. "ONNX Runtime 1.30.0 (CPU), 2 workers"); absent when unknown. */
+  engine?: string;
 }
 
 export function checkTokens(t: SequenceTokens): SequenceTokens {

@@ -42,6 +42,14 @@ export class InferencePool {
     return this.workers[0]!.encodeEngine;
   }
 
+  /** "ONNX Runtime 1.30.0 (CPU), 2 workers" or "TensorFlow.js wasm, 2 workers": what encodes, for people. */
+  get engineLabel(): string {
+    const e = this.encodeEngine;
+    const what = e?.name === 'onnxruntime' ? e.detail : `TensorFlow.js ${this.backend?.name ?? ''}`.trim();
+    const n = this.workers.length;
+    return `${what}, ${n} worker${n === 1 ? '' : 's'}`;
+  }
+
   /** Gives every worker new weights for its tokenizer (same architecture), instead of starting new workers. */
   async setWeights(weights: Record<string, PlainTensor>): Promise<void> {
     await Promise.all(this.workers.map((w) => w.setWeights(weights)));
