@@ -1,4 +1,4 @@
-import { listBackends } from '../src-main/engine/backend/list-backends';
+import { listBackends, type ComputeBackendReport } from '../src-main/engine/backend/list-backends';
 import { adapterLabel } from '../src-main/engine/backend/gpu-adapter';
 import { isBackendName } from '../src-main/engine/backend/backend-order';
 import type { BackendName } from '../src-main/contract';
@@ -21,6 +21,7 @@ export async function benchBackends(env: NodeJS.ProcessEnv = process.env): Promi
   const all = await listBackends();
   for (const b of all) if (asked?.includes(b.name) && !b.usable) console.log(`${b.name}: not usable (${b.detail})`);
   return all
+    .filter((b): b is ComputeBackendReport => b.role === 'compute')
     .filter((b) => b.usable && (asked ? asked.includes(b.name) : b.automatic && b.name !== 'cpu'))
     .map((b) => ({ name: b.name, label: b.adapter ? `${b.name} (${adapterLabel(b.adapter)})` : b.name }));
 }

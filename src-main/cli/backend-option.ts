@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { BACKEND_ENV, BACKEND_NAMES, isBackendName } from '../engine/backend/backend-order';
+import { ENCODE_ENGINE_ENV, ENCODE_ENGINES } from '../engine/onnx/encode-engine-choice';
 
 /**
  * `--backend NAME`, accepted before or after any command. It is passed on as TOKENSCOPE_BACKEND,
@@ -13,9 +14,18 @@ export function addBackendOption(program: Command): void {
       if (v !== 'auto' && !isBackendName(v)) throw new InvalidArgumentError(`expected one of ${BACKEND_NAMES.join(', ')}.`);
       return v;
     })
+    .option(
+      '--encode-engine <name>',
+      `what encodes whole sequences and datasets: ${ENCODE_ENGINES.join(', ')} (default auto: ONNX Runtime's CPU kernels for reference VQ tokenizers on a CPU backend not named by --backend, else TensorFlow.js; also ${ENCODE_ENGINE_ENV})`,
+      (v: string) => {
+        if (!(ENCODE_ENGINES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${ENCODE_ENGINES.join(', ')}.`);
+        return v;
+      },
+    )
     .configureHelp({ showGlobalOptions: true })
     .hook('preAction', (cmd) => {
-      const b = cmd.opts<{ backend?: string }>().backend;
-      if (b) process.env[BACKEND_ENV] = b;
+      const o = cmd.opts<{ backend?: string; encodeEngine?: string }>();
+      if (o.backend) process.env[BACKEND_ENV] = o.backend;
+      if (o.encodeEngine) process.env[ENCODE_ENGINE_ENV] = o.encodeEngine;
     });
 }

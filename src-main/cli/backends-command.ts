@@ -18,12 +18,16 @@ export function registerBackends(program: Command): void {
         }
         const width = Math.max(...list.map((b) => b.name.length));
         for (const b of list) {
+          if (b.role === 'encode') continue;
           const state = b.usable ? (b.automatic ? 'usable' : 'usable when asked for (--backend)') : 'not usable';
           const adapter = b.adapter ? ` · adapter: ${adapterLabel(b.adapter)}` : '';
           process.stdout.write(`${b.name.padEnd(width)}  ${state}: ${b.detail}${adapter}\n`);
         }
         const first = list.find((b) => b.usable && b.automatic);
         process.stdout.write(`default: ${first?.name ?? 'none'}\n`);
+        for (const b of list.filter((x) => x.role === 'encode')) {
+          process.stdout.write(`encode engine ${b.name}: ${b.usable ? 'usable' : 'not usable'}: ${b.detail}\n`);
+        }
       }),
     );
 }

@@ -2,9 +2,19 @@ import type { BackendName, GpuAdapterDescription } from '../../contract';
 import { BACKEND_NAMES } from './backend-order';
 import { tryBackend } from './init-backend';
 import { webGpuAdapter } from './webgpu-backend';
+import { loadOnnxRuntime } from '../onnx/onnx-runtime';
 
-export interface BackendReport {
+/** A tfjs compute backend (training, views, everything), or an engine that only encodes. */
+export type BackendReport = ComputeBackendReport | EncodeEngineReport;
+
+export interface EncodeEngineReport extends Omit<ComputeBackendReport, 'name' | 'role'> {
+  name: 'onnxruntime';
+  role: 'encode';
+}
+
+export interface ComputeBackendReport {
   name: BackendName;
+  role: 'compute';
   usable: boolean;
   /** Why not, or for a usable one what it runs on. */
   detail: string;
@@ -23,10 +33,21 @@ export async function listBackends(): Promise<BackendReport[]> {
   for (const name of BACKEND_NAMES) {
     const why = await tryBackend(name, true, true);
     const adapter = name === 'webgpu' ? (webGpuAdapter() ?? undefined) : undefined;
-    const report: BackendReport = { name, usable: why === null, detail: why ?? DETAIL[name], automatic: why === null && !adapter?.software };
+    const report: ComputeBackendReport = { name, role: 'compute', usable: why === null, detail: why ?? DETAIL[name], automatic: why === null && !adapter?.software };
     if (adapter) report.adapter = adapter;
     out.push(report);
   }
+  const ort = loadOnnxRuntime();
+  out.push({
+    name: 'onnxruntime',
+    role: 'encode',
+    usable: !('error' in ort),
+    detail:
+      'error' in ort
+        ? ort.error
+        : `ONNX Runtime ${ort.version} CPU kernels: encodes sequences and datasets with reference-architecture VQ tokenizers (auto on a CPU backend; --encode-engine)`,
+    automatic: !('error' in ort),
+  });
   return out;
 }
 

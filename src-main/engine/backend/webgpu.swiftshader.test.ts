@@ -210,8 +210,11 @@ describe.skipIf(!sw.ok)(`tokenscope CLI with --backend webgpu on SwiftShader${sk
   it('`backends` lists every backend and reports the adapter as software, usable only when asked for', async () => {
     const r = await tokenscope(['backends', '--json'], repoRoot);
     expect(r.code).toBe(0);
-    const list = JSON.parse(r.stdout) as Array<{ name: string; usable: boolean; automatic: boolean; adapter?: { software: boolean; architecture: string } }>;
+    const all = JSON.parse(r.stdout) as Array<{ name: string; role: string; usable: boolean; automatic: boolean; adapter?: { software: boolean; architecture: string } }>;
+    const list = all.filter((b) => b.role === 'compute');
     expect(list.map((b) => b.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
+    // ONNX Runtime is listed as what it is: an encoder, not a compute backend.
+    expect(all.filter((b) => b.role === 'encode').map((b) => b.name)).toEqual(['onnxruntime']);
     const gpu = list.find((b) => b.name === 'webgpu')!;
     expect(gpu).toMatchObject({ usable: true, automatic: false, adapter: { software: true, architecture: 'swiftshader' } });
     expect(list.find((b) => b.name === 'wasm')).toMatchObject({ usable: true, automatic: true });

@@ -2,6 +2,9 @@ import type { BackendStatus } from '../../contract';
 import { forcedBackend } from '../backend/backend-order';
 import type { Tokenizer } from '../tokenizer';
 import { OnnxEncoder } from './onnx-encoder';
+import { ENCODE_ENGINE_ENV, encodeEngineFromEnv, type EncodeEngineChoice, type EncodeEngineStatus } from './encode-engine-choice';
+
+export { ENCODE_ENGINE_ENV, ENCODE_ENGINES, encodeEngineFromEnv, parseEncodeEngine, type EncodeEngineChoice, type EncodeEngineStatus } from './encode-engine-choice';
 
 /**
  * Which engine encodes whole sequences in an inference worker. TensorFlow.js always can; ONNX
@@ -12,28 +15,6 @@ import { OnnxEncoder } from './onnx-encoder';
  * `auto` (the default) uses ONNX Runtime when the tfjs backend is a CPU one and was not asked
  * for by name: on a GPU the GPU encodes, and `--backend wasm` means wasm.
  */
-export const ENCODE_ENGINES = ['auto', 'tfjs', 'onnxruntime'] as const;
-export type EncodeEngineChoice = (typeof ENCODE_ENGINES)[number];
-
-/** The environment variable that picks the encode engine in this process and its workers. */
-export const ENCODE_ENGINE_ENV = 'TOKENSCOPE_ENCODE_ENGINE';
-
-export interface EncodeEngineStatus {
-  name: 'tfjs' | 'onnxruntime';
-  /** For ONNX Runtime its version; for tfjs why ONNX Runtime is not used. */
-  detail: string;
-}
-
-export function parseEncodeEngine(value: string, where: string): EncodeEngineChoice {
-  const v = value.trim() || 'auto';
-  if ((ENCODE_ENGINES as readonly string[]).includes(v)) return v as EncodeEngineChoice;
-  throw new Error(`${where}: unknown encode engine "${value}" (expected one of ${ENCODE_ENGINES.join(', ')})`);
-}
-
-export function encodeEngineFromEnv(env: NodeJS.ProcessEnv = process.env): EncodeEngineChoice {
-  return parseEncodeEngine(env[ENCODE_ENGINE_ENV] ?? 'auto', ENCODE_ENGINE_ENV);
-}
-
 const GPU_BACKENDS: ReadonlySet<string> = new Set(['webgpu', 'tensorflow-gpu']);
 
 /**
