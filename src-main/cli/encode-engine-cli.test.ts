@@ -13,7 +13,7 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bi
 function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // The inherited environment must not pick a backend or engine for these runs.
-    const base = { ...process.env, NO_COLOR: '1' };
+    const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete base.TOKENSCOPE_BACKEND;
     delete base.TOKENSCOPE_ENCODE_ENGINE;
     execFile(process.execPath, [BIN, ...args], { cwd, timeout: 300_000, env: { ...base, ...env } }, (err, stdout, stderr) =>
