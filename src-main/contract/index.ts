@@ -462,6 +462,8 @@ export interface AppStatus {
   backend: BackendStatus | null;
   /** The backend the training worker runs on (it may load GPU addons this thread may not). */
   trainingBackend?: BackendStatus | null;
+  /** What encoded the last whole sequence (e.g. "ONNX Runtime 1.30.0 (CPU), 2 workers"); absent before one. */
+  encodeEngine?: string;
   source: SourceInfo | null;
   checkpoint: CheckpointInfo | null;
   step: number;

@@ -70,6 +70,8 @@ describe('Workspace whole-sequence encoding', () => {
     const afterFirst = inferenceWorkersStarted();
     expect(afterFirst).toBeGreaterThan(before); // the first job starts the pool
     expect(Array.from(first.indices)).toEqual(Array.from(await inProcess(CONFIG)));
+    // The status names what encoded (ONNX Runtime where it loads, else TensorFlow.js) and how many workers.
+    expect((await ws.getStatus()).encodeEngine).toMatch(/^(ONNX Runtime \d+\.\d+\.\d+ \(CPU\)|TensorFlow\.js \w+), \d+ workers?$/);
 
     await ws.openCheckpoint(b);
     const second = await ws.encodeAll();

@@ -199,6 +199,8 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
   private readonly temporaries = new TemporarySweeper();
   /** The inference workers that encode whole sequences, kept between jobs (started on first use). */
   private workerEncoder: WorkerEncoder | null = null;
+  /** What encoded the last whole sequence in the workers (status bar: which engine the views' tokens came from). */
+  private encodeEngine: string | null = null;
   private training: TrainingRun | null = null;
   /** The baseline predictor's training run in its worker, while it runs. */
   private baseline: BaselineRun | null = null;
@@ -265,6 +267,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
     return {
       backend: this.backend,
       trainingBackend: this.trainingBackend,
+      ...(this.encodeEngine ? { encodeEngine: this.encodeEngine } : {}),
       source: this.source?.info ?? null,
       checkpoint: this.session?.info ?? null,
       step: this.session?.step ?? 0,
@@ -848,7 +851,13 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
       const release = this.leases.hold(s.tokenizer);
       entry = this.jobs.run(`encode:${key}`, `encode ${src.info.name}`, (progress) =>
         (inWorker
-          ? (this.workerEncoder ??= new WorkerEncoder(this.opts.workerEntries?.infer)).encode(s.tokenizer, src.spec, progress)
+          ? (this.workerEncoder ??= new WorkerEncoder(this.opts.workerEntries?.infer)).encode(s.tokenizer, src.spec, progress).then((t) => {
+              if (t.engine && t.engine !== this.encodeEngine) {
+                this.encodeEngine = t.engine;
+                this.emitStatus();
+              }
+              return t;
+            })
           : encodeSequenceInProcess(s.tokenizer, src.seq, progress)
         ).catch((err: unknown) => {
           throw engineErrorIn(src.info.path ?? src.info.name, s.info?.path, err);

@@ -14,4 +14,10 @@ describe('status bar backend text', () => {
     const sw = { ...gpu, adapter: { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0', device: '', software: true } };
     expect(statusBackendText({ ...base, backend: sw })).toBe('webgpu on google swiftshader (SwiftShader driver 5.0.0), software');
   });
+
+  it('adds what encoded the tokens once something has', () => {
+    const engine = 'ONNX Runtime 1.30.0 (CPU), 2 workers';
+    expect(statusBackendText({ ...base, encodeEngine: engine })).toBe(`wasm · encode: ${engine}`);
+    expect(statusBackendText({ ...base, trainingBackend: gpu, encodeEngine: engine })).toBe(`wasm · training: webgpu on nvidia hopper (NVIDIA H200) · encode: ${engine}`);
+  });
 });

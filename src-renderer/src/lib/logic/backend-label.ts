@@ -9,10 +9,12 @@ export function backendText(b: BackendStatus | null | undefined): string {
   return `${b.name} on ${[a.vendor, a.architecture].filter(Boolean).join(' ')}${desc}${a.software ? ', software' : ''}`;
 }
 
-/** The status bar's backend item: this process's backend, and the training worker's where it differs. */
+/**
+ * The status bar's backend item: this process's backend, the training worker's where it differs,
+ * and what encoded the sequence's tokens once something has.
+ */
 export function statusBackendText(s: AppStatus): string {
-  const main = backendText(s.backend);
   const t = s.trainingBackend;
-  if (!t || (t.name === s.backend?.name && !t.adapter)) return main;
-  return `${main} · training: ${backendText(t)}`;
+  const main = !t || (t.name === s.backend?.name && !t.adapter) ? backendText(s.backend) : `${backendText(s.backend)} · training: ${backendText(t)}`;
+  return s.encodeEngine ? `${main} · encode: ${s.encodeEngine}` : main;
 }
