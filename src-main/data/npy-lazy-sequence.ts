@@ -1,0 +1,110 @@
+/**
+ * A `[T, …]` .npy sequence read frame by frame: only the header is read when the file is opened,
+ * then each frame is one positioned read of exactly its bytes. The whole-file path
+ * (`readNpy` + `sequenceFromArray`) holds every frame in memory at once, and each inference
+ * worker that opens the file reads all of it again; this one holds one frame per read, so a
+ * sequence larger than the memory budget opens, and N workers read the file once between them.
+ *
+ * Same interpretations as `sequenceFromArray` (float `[T, C, H, W]` / `[T, H, W]`, integer
+ * `[T, H, W]` class maps, integer `[T, X, Y, Z]` occupancy) through the same `frameFromArray`,
+ * and the same dtype / byte-order conversion (`decodeNpyValues`). Finiteness is checked per
+ * frame when the frame is read: a NaN in frame 3 is reported as `file[3]` with its position in
+ * the frame, when frame 3 is first asked for, not when the file is opened.
+ *
+ * Handles: FrameSequence has no close hook, so a handle held for the sequence's lifetime would
+ * never be closed (sequences are dropped, not disposed). Each read opens the file, checks it is
+ * still the size it had when the header was read, reads, and closes. That costs an open + fstat
+ * + close per frame (tens of µs, measured by `bench/npy-lazy-bench.ts`), small beside reading a
+ * frame of a file this size, and positioned reads on separate handles are safe to run
+ * concurrently (the sequence's prefetch and several workers do).
+ */
+import { frameFromArray, type ArraySequenceOptions } from './array-sequence';
+import { DataError } from './errors';
+import type { FrameSequence } from './frame';
+import { checkMemory } from './memory-budget';
+import { decodeNpyValues, formatShape, NPY_MAX_PREFIX_BYTES, parseNpyHeader, shapeSize, type NpyArray, type NpyHeader } from './npy';
+import { openRegularFile, readRange } from './read-bytes';
+import { lazySequence } from './sequence';
+
+/**
+ * Files at least this large open lazily (when they hold a C-order sequence). Below it the
+ * whole-file path stays: one read is faster than T positioned reads for small files, and a NaN
+ * anywhere is still refused when the file is opened, as before. 64 MiB is where the bench's
+ * whole-file reads of a 32 MiB file already cost several times the in-memory encode.
+ */
+export const LAZY_NPY_MIN_BYTES = 64 * 1024 * 1024;
+
+/** An .npy header together with the size of the file it was read from. */
+export interface NpyFileHeader extends NpyHeader {
+  fileSize: number;
+}
+
+/** Reads and checks only the header of an .npy file (at most `NPY_MAX_PREFIX_BYTES` bytes). */
+export async function readNpyHeader(file: string): Promise<NpyFileHeader> {
+  const { handle, size } = await openRegularFile(file);
+  try {
+    const prefix = await readRange(handle, file, 0, Math.min(size, NPY_MAX_PREFIX_BYTES));
+    return { ...parseNpyHeader(prefix, file, size), fileSize: size };
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** Whether a header describes data that `openNpySequence` can read frame by frame. */
+export function lazyReadable(h: Pick<NpyHeader, 'fortranOrder' | 'shape'>): boolean {
+  // A Fortran-order array's frame t is not one contiguous range (its first axis varies fastest).
+  return !h.fortranOrder && (h.shape.length === 3 || h.shape.length === 4);
+}
+
+/**
+ * Opens a `[T, …]` .npy as a lazily read sequence. `header` is the one `readNpyHeader` returned
+ * (read again when absent). Frame 0 is read now, for the sequence's shape and channel names.
+ */
+export async function openNpySequence(file: string, opts: ArraySequenceOptions & { header?: NpyFileHeader } = {}): Promise<FrameSequence> {
+  const header = opts.header ?? (await readNpyHeader(file));
+  const { shape, dtype, dataStart, itemSize, fileSize } = header;
+  if (header.fortranOrder) {
+    throw new DataError(file, `shape ${formatShape(shape)} is stored in Fortran order, whose frames are not contiguous: it is read whole`);
+  }
+  if (shape.length < 3 || shape.length > 4) {
+    throw new DataError(file, `shape ${formatShape(shape)} is not a sequence: expected [T, C, H, W], [T, H, W] or integer [T, X, Y, Z]`);
+  }
+  const [T, ...rest] = shape as [number, ...number[]];
+  if (T === 0) throw new DataError(file, `shape ${formatShape(shape)} has no frames`);
+  const per = shapeSize(rest);
+  const frameBytes = per * itemSize;
+  // One frame's raw bytes plus the float32 frame made of them: what a read holds, not the file.
+  checkMemory(file, per * (itemSize + 4), `one frame ${formatShape(rest)} ${dtype}`);
+
+  const readFrame = async (t: number): Promise<NpyArray> => {
+    const source = `${file}[${t}]`;
+    const { handle, size } = await openRegularFile(file);
+    try {
+      if (size !== fileSize) {
+        throw new DataError(file, `changed since it was opened (was ${fileSize} bytes, now ${size}): open it again`);
+      }
+      const raw = await readRange(handle, file, dataStart + t * frameBytes, frameBytes);
+      return { dtype, shape: rest, data: decodeNpyValues(raw, header, per), source };
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  };
+  const load = async (t: number) => frameFromArray(await readFrame(t), `${file}[${t}]`, opts, t);
+
+  const first = await load(0);
+  return lazySequence({
+    name: opts.name ?? file.split(/[\\/]/).pop()!,
+    length: T,
+    channels: first.channels,
+    height: first.height,
+    width: first.width,
+    channelNames: first.channelNames,
+    encoding: first.encoding,
+    kind: 'npy',
+    sourcePath: file,
+    cacheFrames: opts.cacheFrames,
+    cacheBytes: opts.cacheBytes,
+    describe: (t) => `${file}[${t}]`,
+    load: (t) => (t === 0 ? Promise.resolve(first) : load(t)),
+  });
+}
