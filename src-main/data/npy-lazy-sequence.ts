@@ -12,17 +12,19 @@
  * the frame, when frame 3 is first asked for, not when the file is opened.
  *
  * Handles: FrameSequence has no close hook, so a handle held for the sequence's lifetime would
- * never be closed (sequences are dropped, not disposed). Each read opens the file, checks it is
- * still the size it had when the header was read, reads, and closes. That costs an open + fstat
- * + close per frame (tens of µs, measured by `bench/npy-lazy-bench.ts`), small beside reading a
- * frame of a file this size, and positioned reads on separate handles are safe to run
- * concurrently (the sequence's prefetch and several workers do).
+ * never be closed (sequences are dropped, not disposed), and a handle per read costs an open +
+ * fstat + close each time, about 3× the read of a 256 KiB frame itself (measured by
+ * `bench/npy-lazy-bench.ts`). So reads share one handle while they keep coming and it is closed
+ * after a short idle time (IdleFileHandle); a reopened handle checks the file is still the size
+ * it had at open. Positioned reads do not move a file position, so concurrent reads on the one
+ * handle (the sequence's prefetch) are safe.
  */
 import { frameFromArray, type ArraySequenceOptions } from './array-sequence';
 import { DataError } from './errors';
 import type { FrameSequence } from './frame';
 import { checkMemory } from './memory-budget';
 import { decodeNpyValues, formatShape, NPY_MAX_PREFIX_BYTES, parseNpyHeader, shapeSize, type NpyArray, type NpyHeader } from './npy';
+import { IdleFileHandle } from './idle-file-handle';
 import { openRegularFile, readRange } from './read-bytes';
 import { lazySequence } from './sequence';
 
@@ -76,18 +78,11 @@ export async function openNpySequence(file: string, opts: ArraySequenceOptions &
   // One frame's raw bytes plus the float32 frame made of them: what a read holds, not the file.
   checkMemory(file, per * (itemSize + 4), `one frame ${formatShape(rest)} ${dtype}`);
 
+  // One handle for the reads that come close together, closed when they stop (idle-file-handle.ts).
+  const shared = new IdleFileHandle(file, fileSize);
   const readFrame = async (t: number): Promise<NpyArray> => {
-    const source = `${file}[${t}]`;
-    const { handle, size } = await openRegularFile(file);
-    try {
-      if (size !== fileSize) {
-        throw new DataError(file, `changed since it was opened (was ${fileSize} bytes, now ${size}): open it again`);
-      }
-      const raw = await readRange(handle, file, dataStart + t * frameBytes, frameBytes);
-      return { dtype, shape: rest, data: decodeNpyValues(raw, header, per), source };
-    } finally {
-      await handle.close().catch(() => undefined);
-    }
+    const raw = await shared.use((handle) => readRange(handle, file, dataStart + t * frameBytes, frameBytes));
+    return { dtype, shape: rest, data: decodeNpyValues(raw, header, per), source: `${file}[${t}]` };
   };
   const load = async (t: number) => frameFromArray(await readFrame(t), `${file}[${t}]`, opts, t);
 
