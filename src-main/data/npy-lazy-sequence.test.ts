@@ -13,7 +13,7 @@ import { DataError } from './errors';
 import type { FrameSequence } from './frame';
 import { MEMORY_BUDGET_ENV } from './memory-budget';
 import { readNpy } from './npy';
-import { LAZY_NPY_MIN_BYTES, openNpySequence, readNpyHeader } from './npy-lazy-sequence';
+import { LAZY_NPY_MIN_BYTES, openNpySequence, preferLazy, readNpyHeader, type NpyFileHeader } from './npy-lazy-sequence';
 import { openPath } from './open-path';
 import * as readBytes from './read-bytes';
 
@@ -265,5 +265,36 @@ describe('lazy .npy sequence', () => {
     await expect(seq.getFrame(2)).rejects.toThrow(/grow\.npy: .*changed/);
     await until(() => readdirSync('/proc/self/fd').length <= fdsBefore);
     await expect(seq.getFrame(3)).rejects.toThrow(/grow\.npy: changed since it was opened \(was 1152 bytes, now 256\)/);
+  });
+
+  it('openPath reads big-framed files of 4 MiB and more lazily (a NaN shows when its frame is read), small ones whole (refused at open)', async () => {
+    const big = new Float32Array(ramp(20 * 16 * 64 * 64, 0.01));
+    big[3 * 65536 + 5 * 4096 + 7 * 64 + 9] = NaN; // frame 3, [5, 7, 9]
+    const bigFile = write('big-nan.npy', concat(npyHeader('<f4', [20, 16, 64, 64]), bytesOf(big)));
+    const seq = await openPath(bigFile, { cacheFrames: 0 });
+    await expect(seq.getFrame(2)).resolves.toBeDefined();
+    await expect(seq.getFrame(3)).rejects.toThrow('big-nan.npy[3]: 1 non-finite values (1 NaN, 0 +Inf, 0 −Inf), first at [5, 7, 9]');
+
+    const small = new Float32Array(ramp(T * 24));
+    small[3 * 24 + 13] = NaN;
+    const smallFile = write('small-nan.npy', concat(npyHeader('<f4', [T, 2, 3, 4]), bytesOf(small)));
+    await expect(openPath(smallFile)).rejects.toThrow('small-nan.npy: 1 non-finite values (1 NaN, 0 +Inf, 0 −Inf), first at [3, 1, 0, 1]');
+  });
+
+  it('prefers lazy reading for big files of big frames, and for anything too large to read whole', () => {
+    const header = (shape: number[], itemSize = 4, fortranOrder = false): NpyFileHeader => {
+      const nbytes = shape.reduce((a, b) => a * b, 1) * itemSize;
+      return { dtype: 'float32', littleEndian: true, fortranOrder, shape, dataStart: 128, itemSize, nbytes, fileSize: 128 + nbytes };
+    };
+    expect(preferLazy(header([128, 16, 64, 64]))).toBe(true); // 32 MiB, 256 KiB frames
+    expect(preferLazy(header([16, 16, 64, 64]))).toBe(true); // 4 MiB, 256 KiB frames
+    expect(preferLazy(header([4, 16, 64, 64]))).toBe(false); // 1 MiB: one read is cheaper
+    expect(preferLazy(header([4096, 1, 32, 32]))).toBe(false); // 16 MiB of 4 KiB frames
+    expect(preferLazy(header([128, 16, 64, 64], 4, true))).toBe(false); // Fortran order: read whole
+    expect(preferLazy(header([256, 256, 256]))).toBe(true); // [T, H, W], 64 MiB of 256 KiB frames
+    expect(preferLazy(header([64, 16, 64]))).toBe(false);
+    process.env[MEMORY_BUDGET_ENV] = String(8 * 1024 * 1024);
+    // 16 MiB of 4 KiB frames does not fit the whole-file path's budget: lazy is then the only way.
+    expect(preferLazy(header([4096, 1, 32, 32]))).toBe(true);
   });
 });

@@ -22,19 +22,36 @@
 import { frameFromArray, type ArraySequenceOptions } from './array-sequence';
 import { DataError } from './errors';
 import type { FrameSequence } from './frame';
-import { checkMemory } from './memory-budget';
+import { checkMemory, memoryBudget } from './memory-budget';
 import { decodeNpyValues, formatShape, NPY_MAX_PREFIX_BYTES, parseNpyHeader, shapeSize, type NpyArray, type NpyHeader } from './npy';
 import { IdleFileHandle } from './idle-file-handle';
 import { openRegularFile, readRange } from './read-bytes';
 import { lazySequence } from './sequence';
 
 /**
- * Files at least this large open lazily (when they hold a C-order sequence). Below it the
- * whole-file path stays: one read is faster than T positioned reads for small files, and a NaN
- * anywhere is still refused when the file is opened, as before. 64 MiB is where the bench's
- * whole-file reads of a 32 MiB file already cost several times the in-memory encode.
+ * When openPath reads a `[T, …]` .npy frame by frame rather than whole. Measured by
+ * `bench/npy-lazy-bench.ts` (float32, page cache, a busy 2-core machine): for a 4 MiB file of
+ * 256 KiB frames both ways deliver all frames equally fast and lazily 4× faster when a worker
+ * takes a quarter of them; at 34 MiB lazily is 2.4× faster for all frames and 7× for a quarter;
+ * but a 256 KiB file of 4 KiB frames reads 6× faster whole, each positioned read costing a
+ * thread-pool round trip (~70 µs) that tiny frames do not pay back. So: files of at least
+ * LAZY_NPY_MIN_BYTES whose frames are at least LAZY_NPY_MIN_FRAME_BYTES, and any file too large
+ * to read whole within the memory budget (frame by frame is then the only way to open it).
+ * Below that the whole-file path stays, which also refuses a NaN anywhere at open.
  */
-export const LAZY_NPY_MIN_BYTES = 64 * 1024 * 1024;
+export const LAZY_NPY_MIN_BYTES = 4 * 1024 * 1024;
+export const LAZY_NPY_MIN_FRAME_BYTES = 64 * 1024;
+
+/** Whether openPath should read the file this header came from frame by frame (see above). */
+export function preferLazy(h: NpyFileHeader): boolean {
+  if (!lazyReadable(h)) return false;
+  const size = shapeSize(h.shape);
+  // What the whole-file path asks of the budget: the file's bytes, then the array and its float32 frames.
+  const wholeNeeds = Math.max(h.fileSize, size * (h.itemSize + 4));
+  if (wholeNeeds > memoryBudget()) return true;
+  const frameBytes = h.shape[0]! > 0 ? h.nbytes / h.shape[0]! : 0;
+  return h.fileSize >= LAZY_NPY_MIN_BYTES && frameBytes >= LAZY_NPY_MIN_FRAME_BYTES;
+}
 
 /** An .npy header together with the size of the file it was read from. */
 export interface NpyFileHeader extends NpyHeader {

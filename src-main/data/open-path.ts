@@ -17,7 +17,7 @@ import { listFolder } from './list-folder';
 import type { FrameSequence } from './frame';
 import { parseNpy, readNpy, formatShape, type NpyArray } from './npy';
 import { listNpzMembers, parseNpz } from './npz';
-import { LAZY_NPY_MIN_BYTES, lazyReadable, openNpySequence, readNpyHeader } from './npy-lazy-sequence';
+import { openNpySequence, preferLazy, readNpyHeader } from './npy-lazy-sequence';
 import { isNuScenesRoot } from './nuscenes/dataset-root';
 import { openNuScenesRoot } from './nuscenes/open-root';
 import { findDataset } from './dataset-listing';
@@ -128,10 +128,8 @@ async function openFile(file: string, opts: OpenOptions, cache: CacheOptions): P
   }
   if (lower.endsWith('.npy')) {
     // A large C-order [T, …] sequence is read frame by frame (npy-lazy-sequence.ts); the rest whole.
-    if ((await statPath(file)).size >= LAZY_NPY_MIN_BYTES) {
-      const header = await readNpyHeader(file);
-      if (lazyReadable(header) && isSequenceArray(header)) return openNpySequence(file, { ...arrayOpts, ...cache, header });
-    }
+    const header = await readNpyHeader(file);
+    if (isSequenceArray(header) && preferLazy(header)) return openNpySequence(file, { ...arrayOpts, ...cache, header });
     return arraySource(await readNpy(file), file, arrayOpts, opts, cache);
   }
   throw new DataError(file, 'unknown file type: expected .npy, .npz, .bin, .pcd.bin or a folder');
