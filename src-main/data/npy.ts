@@ -106,8 +106,29 @@ export function shapeSize(shape: readonly number[]): number {
   return n;
 }
 
-/** Parses the bytes of an .npy file; `source` names the file in errors. */
-export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
+/** What an .npy header says, and where its data lies in the file. */
+export interface NpyHeader {
+  dtype: NpyDtype;
+  littleEndian: boolean;
+  fortranOrder: boolean;
+  shape: number[];
+  /** Byte offset of the first value (magic + version + length field + header text). */
+  dataStart: number;
+  /** Bytes of one value in the file (float16: 2, though it is read as float32). */
+  itemSize: number;
+  /** Bytes of data the shape implies. */
+  nbytes: number;
+}
+
+/** The most bytes an .npy header can take: the 12-byte prefix of versions 2/3 and numpy's header cap. */
+export const NPY_MAX_PREFIX_BYTES = 12 + MAX_HEADER_BYTES;
+
+/**
+ * Parses an .npy header from the first bytes of a file (all of it, or at least its first
+ * `NPY_MAX_PREFIX_BYTES`), and checks the file's `fileSize` against the shape: a truncated
+ * file or trailing bytes are refused before any data is read. `source` names the file in errors.
+ */
+export function parseNpyHeader(bytes: Uint8Array, source: string, fileSize = bytes.length): NpyHeader {
   if (bytes.length < 10) {
     throw new DataError(source, `not a .npy file: only ${bytes.length} bytes, too short for a header`);
   }
@@ -148,10 +169,9 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
 
   const { dtype, littleEndian } = parseDescr(descr, source);
   const itemSize = ITEM_SIZE[dtype];
-  const size = shapeSize(shape);
-  const nbytes = size * itemSize;
+  const nbytes = shapeSize(shape) * itemSize;
   if (!Number.isSafeInteger(nbytes)) throw new DataError(source, `shape ${formatShape(shape)} ${dtype} is impossibly large`);
-  const available = bytes.length - dataStart;
+  const available = fileSize - dataStart;
   if (available < nbytes) {
     throw new DataError(
       source,
@@ -164,13 +184,30 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
       `${available - nbytes} unexpected bytes after the data: header says ${formatShape(shape)} ${dtype} (${nbytes} bytes) but ${available} bytes follow`,
     );
   }
+  return { dtype, littleEndian, fortranOrder, shape, dataStart, itemSize, nbytes };
+}
+
+/**
+ * Values of `size` items read raw from an .npy (C order) as native-endian typed data. `raw`
+ * must be a fresh buffer of its own (offset 0): it is byte-swapped in place and viewed.
+ */
+export function decodeNpyValues(raw: Uint8Array, header: Pick<NpyHeader, 'dtype' | 'littleEndian' | 'itemSize'>, size: number): NpyData {
+  if (raw.byteOffset !== 0) throw new RangeError('decodeNpyValues: raw must start its own buffer');
+  if (header.itemSize > 1 && header.littleEndian !== HOST_LITTLE_ENDIAN) swapBytes(raw, header.itemSize);
+  return typedView(header.dtype, raw, size);
+}
+
+/** Parses the bytes of an .npy file; `source` names the file in errors. */
+export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
+  const header = parseNpyHeader(bytes, source);
+  const { dtype, shape, itemSize, dataStart, nbytes } = header;
+  const size = shapeSize(shape);
   // The copy below, plus the float32 frame most readers make of it.
   checkMemory(source, size * (itemSize + 4), `the array ${formatShape(shape)} ${dtype}`);
   // Copy into a fresh buffer: aligned for typed-array views, and safe to byte-swap in place.
   const raw = bytes.slice(dataStart, dataStart + nbytes);
-  if (itemSize > 1 && littleEndian !== HOST_LITTLE_ENDIAN) swapBytes(raw, itemSize);
-  let data = typedView(dtype, raw, size);
-  if (fortranOrder && shape.length > 1) data = fortranToC(data, shape);
+  let data = decodeNpyValues(raw, header, size);
+  if (header.fortranOrder && shape.length > 1) data = fortranToC(data, shape);
   return { dtype, shape, data, source };
 }
 

@@ -17,6 +17,7 @@ import { listFolder } from './list-folder';
 import type { FrameSequence } from './frame';
 import { parseNpy, readNpy, formatShape, type NpyArray } from './npy';
 import { listNpzMembers, parseNpz } from './npz';
+import { openNpySequence, preferLazy, readNpyHeader } from './npy-lazy-sequence';
 import { isNuScenesRoot } from './nuscenes/dataset-root';
 import { openNuScenesRoot } from './nuscenes/open-root';
 import { findDataset } from './dataset-listing';
@@ -125,7 +126,12 @@ async function openFile(file: string, opts: OpenOptions, cache: CacheOptions): P
     const a = Object.values(parseNpz(bytes, file))[0]!;
     return arraySource(a, file, arrayOpts, opts, cache);
   }
-  if (lower.endsWith('.npy')) return arraySource(await readNpy(file), file, arrayOpts, opts, cache);
+  if (lower.endsWith('.npy')) {
+    // A large C-order [T, …] sequence is read frame by frame (npy-lazy-sequence.ts); the rest whole.
+    const header = await readNpyHeader(file);
+    if (isSequenceArray(header) && preferLazy(header)) return openNpySequence(file, { ...arrayOpts, ...cache, header });
+    return arraySource(await readNpy(file), file, arrayOpts, opts, cache);
+  }
   throw new DataError(file, 'unknown file type: expected .npy, .npz, .bin, .pcd.bin or a folder');
 }
 
@@ -140,10 +146,8 @@ async function arraySource(a: NpyArray, file: string, arrayOpts: ArrayFrameOptio
         `points must be float32/float64 [N, 3|4|5] (x, y, z[, intensity[, ring]]), and labels belong beside their sweep in a lidar sample folder`,
     );
   }
-  const integer = a.dtype === 'bool' || a.dtype.includes('int');
   const rank = a.shape.length;
-  // Float [T, C, H, W] and integer [T, H, W] / [T, X, Y, Z] are sequences; the rest single frames.
-  if (rank === 4 || (integer && rank === 3 && !looksLikeOccupancy(a))) return sequenceFromArray(a, file, { ...arrayOpts, ...cache });
+  if (isSequenceArray(a)) return sequenceFromArray(a, file, { ...arrayOpts, ...cache });
   if (rank < 2 || rank > 4) {
     throw new DataError(file, `shape ${formatShape(a.shape)} ${a.dtype} is neither a frame, a sequence nor a point cloud`);
   }
@@ -173,8 +177,15 @@ function isIntegerPointTable(a: NpyArray): boolean {
   return a.shape.length === 2 && a.shape[1]! >= 3 && a.shape[1]! <= 5 && a.shape[0]! > 16 && (a.dtype === 'bool' || a.dtype.includes('int'));
 }
 
+/** Float [T, C, H, W] and integer [T, H, W] / [T, X, Y, Z] are sequences; the rest single frames. */
+function isSequenceArray(a: Pick<NpyArray, 'shape' | 'dtype'>): boolean {
+  const integer = a.dtype === 'bool' || a.dtype.includes('int');
+  const rank = a.shape.length;
+  return rank === 4 || (integer && rank === 3 && !looksLikeOccupancy(a));
+}
+
 /** An integer `[X, Y, Z]` with a short last axis is an occupancy grid, not `[T, H, W]` maps. */
-function looksLikeOccupancy(a: NpyArray): boolean {
+function looksLikeOccupancy(a: Pick<NpyArray, 'shape'>): boolean {
   const [x, y, z] = a.shape as [number, number, number];
   return z <= 32 && x >= 4 * z && y >= 4 * z;
 }
