@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readNpy } from '../data/npy';
 import { loadOnnxRuntime } from '../engine/onnx/onnx-runtime';
+import { createProceduralSequence } from '../data/procedural-scene';
 
 /** `tokenscope encode` on ONNX Runtime (the default on a CPU) and on TensorFlow.js, from the terminal. */
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/tokenscope.mjs');
@@ -60,6 +61,28 @@ describe.skipIf(Boolean(why))(`tokenscope encode --encode-engine${why ? ` (skipp
     for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) differ++;
     // Near-ties only (summation order): none expected at this size, one tolerated.
     expect(differ).toBeLessThanOrEqual(1);
+
+    // The export's encoder.onnx, run by ONNX Runtime on the scene's frames, gives the exported tokens.
+    const ex = await run(['export', ckpt, 'exp', ...scene, '--onnx'], dir);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(ex.stdout).toContain('encoder.onnx');
+    const rt = loadOnnxRuntime();
+    if ('error' in rt) throw new Error(rt.error);
+    const session = await rt.ort.InferenceSession.create(await readFile(path.join(dir, 'exp', 'encoder.onnx')), {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      executionProviders: ['cpu'],
+    });
+    const seq = createProceduralSequence({ frames: 6, size: 32 });
+    const per = seq.channels * 32 * 32;
+    const x = new Float32Array(6 * per);
+    for (let i = 0; i < 6; i++) x.set((await seq.getFrame(i)).data, i * per);
+    const out = await session.run({ x: new rt.ort.Tensor('float32', x, [6, seq.channels, 32, 32]) });
+    const exported = await readNpy(path.join(dir, 'exp', 'tokens.npy'));
+    expect(out.ids!.dims).toEqual([6, 8, 8]);
+    expect(Array.from(out.ids!.data as Int32Array)).toEqual(Array.from(exported.data as Int32Array));
+    await session.release();
 
     const bad = await run(['encode', ckpt, ...scene, '-o', 'x.npy', '--encode-engine', 'cuda'], dir);
     expect(bad.code).not.toBe(0);

@@ -93,9 +93,10 @@ export function registerTokenCommands(program: Command): void {
       .option('--processes <n>', 'processes per node in the kit\'s ready command line', intOption(1))
       .option('--split <name>', 'Occ3D split the kit trains on (train, val)')
       .option('--config <file>', CONFIG_HELP)
-      .option('--no-tokens', 'leave tokens.npy out (else data the tokenizer cannot read is an error)'),
+      .option('--no-tokens', 'leave tokens.npy out (else data the tokenizer cannot read is an error)')
+      .option('--onnx', 'also write encoder.onnx: frames [N, C, H, W] → token ids and errors [N, h, w], for ONNX Runtime, TensorRT… (reference VQ tokenizers)'),
   ).action(
-    action('export', async (checkpoint: string, dir: string | undefined, o: DataOptions & { data?: string; config?: string; tokens: boolean; trainKit?: string; steps?: number; processes?: number; split?: string }) => {
+    action('export', async (checkpoint: string, dir: string | undefined, o: DataOptions & { data?: string; config?: string; tokens: boolean; onnx?: boolean; trainKit?: string; steps?: number; processes?: number; split?: string }) => {
       if (!dir && !o.trainKit) throw new UsageError('export needs a folder: `export CHECKPOINT DIR`, or `export CHECKPOINT --train-kit DIR`');
       if (dir) await checkOutputFolder(dir, 'export folder');
       if (o.trainKit) await checkOutputFolder(o.trainKit, 'training kit folder');
@@ -104,7 +105,7 @@ export function registerTokenCommands(program: Command): void {
         await ws.openCheckpoint(checkpoint, configOption(o));
         const { stat } = await import('node:fs/promises');
         if (dir) {
-          const files = await withJobProgress(ws, 'encode', () => ws.exportCheckpoint(path.resolve(dir), { tokens: o.tokens }));
+          const files = await withJobProgress(ws, 'encode', () => ws.exportCheckpoint(path.resolve(dir), { tokens: o.tokens, ...(o.onnx ? { onnx: true } : {}) }));
           for (const f of files) process.stdout.write(`${f}\t${formatBytes((await stat(f)).size)}\n`);
         }
         if (o.trainKit) {

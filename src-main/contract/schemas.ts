@@ -245,6 +245,8 @@ export const ProceduralOptionsSchema = z.strictObject({
 export const ExportOptionsSchema = z.strictObject({
   /** false: leave tokens.npy out on purpose (otherwise data the tokenizer can't read is an error). */
   tokens: z.boolean().optional(),
+  /** true: also write encoder.onnx (frames → token ids and errors), for tokenizers that have an ONNX graph. */
+  onnx: z.boolean().optional(),
 });
 
 export const ImportPredictionsOptionsSchema = z.strictObject({

@@ -96,6 +96,8 @@ import { readTrainingHistory } from './training-history';
 import { decodeTokenArray } from './token-array-decode';
 import { engineErrorIn } from './engine-error-context';
 import { WorkerEncoder } from './encode-in-worker';
+import { onnxEncoderUnsupported } from '../engine/onnx/encoder-graph';
+import { ONNX_ENCODER_FILE, writeOnnxEncoder } from '../engine/onnx/onnx-export';
 import { describeCheckpoint, disposeSession, incompatibility, inputDescription, requireCompatible, weightsStepOf } from './tokenizer-session';
 import type { TokenizerSession } from './tokenizer-session';
 import { checkOpenOptions } from './open-options';
@@ -163,7 +165,7 @@ interface OpenSource {
 
 export const DEFAULT_PROCEDURAL = { seed: 7, frames: 32, size: 128 } as const;
 /** What an export folder consists of: an existing folder of only these is replaced whole. */
-const EXPORT_FILES = ['model.safetensors', 'codebook.npy', 'config.json', 'tokens.npy', ...HIER_EXPORT_FILES];
+const EXPORT_FILES = ['model.safetensors', 'codebook.npy', 'config.json', 'tokens.npy', ONNX_ENCODER_FILE, ...HIER_EXPORT_FILES];
 /** Latent cells per side of a code's prototype. */
 const PROTOTYPE_CELLS = 4;
 /** Token caches kept (one per sequence × tokenizer version). */
@@ -717,8 +719,11 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
    */
   async exportCheckpoint(dir: string, opts?: ExportOptions): Promise<string[]> {
     const out = path.resolve(parseValue('exportCheckpoint', 'dir', PathSchema, dir));
-    const withTokens = parseValue('exportCheckpoint', 'options', ExportOptionsSchema, opts ?? {}).tokens !== false;
+    const options = parseValue('exportCheckpoint', 'options', ExportOptionsSchema, opts ?? {});
+    const withTokens = options.tokens !== false;
     return this.withSession('exportCheckpoint', async (s) => {
+      const noOnnx = options.onnx ? onnxEncoderUnsupported(s.tokenizer) : null;
+      if (noOnnx) throw new ServiceStateError(`exportCheckpoint: cannot write ${ONNX_ENCODER_FILE}: ${noOnnx}`);
       const src = this.source && !incompatibility(s, this.source.seq) ? this.source : null;
       if (withTokens && !src) {
         const why = this.source ? incompatibility(s, this.source.seq) : 'no data is open';
@@ -740,6 +745,7 @@ export class Workspace implements TokenScopeService, ServiceEventSource {
           await writeTokenDataset(file, tokens.indices, shape);
           files.push(file);
         }
+        if (options.onnx) files.push(await writeOnnxEncoder(s.tokenizer, tmp));
         return files;
       });
     });

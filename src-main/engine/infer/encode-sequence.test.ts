@@ -100,7 +100,8 @@ describe('whole-sequence inference', () => {
     const weights: Record<string, Awaited<ReturnType<typeof toPlain>>> = {};
     for (const [k, t] of Object.entries(sd)) weights[k] = await toPlain(t);
     tf.dispose(Object.values(sd));
-    const worker = await InferenceWorker.create({ config: cfg('vq'), encoding: seq.encoding, weights });
+    // TensorFlow.js in the workers: bit-identical to this thread (ONNX Runtime's agreement is onnx-encoder.test.ts's).
+    const worker = await InferenceWorker.create({ config: cfg('vq'), encoding: seq.encoding, weights, encodeEngine: 'tfjs' });
     try {
       expect(worker.backend?.name).toBe('wasm');
       const progress: number[] = [];
@@ -118,7 +119,7 @@ describe('whole-sequence inference', () => {
     }
 
     // Two workers, each a slice of the frames: the same tokens in the same order.
-    const pool = await InferencePool.create({ config: cfg('vq'), encoding: seq.encoding, weights, workers: 2 });
+    const pool = await InferencePool.create({ config: cfg('vq'), encoding: seq.encoding, weights, workers: 2, encodeEngine: 'tfjs' });
     try {
       const progress: number[] = [];
       const pooled = await pool.encode({ kind: 'procedural', options: { seed: 4, frames: 5, size: 32 } }, 5, { batchSize: 2, onProgress: (d) => progress.push(d) });
