@@ -11,6 +11,8 @@ import { OnnxGraph } from './onnx-graph';
 import { OnnxEncoder, PRODUCER } from './onnx-encoder';
 import { loadOnnxRuntime, type OrtModule } from './onnx-runtime';
 import { quantizerGraphUnsupported, writeQuantizer } from './quantizer-graph';
+import { InferencePool } from '../infer/inference-pool';
+import { toPlain } from '../train/snapshot';
 
 const ort = loadOnnxRuntime();
 const skipWhy = 'error' in ort ? `ONNX Runtime absent: ${ort.error}` : '';
@@ -270,6 +272,36 @@ describe('ONNX quantizer graphs (each family against its tfjs inference)', () =>
         }
       }
       q.dispose();
+    }
+  });
+
+  withOrt('an inference pool encodes a depth-3 quantizer (residual FSQ) with ONNX Runtime: the tfjs pool’s tokens exactly', async () => {
+    const tok = new Tokenizer(cfg({ kind: 'rfsq', levels: [8, 5, 5], depth: 3 }, 3), seq.encoding);
+    const x = tf.tensor4d(await frames(FRAMES), [FRAMES, seq.channels, seq.height, seq.width]);
+    await standardiseLatents(tok, x);
+    x.dispose();
+    const sd = tok.stateDict();
+    const weights: Record<string, Awaited<ReturnType<typeof toPlain>>> = {};
+    for (const [k, t] of Object.entries(sd)) weights[k] = await toPlain(t);
+    tf.dispose(Object.values(sd));
+    const base = { config: tok.cfg, encoding: seq.encoding, weights, workers: 2, backend: { prefer: ['wasm' as const] } };
+    const onnxPool = await InferencePool.create({ ...base, encodeEngine: 'onnxruntime' });
+    const tfjsPool = await InferencePool.create({ ...base, encodeEngine: 'tfjs' });
+    try {
+      expect(onnxPool.encodeEngine?.name).toBe('onnxruntime');
+      expect(tfjsPool.encodeEngine?.name).toBe('tfjs');
+      const source = { kind: 'procedural' as const, options: { seed: 3, frames: FRAMES, size: 32 } };
+      const a = await onnxPool.encode(source);
+      const b = await tfjsPool.encode(source);
+      expect(a.depth).toBe(3);
+      expect(a.tokens.length).toBe(FRAMES * 8 * 8 * 3);
+      expect(new Set(a.tokens).size).toBeGreaterThan(5);
+      expect([...a.tokens]).toEqual([...b.tokens]);
+      for (let i = 0; i < a.quantError.length; i++) expect(Math.abs(a.quantError[i]! - b.quantError[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, b.quantError[i]!));
+    } finally {
+      await onnxPool.dispose();
+      await tfjsPool.dispose();
+      tok.dispose();
     }
   });
 });
