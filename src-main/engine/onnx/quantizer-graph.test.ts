@@ -182,8 +182,11 @@ describe('ONNX quantizer graphs (each family against its tfjs inference)', () =>
       if (f.fit) fitCodebooks(tok, x);
       else await standardiseLatents(tok, x);
       expect(quantizerGraphUnsupported(tok.quantizer)).toBeNull();
+      // Writing the graph reads the weights and codebooks without leaking a tensor.
+      const atStart = tf.memory().numTensors;
       const enc = await OnnxEncoder.create(tok);
       if ('refused' in enc) throw new Error(enc.refused);
+      expect(tf.memory().numTensors).toBe(atStart);
       const before = tf.memory().numTensors;
       const r = await enc.encodeBatch(data, shape);
       expect(tf.memory().numTensors).toBe(before);
