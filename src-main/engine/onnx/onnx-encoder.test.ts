@@ -116,16 +116,19 @@ describe('ONNX encoder (the reference tokenizer on ONNX Runtime)', () => {
     await enc.dispose();
     tok.dispose();
 
-    const fsqCfg = cfg({}, { kind: 'fsq', levels: [8, 5, 5, 5] } as TrainConfig['quantizer']);
-    const fsq = new Tokenizer({ ...fsqCfg, model: { ...fsqCfg.model, latentDim: 4 } }, seq.encoding);
-    const refused = await OnnxEncoder.create(fsq);
-    expect(refused).toEqual({ refused: 'the fsq quantizer is encoded with TensorFlow.js only' });
-    await expect(pickEncodeEngine({ tokenizer: fsq, backend: { name: 'wasm', reason: '' }, choice: 'onnxruntime' })).rejects.toThrow(
-      'ONNX Runtime cannot encode here: the fsq quantizer is encoded with TensorFlow.js only',
+    // Every quantizer family has a graph now (quantizer-graph.test.ts); the hierarchical
+    // architecture does not.
+    const hierCfg = cfg();
+    const hier = new Tokenizer({ ...hierCfg, model: { ...hierCfg.model, arch: 'hierarchical' } }, seq.encoding);
+    const why = 'the hierarchical architecture is encoded with TensorFlow.js only';
+    const refused = await OnnxEncoder.create(hier);
+    expect(refused).toEqual({ refused: why });
+    await expect(pickEncodeEngine({ tokenizer: hier, backend: { name: 'wasm', reason: '' }, choice: 'onnxruntime' })).rejects.toThrow(
+      `ONNX Runtime cannot encode here: ${why}`,
     );
-    const auto = await pickEncodeEngine({ tokenizer: fsq, backend: { name: 'wasm', reason: '' }, choice: 'auto', backendForced: false });
-    expect(auto.status).toEqual({ name: 'tfjs', detail: 'ONNX Runtime not used: the fsq quantizer is encoded with TensorFlow.js only' });
-    fsq.dispose();
+    const auto = await pickEncodeEngine({ tokenizer: hier, backend: { name: 'wasm', reason: '' }, choice: 'auto', backendForced: false });
+    expect(auto.status).toEqual({ name: 'tfjs', detail: `ONNX Runtime not used: ${why}` });
+    hier.dispose();
   });
 
   it('auto: TensorFlow.js when the backend was named or is a GPU', async () => {
