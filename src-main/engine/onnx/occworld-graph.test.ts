@@ -1,0 +1,182 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../backend';
+import { Tokenizer } from '../tokenizer';
+import type { TrainConfig } from '../../contract';
+import type { FrameEncoding } from '../../data/frame';
+import { classEncoding } from '../../data/palette';
+import { openPath } from '../../data/open-path';
+import { OCC3D_SAMPLE } from '../../data/test-paths';
+import { Rng } from '../../util/rng';
+import { occworldPaperConfig, occworldFrameChannels, occworldHeights, parseOccWorldConfig, type OccWorldConfig } from '../occworld/occworld-config';
+import { occworldModelConfig } from '../occworld/occworld-model-config';
+import type { OccWorldQuantizer } from '../occworld/occworld-quantizer';
+import { smallOccWorldConfig } from '../occworld/test-configs';
+import { OnnxEncoder } from './onnx-encoder';
+import { onnxEncoderUnsupported } from './encoder-graph';
+import { loadOnnxRuntime } from './onnx-runtime';
+import { occworldGraphUnsupported } from './occworld-graph';
+
+/**
+ * OccWorld's VAERes2D encoder written as an ONNX graph (occworld-graph.ts) against the tfjs
+ * path it copies: OnnxEncoder's ids and errors against Tokenizer.encode's, on class frames and
+ * continuous frames, with and without attention, two and three levels, non-square frames (a
+ * transposed or unflipped layout would not survive them), random weights (GroupNorm's γ, β
+ * included) and a codebook drawn near the latents, so the nearest-code search has real choices.
+ */
+const ort = loadOnnxRuntime();
+const skipWhy = 'error' in ort ? `ONNX Runtime absent: ${ort.error}` : '';
+const withOrt = skipWhy ? it.skip : it;
+if (skipWhy) console.warn(`[skip] occworld-graph: ${skipWhy}`);
+
+type Shape = [number, number, number, number];
+
+function tokenizerFor(occ: OccWorldConfig, encoding: FrameEncoding, seed = 7): Tokenizer {
+  const cfg: TrainConfig = {
+    model: occworldModelConfig(occ),
+    quantizer: { kind: 'vq', codebookSize: occ.vqvae_cfg.n_e, beta: occ.vqvae_cfg.beta },
+    learningRate: 1e-3,
+    steps: 1,
+    batchSize: 1,
+    crop: 0,
+    seed,
+    checkpointEvery: 0,
+  };
+  return new Tokenizer(cfg, encoding);
+}
+
+/** GroupNorm's γ and β away from their 1 / 0 init, so the graph's scale and shift are tested. */
+function perturbNorms(tok: Tokenizer, rng: Rng): void {
+  const sd = tok.stateDict();
+  const next: Record<string, tf.Tensor> = {};
+  for (const [k, t] of Object.entries(sd)) {
+    const isNorm = /\.norm(1|2|_out)?\.(weight|bias)$/.test(k);
+    next[k] = isNorm ? tf.add(t, tf.tensor(Float32Array.from({ length: t.size }, () => rng.range(-0.4, 0.4)), t.shape)) : tf.clone(t);
+  }
+  tok.loadStateDict(next, 'test');
+  tf.dispose([...Object.values(sd), ...Object.values(next)]);
+}
+
+/** A codebook of latents of `x` (tfjs) plus a little noise: ties and near-ties are real choices. */
+function codebookNearLatents(tok: Tokenizer, x: tf.Tensor4D, rng: Rng): void {
+  const q = tok.quantizer as OccWorldQuantizer;
+  const K = q.codebookSize;
+  const cb = tf.tidy(() => {
+    const z = tf.reshape(tok.latents(tok.toNhwc(x)), [-1, q.dim]);
+    const n = z.shape[0]!;
+    const rows = Int32Array.from({ length: K }, () => Math.floor(rng.next() * n));
+    const picked = tf.gather(z, rows);
+    const spread = tf.sqrt(tf.mean(tf.square(picked)));
+    return tf.add(picked, tf.mul(tf.randomNormal(picked.shape, 0, 0.05, 'float32', 13), spread));
+  });
+  q.loadState({ 'embedding.weight': cb });
+  cb.dispose();
+}
+
+/**
+ * ids and errors as Tokenizer.encode gives them. Where the two differ in id, both codes must be
+ * equally near the latent (squared distances equal to 1e-5 relative), and such cells must be
+ * rare; errors agree to 1e-4 relative.
+ */
+async function expectSameCodes(tok: Tokenizer, x: Float32Array, shape: Shape, ids: Int32Array, err: Float32Array) {
+  const t = tf.tensor4d(x, shape);
+  const r = tok.encode(t);
+  const ref = (await r.indices.data()) as Int32Array;
+  const refErr = (await r.quantError.data()) as Float32Array;
+  tf.dispose([t, r.indices, r.quantError]);
+  expect(ids.length).toBe(ref.length);
+  const differ: number[] = [];
+  for (let i = 0; i < ref.length; i++) if (ref[i] !== ids[i]) differ.push(i);
+  for (const i of differ) expect(Math.abs(err[i]! - refErr[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, refErr[i]!));
+  expect(differ.length).toBeLessThanOrEqual(Math.ceil(ref.length * 0.002));
+  let worst = 0;
+  for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(err[i]! - refErr[i]!) / Math.max(1, refErr[i]!));
+  expect(worst).toBeLessThanOrEqual(1e-4);
+  return { differ: differ.length, total: ref.length, distinct: new Set(ref).size, worst };
+}
+
+/** Blocky class frames `[N, Z·classes, H, W]` (one-hot per height), like real occupancy. */
+function classFrames(n: number, Z: number, classes: number, H: number, W: number, rng: Rng): Float32Array {
+  const out = new Float32Array(n * Z * classes * H * W);
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < H; r++) {
+      for (let c = 0; c < W; c++) {
+        for (let z = 0; z < Z; z++) {
+          const block = ((r >> 2) * 13 + (c >> 3) * 7 + z * 5 + b * 3) % classes;
+          const cls = rng.next() < 0.1 ? Math.floor(rng.next() * classes) : block;
+          out[(((b * Z + z) * classes + cls) * H + r) * W + c] = 1;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const small = smallOccWorldConfig();
+/** Class frames, no attention, three levels, two blocks a level (blocks without nin_shortcut too). */
+const threeLevels = parseOccWorldConfig(
+  {
+    ...small,
+    encoder_cfg: { ...small.encoder_cfg, ch_mult: [1, 2, 2], num_res_blocks: 2, attn_resolutions: [] },
+    decoder_cfg: { ...small.decoder_cfg, ch_mult: [1, 2, 2], num_res_blocks: 2, attn_resolutions: [] },
+  },
+  'three levels',
+);
+/** The continuous head (VAERes2DContinuous: 5 BEV channels to conv_in), attention on the first level. */
+const continuous = parseOccWorldConfig(
+  {
+    type: 'VAERes2DContinuous',
+    encoder_cfg: { ...small.encoder_cfg, in_channels: 5, attn_resolutions: [32] },
+    decoder_cfg: { ...small.decoder_cfg, in_channels: 5, out_ch: 5, attn_resolutions: [32] },
+    vqvae_cfg: small.vqvae_cfg,
+  },
+  'continuous',
+);
+
+describe('ONNX encoder for OccWorld VAERes2D', () => {
+  beforeAll(async () => {
+    await initBackend({ prefer: ['wasm'] });
+  });
+
+  it('writes every OccWorld configuration the parser accepts', () => {
+    for (const occ of [small, threeLevels, continuous, occworldPaperConfig()]) expect(occworldGraphUnsupported(occ)).toBeNull();
+    const tok = tokenizerFor(small, classEncoding(occworldHeights(small)));
+    expect(onnxEncoderUnsupported(tok)).toBeNull();
+    tok.dispose();
+  });
+
+  const cases: Array<{ name: string; occ: OccWorldConfig; kind: 'classes' | 'continuous' }> = [
+    { name: 'class frames, attention on the second level, two levels', occ: small, kind: 'classes' },
+    { name: 'class frames, no attention, three levels of two blocks', occ: threeLevels, kind: 'classes' },
+    { name: 'continuous frames, attention on the first level', occ: continuous, kind: 'continuous' },
+  ];
+  for (const c of cases) {
+    withOrt(`${c.name}: the ids and errors of Tokenizer.encode`, async () => {
+      const rng = new Rng(c.name.length);
+      const Z = occworldHeights(c.occ);
+      const C = occworldFrameChannels(c.occ);
+      const encoding: FrameEncoding = c.kind === 'classes' ? classEncoding(Z) : { kind: 'continuous' };
+      const tok = tokenizerFor(c.occ, encoding);
+      perturbNorms(tok, rng);
+      // Non-square (rows ≠ cols): a layout change that transposed without flipping, or not at all, shows.
+      const shape: Shape = [3, C, 32, 24];
+      const x = c.kind === 'classes' ? classFrames(3, Z, c.occ.num_classes!, 32, 24, rng) : Float32Array.from({ length: 3 * C * 32 * 24 }, () => rng.range(-1, 2));
+      const xt = tf.tensor4d(x, shape);
+      codebookNearLatents(tok, xt, rng);
+      xt.dispose();
+      const before = tf.memory().numTensors;
+      const enc = await OnnxEncoder.create(tok);
+      if ('refused' in enc) throw new Error(enc.refused);
+      const r = await enc.encodeBatch(x, shape);
+      expect(tf.memory().numTensors).toBe(before);
+      const f = 2 ** (c.occ.encoder_cfg.ch_mult.length - 1);
+      expect(r.ids.length).toBe(3 * (32 / f) * (24 / f));
+      const same = await expectSameCodes(tok, x, shape, r.ids, r.error);
+      // The codebook near the latents spreads them over many codes: comparing ids means something.
+      expect(same.distinct).toBeGreaterThan(10);
+      console.log(`occworld-graph ${c.name}: ${same.differ}/${same.total} ids differ, ${same.distinct} distinct, worst error ${same.worst.toExponential(2)} relative`);
+      await enc.dispose();
+      tok.dispose();
+    }, 120_000);
+  }
+});
