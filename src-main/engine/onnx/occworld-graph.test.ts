@@ -78,7 +78,7 @@ function codebookNearLatents(tok: Tokenizer, x: tf.Tensor4D, rng: Rng): void {
  * equally near the latent (squared distances equal to 1e-5 relative), and such cells must be
  * rare; errors agree to 1e-4 relative.
  */
-async function expectSameCodes(tok: Tokenizer, x: Float32Array, shape: Shape, ids: Int32Array, err: Float32Array) {
+async function expectSameCodes(tok: Tokenizer, x: Float32Array, shape: Shape, ids: Int32Array, err: Float32Array, tol = { tie: 1e-5, error: 1e-4 }) {
   const t = tf.tensor4d(x, shape);
   const r = tok.encode(t);
   const ref = (await r.indices.data()) as Int32Array;
@@ -87,11 +87,11 @@ async function expectSameCodes(tok: Tokenizer, x: Float32Array, shape: Shape, id
   expect(ids.length).toBe(ref.length);
   const differ: number[] = [];
   for (let i = 0; i < ref.length; i++) if (ref[i] !== ids[i]) differ.push(i);
-  for (const i of differ) expect(Math.abs(err[i]! - refErr[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, refErr[i]!));
+  for (const i of differ) expect(Math.abs(err[i]! - refErr[i]!)).toBeLessThanOrEqual(tol.tie * Math.max(1, refErr[i]!));
   expect(differ.length).toBeLessThanOrEqual(Math.ceil(ref.length * 0.002));
   let worst = 0;
   for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(err[i]! - refErr[i]!) / Math.max(1, refErr[i]!));
-  expect(worst).toBeLessThanOrEqual(1e-4);
+  expect(worst).toBeLessThanOrEqual(tol.error);
   return { differ: differ.length, total: ref.length, distinct: new Set(ref).size, worst };
 }
 
@@ -179,4 +179,31 @@ describe('ONNX encoder for OccWorld VAERes2D', () => {
       tok.dispose();
     }, 120_000);
   }
+
+  // OccWorld's own size (occworldPaperConfig: ~14 M parameters, 200×200×16 voxels → 50×50 tokens) on the real Occ3D-nuScenes frame.
+  withOrt("OccWorld's real-size tokenizer on the real Occ3D-nuScenes frame: the ids and errors of Tokenizer.encode", async () => {
+    const seq = await openPath(OCC3D_SAMPLE);
+    const occ = occworldPaperConfig();
+    const tok = tokenizerFor(occ, seq.encoding);
+    const rng = new Rng(5);
+    perturbNorms(tok, rng);
+    const frame = await seq.getFrame(0);
+    const shape: Shape = [1, frame.channels, frame.height, frame.width];
+    const xt = tf.tensor4d(frame.data, shape);
+    codebookNearLatents(tok, xt, rng);
+    xt.dispose();
+    const enc = await OnnxEncoder.create(tok);
+    if ('refused' in enc) throw new Error(enc.refused);
+    const r = await enc.encodeBatch(frame.data, shape);
+    expect(r.ids.length).toBe(50 * 50);
+    // Tolerances at float32's own accuracy on this network: ~30 layers of random weights amplify
+    // rounding. Measured against PyTorch in float64 on this frame (same weights), the latents'
+    // relative L2 error is 3.3e-4 for tfjs, 2.4e-4 for PyTorch float32, 6e-5 for ONNX Runtime;
+    // errors then agree to ~4e-4 relative, and 1 id in 2,500 flipped (a tie to 3e-5).
+    const same = await expectSameCodes(tok, frame.data, shape, r.ids, r.error, { tie: 1e-3, error: 1e-3 });
+    expect(same.distinct).toBeGreaterThan(50);
+    console.log(`occworld-graph real size, Occ3D frame: ${same.differ}/${same.total} ids differ, ${same.distinct} distinct, worst error ${same.worst.toExponential(2)} relative`);
+    await enc.dispose();
+    tok.dispose();
+  }, 600_000);
 });
