@@ -1,10 +1,20 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildImportedTokenizer } from '../checkpoint/architecture-registry';
+import { disposeStateDict } from '../checkpoint/tensor-io';
+import { probePython, runPython } from '../checkpoint/python-check';
+import { importTorchCheckpoint } from '../checkpoint/torch-import';
+import { InferencePool } from '../infer/inference-pool';
+import { repoRoot } from '../quantizers/test-backend';
+import { toPlain } from '../train/snapshot';
 import { initBackend } from '../backend';
 import { Tokenizer } from '../tokenizer';
 import type { TrainConfig } from '../../contract';
 import type { FrameEncoding } from '../../data/frame';
-import { classEncoding } from '../../data/palette';
+import { classChannelNames, classEncoding } from '../../data/palette';
 import { openPath } from '../../data/open-path';
 import { OCC3D_SAMPLE } from '../../data/test-paths';
 import { Rng } from '../../util/rng';
@@ -206,4 +216,76 @@ describe('ONNX encoder for OccWorld VAERes2D', () => {
     await enc.dispose();
     tok.dispose();
   }, 600_000);
+
+  // OccWorld's own checkpoint format: torch.save of {state_dict, epoch} beside its model dict.
+  const torch = probePython(['torch', 'numpy']);
+  const withTorch = skipWhy || !torch.ok ? it.skip : it;
+  if (!torch.ok) console.warn(`[skip] occworld-graph .pth pool test: ${torch.reason}`);
+  let dir = '';
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  withTorch("an OccWorld .pth, imported and encoded by an inference pool on ONNX Runtime: the tfjs pool's tokens", async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'occworld-onnx-'));
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify(small));
+    runPython(
+      String.raw`
+import json, os, sys, torch
+sys.path.insert(0, sys.argv[2])
+from occworld_vae import VAERes2D
+out = sys.argv[1]
+cfg = json.load(open(os.path.join(out, 'config.json')))
+torch.manual_seed(2)
+model = VAERes2D(**cfg).eval()
+with torch.no_grad():
+    for n, p in model.named_parameters():
+        if '.norm' in n: p.add_(0.3 * torch.randn_like(p))
+    vox = torch.randint(0, cfg['num_classes'], (2, 8, 6, 4)).repeat_interleave(4, 1).repeat_interleave(4, 2)
+    z, _ = model.latents(model.embed(vox))
+    flat = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
+    pick = torch.randint(0, flat.shape[0], (model.vqvae.n_e,))
+    model.vqvae.embedding.weight.copy_(flat[pick] + 0.05 * flat.std() * torch.randn_like(flat[pick]))
+torch.save({'state_dict': model.state_dict(), 'epoch': 1}, os.path.join(out, 'epoch_1.pth'))
+`,
+      [dir, path.join(repoRoot, 'resources/pytorch')],
+    );
+    const imp = await importTorchCheckpoint(path.join(dir, 'epoch_1.pth'));
+    expect(imp.architecture).toBe('occworld');
+    const Z = occworldHeights(small);
+    const encoding = classEncoding(Z);
+    const tok = buildImportedTokenizer(imp, encoding, 'epoch_1.pth');
+    disposeStateDict(imp.stateDict);
+    const sd = tok.stateDict();
+    const weights: Record<string, Awaited<ReturnType<typeof toPlain>>> = {};
+    for (const [k, t] of Object.entries(sd)) weights[k] = await toPlain(t);
+    tf.dispose(Object.values(sd));
+    const base = { config: tok.cfg, encoding, weights, workers: 2, backend: { prefer: ['wasm' as const] } };
+    const onnxPool = await InferencePool.create({ ...base, encodeEngine: 'onnxruntime' });
+    const tfjsPool = await InferencePool.create({ ...base, encodeEngine: 'tfjs' });
+    try {
+      expect(onnxPool.encodeEngine?.name).toBe('onnxruntime');
+      expect(tfjsPool.encodeEngine?.name).toBe('tfjs');
+      const rng = new Rng(9);
+      const C = occworldFrameChannels(small);
+      const per = C * 32 * 24;
+      const all = classFrames(6, Z, small.num_classes!, 32, 24, rng);
+      const frames = Array.from({ length: 6 }, (_, i) => all.slice(i * per, (i + 1) * per));
+      const source = { kind: 'frames' as const, name: 'mem', channels: C, height: 32, width: 24, channelNames: classChannelNames(Z), encoding, frames };
+      const a = await onnxPool.encode(source);
+      const b = await tfjsPool.encode(source);
+      expect(a.frames).toBe(6);
+      expect([a.h, a.w]).toEqual([16, 12]);
+      expect(new Set(b.tokens).size).toBeGreaterThan(10);
+      let differ = 0;
+      for (let i = 0; i < a.tokens.length; i++) if (a.tokens[i] !== b.tokens[i]) differ++;
+      expect(differ).toBeLessThanOrEqual(1);
+      for (let i = 0; i < a.quantError.length; i++) expect(Math.abs(a.quantError[i]! - b.quantError[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, b.quantError[i]!));
+      console.log(`occworld-graph .pth pool: ${differ}/${a.tokens.length} tokens differ, ${new Set(b.tokens).size} distinct`);
+    } finally {
+      await onnxPool.dispose();
+      await tfjsPool.dispose();
+      tok.dispose();
+    }
+  }, 300_000);
 });
