@@ -41,8 +41,10 @@ if (skipWhy) console.warn(`[skip] occworld-graph: ${skipWhy}`);
 
 type Shape = [number, number, number, number];
 
-function tokenizerFor(occ: OccWorldConfig, encoding: FrameEncoding, seed = 7): Tokenizer {
+function tokenizerFor(occ: OccWorldConfig, encoding: FrameEncoding, normalization?: TrainConfig['normalization']): Tokenizer {
+  const seed = 7;
   const cfg: TrainConfig = {
+    ...(normalization ? { normalization } : {}),
     model: occworldModelConfig(occ),
     quantizer: { kind: 'vq', codebookSize: occ.vqvae_cfg.n_e, beta: occ.vqvae_cfg.beta },
     learningRate: 1e-3,
@@ -155,10 +157,11 @@ describe('ONNX encoder for OccWorld VAERes2D', () => {
     tok.dispose();
   });
 
-  const cases: Array<{ name: string; occ: OccWorldConfig; kind: 'classes' | 'continuous' }> = [
+  const cases: Array<{ name: string; occ: OccWorldConfig; kind: 'classes' | 'continuous'; normalise?: boolean }> = [
     { name: 'class frames, attention on the second level, two levels', occ: small, kind: 'classes' },
     { name: 'class frames, no attention, three levels of two blocks', occ: threeLevels, kind: 'classes' },
     { name: 'continuous frames, attention on the first level', occ: continuous, kind: 'continuous' },
+    { name: 'continuous frames normalised per channel (mean, std)', occ: continuous, kind: 'continuous', normalise: true },
   ];
   for (const c of cases) {
     withOrt(`${c.name}: the ids and errors of Tokenizer.encode`, async () => {
@@ -166,7 +169,8 @@ describe('ONNX encoder for OccWorld VAERes2D', () => {
       const Z = occworldHeights(c.occ);
       const C = occworldFrameChannels(c.occ);
       const encoding: FrameEncoding = c.kind === 'classes' ? classEncoding(Z) : { kind: 'continuous' };
-      const tok = tokenizerFor(c.occ, encoding);
+      const normalization = c.normalise ? { mean: Array.from({ length: C }, (_, i) => 0.2 * i - 0.3), std: Array.from({ length: C }, (_, i) => 0.5 + 0.25 * i) } : undefined;
+      const tok = tokenizerFor(c.occ, encoding, normalization);
       perturbNorms(tok, rng);
       // Non-square (rows ≠ cols): a layout change that transposed without flipping, or not at all, shows.
       const shape: Shape = [3, C, 32, 24];
@@ -189,6 +193,28 @@ describe('ONNX encoder for OccWorld VAERes2D', () => {
       tok.dispose();
     }, 120_000);
   }
+
+  withOrt('follows new weights (reload, as live training hands them over)', async () => {
+    const rng = new Rng(21);
+    const Z = occworldHeights(small);
+    const tok = tokenizerFor(small, classEncoding(Z));
+    const shape: Shape = [2, occworldFrameChannels(small), 32, 24];
+    const x = classFrames(2, Z, small.num_classes!, 32, 24, rng);
+    const xt = tf.tensor4d(x, shape);
+    codebookNearLatents(tok, xt, rng);
+    const enc = await OnnxEncoder.create(tok);
+    if ('refused' in enc) throw new Error(enc.refused);
+    const first = await enc.encodeBatch(x, shape);
+    perturbNorms(tok, rng);
+    codebookNearLatents(tok, xt, rng);
+    xt.dispose();
+    await enc.reload(tok);
+    const second = await enc.encodeBatch(x, shape);
+    expect([...second.ids]).not.toEqual([...first.ids]);
+    await expectSameCodes(tok, x, shape, second.ids, second.error);
+    await enc.dispose();
+    tok.dispose();
+  }, 120_000);
 
   // OccWorld's own size (occworldPaperConfig: ~14 M parameters, 200×200×16 voxels → 50×50 tokens) on the real Occ3D-nuScenes frame.
   withOrt("OccWorld's real-size tokenizer on the real Occ3D-nuScenes frame: the ids and errors of Tokenizer.encode", async () => {
