@@ -18,6 +18,7 @@ import { occworldModelConfig } from '../src-main/engine/occworld/occworld-model-
 import { Tokenizer } from '../src-main/engine/tokenizer';
 import { Trainer } from '../src-main/engine/train/trainer';
 import { openPath } from '../src-main/data/open-path';
+import { benchOnnxEncode, type OnnxEncodeFigures } from './occworld-onnx-bench';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PY = '/usr/bin/python3';
@@ -92,7 +93,10 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   for (let i = 0; i < ENCODES; i++) await encodeOnce();
   const encodeFps = ENCODES / ((performance.now() - t0) / 1000);
-  console.log(`ours: ${encodeFps.toFixed(3)} encoded frames/s (one thread), peak RSS so far ${mb(peakRss)} MiB; now one fine-tuning step…`);
+  console.log(`ours: ${encodeFps.toFixed(3)} encoded frames/s (one thread), peak RSS so far ${mb(peakRss)} MiB; now ONNX Runtime…`);
+  const onnx: OnnxEncodeFigures | { skipped: string } = await benchOnnxEncode(tok, seq, frame.data, ENCODES);
+  if ('skipped' in onnx) console.log(`ONNX Runtime: skipped (${onnx.skipped})`);
+  else console.log(`ONNX Runtime ${onnx.version}: ${onnx.oneThreadFps.toFixed(3)} encoded frames/s (one thread)${onnx.poolFps === null ? '' : `, ${onnx.poolFps.toFixed(3)} with a pool of ${onnx.poolWorkers} workers`}; now one fine-tuning step…`);
   const trainer = new Trainer(tok);
   const xs = STEP_CROP > 0 ? tf.slice(x, [0, 0, 0, 0], [1, -1, STEP_CROP, STEP_CROP]) : x;
   await trainer.trainStep(xs);
@@ -128,6 +132,10 @@ async function main(): Promise<void> {
       `${STEP_CROP > 0 ? `, ${t.whole_step_ms.toFixed(0)} ms on the whole frame` : ''}, peak RSS ${t.peak_mb.toFixed(0)} MiB`,
   );
   console.log(`OccWorld encode throughput ratio (ours / PyTorch): ${(encodeFps / t.encode_fps).toFixed(3)}; step time ratio (ours / PyTorch): ${(stepMs / t.step_ms).toFixed(3)}`);
+  if (!('skipped' in onnx)) {
+    const pool = onnx.poolFps === null ? '' : `, pool of ${onnx.poolWorkers} ${(onnx.poolFps / t.encode_fps).toFixed(3)}`;
+    console.log(`OccWorld encode throughput ratio (ONNX Runtime / PyTorch ${t.threads} threads): one thread ${(onnx.oneThreadFps / t.encode_fps).toFixed(3)}${pool}`);
+  }
 }
 
 main().catch((err: unknown) => {

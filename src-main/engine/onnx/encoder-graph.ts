@@ -1,8 +1,10 @@
 import { ReferenceNets } from '../model/reference-nets';
+import { OccWorldNets } from '../occworld/occworld-nets';
 import type { Tokenizer } from '../tokenizer';
 import { OnnxGraph } from './onnx-graph';
 import { quantizerGraphUnsupported, writeQuantizer } from './quantizer-graph';
 import { writeReferenceEncoder } from './reference-net-graph';
+import { occworldGraphUnsupported, writeOccWorldEncoder } from './occworld-graph';
 
 /**
  * The tokenizer's inference encoder as an ONNX graph: frames `x [N, C, H, W]` (frame units,
@@ -21,7 +23,10 @@ export const ONNX_ENCODER_ERROR = 'err';
 
 /** Why this tokenizer's encoder cannot be written as an ONNX graph here, or null when it can. */
 export function onnxEncoderUnsupported(t: Tokenizer): string | null {
-  if (!(t.nets instanceof ReferenceNets)) return `the ${t.nets.kind} architecture is encoded with TensorFlow.js only`;
+  if (t.nets instanceof OccWorldNets) {
+    const why = occworldGraphUnsupported(t.nets.net.cfg);
+    if (why) return why;
+  } else if (!(t.nets instanceof ReferenceNets)) return `the ${t.nets.kind} architecture is encoded with TensorFlow.js only`;
   return quantizerGraphUnsupported(t.quantizer);
 }
 
@@ -36,7 +41,7 @@ export async function onnxEncoderGraph(t: Tokenizer, producer: { name: string; v
     x = g.op('Sub', [x, g.constant('norm_mean', Float32Array.from(norm.mean), [1, C, 1, 1])]);
     x = g.op('Div', [x, g.constant('norm_std', Float32Array.from(norm.std), [1, C, 1, 1])]);
   }
-  const z = await writeReferenceEncoder(g, t.nets as ReferenceNets, x);
+  const z = t.nets instanceof OccWorldNets ? await writeOccWorldEncoder(g, t.nets, x) : await writeReferenceEncoder(g, t.nets as ReferenceNets, x);
   const depth = await writeQuantizer(g, t.quantizer, z, { ids: ONNX_ENCODER_IDS, error: ONNX_ENCODER_ERROR });
   g.output(ONNX_ENCODER_IDS, 'int32', depth === 1 ? ['N', 'h', 'w'] : ['N', 'h', 'w', depth]);
   g.output(ONNX_ENCODER_ERROR, 'float', ['N', 'h', 'w']);
