@@ -227,14 +227,14 @@ describe.skipIf(!sw.ok)(`tokenscope CLI with --backend webgpu on SwiftShader${sk
       const ckpt = path.join(dir, 'tok.ckpt');
       const t = await tokenscope(['train', '--backend', 'webgpu', '--steps', '2', ...scene, '--batch', '2', '--hidden', '8', '--latent', '4', '-K', '16', '-o', ckpt, '--json'], dir);
       expect(t.stderr).toMatch(/^tokenscope \S+ · backend: webgpu \(WebGPU \(Dawn\) on google swiftshader .*, software\)/);
-      expect(t.code).toBe(0);
+      expect(t.code, t.stderr).toBe(0);
       // The training worker thread inherited the choice (TOKENSCOPE_BACKEND), not only the CLI's thread.
       expect(JSON.parse(t.stdout.trim().split('\n').pop()!)).toMatchObject({ step: 2, backend: 'webgpu' });
       expect((await stat(ckpt)).size).toBeGreaterThan(1000);
       const ids = path.join(dir, 'ids.npy');
       const enc = await tokenscope(['encode', ckpt, '--backend', 'webgpu', ...scene, '-o', ids], dir);
       expect(enc.stderr).toMatch(/backend: webgpu/);
-      expect(enc.code).toBe(0);
+      expect(enc.code, enc.stderr).toBe(0);
       const arr = await readNpy(ids);
       expect(arr.shape).toEqual([4, 4, 4]);
       expect(Array.from(arr.data as Int32Array).every((v) => v >= 0 && v < 16)).toBe(true);
