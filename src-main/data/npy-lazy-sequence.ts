@@ -25,6 +25,7 @@ import type { FrameSequence } from './frame';
 import { checkMemory, memoryBudget } from './memory-budget';
 import { decodeNpyValues, formatShape, NPY_MAX_PREFIX_BYTES, parseNpyHeader, shapeSize, type NpyArray, type NpyHeader } from './npy';
 import { IdleFileHandle } from './idle-file-handle';
+import { npyFramesInto, readsInto } from './npy-read-into';
 import { openRegularFile, readRange } from './read-bytes';
 import { lazySequence } from './sequence';
 
@@ -104,7 +105,7 @@ export async function openNpySequence(file: string, opts: ArraySequenceOptions &
   const load = async (t: number) => frameFromArray(await readFrame(t), `${file}[${t}]`, opts, t);
 
   const first = await load(0);
-  return lazySequence({
+  const seq = lazySequence({
     name: opts.name ?? file.split(/[\\/]/).pop()!,
     length: T,
     channels: first.channels,
@@ -119,4 +120,8 @@ export async function openNpySequence(file: string, opts: ArraySequenceOptions &
     describe: (t) => `${file}[${t}]`,
     load: (t) => (t === 0 ? Promise.resolve(first) : load(t)),
   });
+  // Float frames are the file's values as float32: whole-sequence encoding reads runs of them
+  // straight into its staging buffer (npy-read-into.ts). Integer frames are one-hot / BEV'd.
+  if (readsInto(dtype)) seq.readFramesInto = npyFramesInto({ file, header, length: T, frameShape: rest, shared });
+  return seq;
 }
