@@ -67,14 +67,11 @@ export function npyFramesInto(src: NpyFramesSource): (start: number, count: numb
       let buf = scratch && scratch.byteLength >= bytes ? scratch : undefined;
       if (buf) scratch = undefined;
       else buf = new ArrayBuffer(bytes);
-      try {
-        // byteOffset 0: decodeNpyValues makes its typed views on the buffer from its start.
-        const raw = await shared.use((h) => readRangeInto(h, file, position, new Uint8Array(buf, 0, bytes)));
-        const values = decodeNpyValues(raw, header, count * per);
-        dst.set(values as Float32Array | Float64Array);
-      } finally {
-        if (!scratch || scratch.byteLength < buf.byteLength) scratch = buf;
-      }
+      // byteOffset 0: decodeNpyValues makes its typed views on the buffer from its start.
+      const raw = await shared.use((h) => readRangeInto(h, file, position, new Uint8Array(buf, 0, bytes)));
+      dst.set(decodeNpyValues(raw, header, count * per) as Float32Array | Float64Array);
+      // Kept only after a read that completed: a timed-out one may still land in its buffer.
+      if (!scratch || scratch.byteLength < buf.byteLength) scratch = buf;
     }
     if (firstNonFiniteFloat32(dst) < 0) return;
     // Report it as getFrame would: the first bad frame, its count and positions.

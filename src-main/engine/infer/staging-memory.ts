@@ -30,7 +30,7 @@ export function takeStaging(length: number): Float32Array {
 /** Gives back what `takeStaging` returned, for the next encode; the largest `KEEP` are kept. */
 export function giveBackStaging(...bufs: Array<Float32Array | undefined>): void {
   for (const b of bufs) {
-    if (!b || b.buffer instanceof SharedArrayBuffer) continue;
+    if (!b || b.buffer.byteLength === 0 || b.buffer instanceof SharedArrayBuffer) continue;
     kept.push(new Float32Array(b.buffer, 0, b.buffer.byteLength / Float32Array.BYTES_PER_ELEMENT));
   }
   kept.sort((a, b) => b.length - a.length);
