@@ -7,6 +7,9 @@
  * (FrameSequence has no close hook, so each read opens its own handle) beside a held handle.
  * The files were just written, so reads come from the page cache: this times the code, not the
  * disk. Median (best) of a few runs; the figures depend on the machine and its load.
+ * Then what whole-sequence encoding gets, batches of 8 into a staging buffer that stays: before,
+ * `getFrame` per frame + the copy into the buffer; now, `readFramesInto` (one positioned read
+ * per batch straight into the buffer, npy-read-into.ts).
  */
 import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,11 +38,31 @@ async function readFrames(seq: FrameSequence, from: number, to: number): Promise
   for (let t = from; t < to; t++) await seq.getFrame(t);
 }
 
+const BATCH = 8;
+
+/** What encodeSequence did before readFramesInto: getFrame per frame, copied into its staging buffer. */
+async function framesCopied(seq: FrameSequence, from: number, to: number, staging: Float32Array): Promise<void> {
+  const per = seq.channels * seq.height * seq.width;
+  for (let s = from; s < to; s += BATCH) {
+    for (let t = s; t < Math.min(to, s + BATCH); t++) staging.set((await seq.getFrame(t)).data, (t - s) * per);
+  }
+}
+
+/** What it does now: one readFramesInto per batch, straight into the staging buffer. */
+async function framesInto(seq: FrameSequence, from: number, to: number, staging: Float32Array): Promise<void> {
+  const per = seq.channels * seq.height * seq.width;
+  for (let s = from; s < to; s += BATCH) {
+    const n = Math.min(BATCH, to - s);
+    await seq.readFramesInto!(s, n, staging.subarray(0, n * per));
+  }
+}
+
 const rate = (frames: number, ms: number) => (frames / (ms / 1000)).toFixed(1).padStart(8);
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'npy-lazy-bench-'));
   try {
+    const intoRows: Array<{ shape: number[]; file: string }> = [];
     console.log(`frames/s, median (best) of ${RUNS}, float32 from the page cache`);
     console.log('shape                file MB   all frames: whole     lazy        a quarter: whole     lazy');
     for (const shape of [
@@ -63,6 +86,25 @@ async function main(): Promise<void> {
       const lQ = await lazy(q);
       const cell = (n: number, t: { median: number; best: number }) => `${rate(n, t.median)} (${rate(n, t.best).trim()})`;
       console.log(`${shape.join('×').padEnd(20)} ${mb.padStart(7)}   ${cell(T, wAll)} ${cell(T, lAll)}   ${cell(q, wQ)} ${cell(q, lQ)}`);
+      if (shape[0] === 128 || shape[1] === 128) intoRows.push({ shape, file });
+    }
+
+    // Into a staging buffer, batches of 8, as encodeSequence reads (reference and Occ3D sizes).
+    console.log(`\nbatches of ${BATCH} into a staging buffer that stays, frames/s, median (best) of ${RUNS}`);
+    console.log('shape                  all frames: getFrame+copy   readFramesInto    a quarter: getFrame+copy   readFramesInto');
+    for (const { shape, file } of intoRows) {
+      const T = shape[0]!;
+      const q = T / 4;
+      const per = shapeSize(shape.slice(1));
+      const staging = new Float32Array(Math.min(BATCH, T) * per).fill(1);
+      const cell = (n: number, t: { median: number; best: number }) => `${rate(n, t.median)} (${rate(n, t.best).trim()})`;
+      const copied = (n: number) => time(async () => framesCopied(await openNpySequence(file, { cacheFrames: 0 }), 0, n, staging));
+      const into = (n: number) => time(async () => framesInto(await openNpySequence(file, { cacheFrames: 0 }), 0, n, staging));
+      const cAll = await copied(T);
+      const iAll = await into(T);
+      const cQ = await copied(q);
+      const iQ = await into(q);
+      console.log(`${shape.join('×').padEnd(20)}   ${cell(T, cAll)}   ${cell(T, iAll)}    ${cell(q, cQ)}   ${cell(q, iQ)}`);
     }
 
     // Handle per read vs one held handle: the price of having no close hook.

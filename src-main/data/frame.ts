@@ -102,4 +102,14 @@ export interface SequenceHeader {
 /** An ordered list of frames that loads lazily. */
 export interface FrameSequence extends SequenceHeader {
   getFrame(index: number): Promise<BevFrame>;
+  /**
+   * Optional fast path for whole-sequence encoding: the data of frames [start, start + count),
+   * exactly what `getFrame(t).data` would hold, written back to back into `dst` (which must hold
+   * `count × channels × height × width` values), without a per-frame array, a copy or the frame
+   * cache. Same errors as `getFrame` (a NaN names `file[t]` and its position; a short file names
+   * the file). Offered only where it is cheaper than `getFrame` (a lazily read float .npy: one
+   * positioned read straight into `dst`'s bytes). A wrapper that changes what `getFrame` returns
+   * must not pass this method on unchanged.
+   */
+  readFramesInto?(start: number, count: number, dst: Float32Array): Promise<void>;
 }

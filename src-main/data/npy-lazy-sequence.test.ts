@@ -156,6 +156,29 @@ describe('lazy .npy sequence', () => {
     expect((err as DataError).message).toBe('nan3.npy[3]: 1 non-finite values (1 NaN, 0 +Inf, 0 −Inf), first at [1, 2, 1]');
   });
 
+  it('a float sequence opens from its header alone: the shape, names and encoding frame 0 has; a NaN in frame 0 shows when it is read', async () => {
+    for (const shape of [
+      [4, 3, 5, 6],
+      [4, 5, 6],
+    ]) {
+      const per = shape.slice(1).reduce((a, b) => a * b, 1);
+      const values = new Float32Array(ramp(4 * per));
+      values[2] = NaN;
+      const file = write(`nan0-${shape.length}.npy`, concat(npyHeader('<f4', shape), bytesOf(values)));
+      readRangeSpy.mockClear();
+      const seq = await openNpySequence(file);
+      expect(readRangeSpy).toHaveBeenCalledTimes(1); // the header
+      const whole = sequenceFromArray({ dtype: 'float32', shape, data: values.map((v) => (Number.isNaN(v) ? 0 : v)) }, file);
+      const f0 = await whole.getFrame(0);
+      expect([seq.channels, seq.height, seq.width, seq.channelNames, seq.encoding]).toEqual([f0.channels, f0.height, f0.width, f0.channelNames, f0.encoding]);
+      await expect(seq.getFrame(1)).resolves.toBeDefined();
+      await expect(seq.getFrame(0)).rejects.toThrow(`nan0-${shape.length}.npy[0]: 1 non-finite values (1 NaN, 0 +Inf, 0 −Inf), first at [${shape.length === 4 ? '0, 0, 2' : '0, 2'}]`);
+    }
+    // A frame with no cells is still refused at open, as frame 0's reader refuses it.
+    const empty = write('empty-frames.npy', npyHeader('<f4', [3, 0, 4]));
+    await expect(openNpySequence(empty)).rejects.toThrow('empty-frames.npy[0]: shape 0×4 has no cells');
+  });
+
   it('refuses a truncated file at open, with the file name and the message the whole reader gives', async () => {
     const full = concat(npyHeader('<f4', [T, 2, 3, 4]), bytesOf(new Float32Array(T * 24)));
     const file = write('cut.npy', full.subarray(0, full.length - 10));
@@ -176,12 +199,10 @@ describe('lazy .npy sequence', () => {
     const file = write('count.npy', concat(header, bytesOf(new Float32Array(ramp(8 * 512)))));
     readRangeSpy.mockClear();
     const seq = await openNpySequence(file, { cacheFrames: 0 });
-    // Opening: the header prefix (the file is smaller than the 10 kB cap, so all of it is at most that) and frame 0.
+    // Opening: the header prefix only (the file is smaller than the 10 kB cap, so all of it is at
+    // most that): a float frame's shape is the header's, so no frame is read.
     const openCalls = readRangeSpy.mock.calls.map(([, , pos, len]) => [pos, len]);
-    expect(openCalls).toEqual([
-      [0, Math.min(header.length + 8 * frameBytes, 10_012)],
-      [header.length, frameBytes],
-    ]);
+    expect(openCalls).toEqual([[0, Math.min(header.length + 8 * frameBytes, 10_012)]]);
     readRangeSpy.mockClear();
     await seq.getFrame(6);
     await seq.getFrame(2);

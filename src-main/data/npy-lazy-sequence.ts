@@ -25,6 +25,7 @@ import type { FrameSequence } from './frame';
 import { checkMemory, memoryBudget } from './memory-budget';
 import { decodeNpyValues, formatShape, NPY_MAX_PREFIX_BYTES, parseNpyHeader, shapeSize, type NpyArray, type NpyHeader } from './npy';
 import { IdleFileHandle } from './idle-file-handle';
+import { npyFramesInto, readsInto } from './npy-read-into';
 import { openRegularFile, readRange } from './read-bytes';
 import { lazySequence } from './sequence';
 
@@ -77,7 +78,9 @@ export function lazyReadable(h: Pick<NpyHeader, 'fortranOrder' | 'shape'>): bool
 
 /**
  * Opens a `[T, …]` .npy as a lazily read sequence. `header` is the one `readNpyHeader` returned
- * (read again when absent). Frame 0 is read now, for the sequence's shape and channel names.
+ * (read again when absent). Integer data: frame 0 is read now, for the sequence's shape and
+ * channel names; float data: no frame is read (the header gives the shape), so a NaN in frame 0
+ * shows when frame 0 is read, like any other frame's.
  */
 export async function openNpySequence(file: string, opts: ArraySequenceOptions & { header?: NpyFileHeader } = {}): Promise<FrameSequence> {
   const header = opts.header ?? (await readNpyHeader(file));
@@ -103,20 +106,31 @@ export async function openNpySequence(file: string, opts: ArraySequenceOptions &
   };
   const load = async (t: number) => frameFromArray(await readFrame(t), `${file}[${t}]`, opts, t);
 
-  const first = await load(0);
-  return lazySequence({
+  // A float frame is the file's values: its shape is the header's, so opening reads no frame
+  // (every inference worker opens the file per encode; an Occ3D-size frame is 20 MB). Integer
+  // frames are one-hot / BEV'd: frame 0 is read for the sequence's shape and channel names.
+  const float = readsInto(dtype);
+  if (float && per === 0) throw new DataError(`${file}[0]`, `shape ${formatShape(rest)} has no cells`);
+  const first = float ? undefined : await load(0);
+  const [C, H, W] = rest.length === 3 ? (rest as [number, number, number]) : [1, rest[0]!, rest[1]!];
+  const head = first ?? { channels: C, height: H, width: W, channelNames: Array.from({ length: C }, (_, c) => `ch${c}`), encoding: { kind: 'continuous' as const } };
+  const seq = lazySequence({
     name: opts.name ?? file.split(/[\\/]/).pop()!,
     length: T,
-    channels: first.channels,
-    height: first.height,
-    width: first.width,
-    channelNames: first.channelNames,
-    encoding: first.encoding,
+    channels: head.channels,
+    height: head.height,
+    width: head.width,
+    channelNames: head.channelNames,
+    encoding: head.encoding,
     kind: 'npy',
     sourcePath: file,
     cacheFrames: opts.cacheFrames,
     cacheBytes: opts.cacheBytes,
     describe: (t) => `${file}[${t}]`,
-    load: (t) => (t === 0 ? Promise.resolve(first) : load(t)),
+    load: (t) => (t === 0 && first ? Promise.resolve(first) : load(t)),
   });
+  // Float frames are the file's values as float32: whole-sequence encoding reads runs of them
+  // straight into its staging buffer (npy-read-into.ts). Integer frames are one-hot / BEV'd.
+  if (float) seq.readFramesInto = npyFramesInto({ file, header, length: T, frameShape: rest, shared });
+  return seq;
 }

@@ -103,7 +103,16 @@ export async function readBytes(file: string, opts: ReadOptions = {}): Promise<U
 
 /** Reads `length` bytes at `position` of an open file, failing if the file ends early or the deadline passes. */
 export async function readRange(handle: fs.FileHandle, file: string, position: number, length: number, timeoutMs = DEFAULT_READ_TIMEOUT_MS): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
+  return readRangeInto(handle, file, position, new Uint8Array(length), timeoutMs);
+}
+
+/**
+ * Reads `out.length` bytes at `position` of an open file straight into `out` (memory the caller
+ * reuses: fresh memory costs first-touch page faults), with readRange's deadline and short-read
+ * error. After a timeout the abandoned read may still land in `out`: the caller's data is lost anyway.
+ */
+export async function readRangeInto(handle: fs.FileHandle, file: string, position: number, out: Uint8Array, timeoutMs = DEFAULT_READ_TIMEOUT_MS): Promise<Uint8Array> {
+  const length = out.length;
   const deadline = Date.now() + timeoutMs;
   let done = 0;
   while (done < length) {

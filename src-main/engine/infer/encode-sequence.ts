@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BevFrame, FrameSequence } from '../../data/frame';
 import { toFrameSpace } from '../model/losses';
 import type { Tokenizer } from '../tokenizer';
+import { giveBackStaging, takeStaging } from './staging-memory';
 
 /**
  * Whole-sequence inference in batches: frames → token grids, token grids → frames. Plain typed
@@ -56,31 +57,11 @@ export async function encodeSequence(
   const tokens = new Int32Array(T * h * w * depth);
   const quantError = new Float32Array(T * h * w);
   const per = C * H * W;
-  // One staging buffer for every batch (each batch's tensor is disposed before the next fills
-  // it): fresh multi-MiB arrays cost their first-touch page faults on every batch.
-  const staging = new Float32Array(Math.min(B, T) * per);
-  // The next batch's frames are requested before this batch is encoded, so that file reads and
-  // decompression (libuv's thread pool) overlap the encoder instead of alternating with it. Each
-  // request gets a no-op handler at once: a read that fails while the encoder runs must surface
-  // when its batch is awaited, not as an unhandled rejection.
-  const request = (start: number): Array<Promise<BevFrame>> =>
-    Array.from({ length: Math.max(0, Math.min(B, T - start)) }, (_, i) => {
-      const p = seq.getFrame(first + start + i);
-      p.catch(() => undefined);
-      return p;
-    });
-  let next = request(0);
+  const { batch, finish } = sequenceBatches(seq, first, T, B, per);
   for (let start = 0; start < T; start += B) {
     if (opts.signal?.aborted) throw new Error(`encoding of "${seq.name}" was cancelled`);
     const n = Math.min(B, T - start);
-    const buf = staging.subarray(0, n * per);
-    const batch = next;
-    for (let i = 0; i < n; i++) {
-      const f = await batch[i]!;
-      if (f.data.length !== per) throw new Error(`"${seq.name}" frame ${first + start + i} has ${f.data.length} values, expected ${per}`);
-      buf.set(f.data, i * per);
-    }
-    next = request(start + B);
+    const buf = await batch(start);
     if (engine) {
       const r = await engine(buf, [n, C, H, W]);
       if (r.ids.length !== n * h * w * depth || r.error.length !== n * h * w) {
@@ -102,6 +83,7 @@ export async function encodeSequence(
     }
     opts.onProgress?.(start + n, T);
   }
+  finish();
   return { tokens, quantError, frames: T, h, w, depth };
 }
 
@@ -146,4 +128,69 @@ export async function decodeTokens(
     opts.onProgress?.(start + n, T);
   }
   return out;
+}
+
+/**
+ * The frames of batch `start` (relative to `first`), `[n, C, H, W]` back to back, and the next
+ * batch's read started before the frames are returned, so that file reads and decompression
+ * (libuv's thread pool) overlap the encoder instead of alternating with it. Batches must be asked
+ * for in order, each after the previous one's frames are no longer used (encoded). Each read gets
+ * a no-op handler at once: a read that fails while the encoder runs must surface when its batch
+ * is awaited, not as an unhandled rejection.
+ *
+ * A sequence with `readFramesInto` (a lazily read float .npy) reads each batch straight into one
+ * of two staging buffers (batch k + 1 into one while batch k encodes from the other): no array
+ * per frame and no copy. Otherwise frames come from `getFrame` and are copied into one staging
+ * buffer. Staging buffers live for the whole sequence, and are kept for the next one
+ * (staging-memory.ts) when `finish` is called after the last batch: fresh multi-MiB arrays cost
+ * their first-touch page faults. A failed encode does not call it (a read may still be landing).
+ */
+function sequenceBatches(
+  seq: FrameSequence,
+  first: number,
+  T: number,
+  B: number,
+  per: number,
+): { batch: (start: number) => Promise<Float32Array>; finish: () => void } {
+  const quiet = <V>(p: Promise<V>): Promise<V> => {
+    p.catch(() => undefined);
+    return p;
+  };
+  if (seq.readFramesInto) {
+    // The second buffer holds batches 1, 3, …: at most min(B, T − B) frames.
+    const staging: Array<Float32Array | undefined> = [takeStaging(Math.min(B, T) * per), undefined];
+    const read = (start: number): Promise<Float32Array> | undefined => {
+      if (start >= T) return undefined;
+      const n = Math.min(B, T - start);
+      const k = (start / B) % 2;
+      const dst = (staging[k] ??= takeStaging(Math.min(B, T - B) * per)).subarray(0, n * per);
+      return quiet(seq.readFramesInto!(first + start, n, dst).then(() => dst));
+    };
+    let next = read(0);
+    return {
+      batch: async (start) => {
+        const buf = await next!;
+        next = read(start + B);
+        return buf;
+      },
+      finish: () => giveBackStaging(...staging),
+    };
+  }
+  const staging = takeStaging(Math.min(B, T) * per);
+  const request = (start: number): Array<Promise<BevFrame>> =>
+    Array.from({ length: Math.max(0, Math.min(B, T - start)) }, (_, i) => quiet(seq.getFrame(first + start + i)));
+  let next = request(0);
+  const batch = async (start: number): Promise<Float32Array> => {
+    const n = Math.min(B, T - start);
+    const buf = staging.subarray(0, n * per);
+    const frames = next;
+    for (let i = 0; i < n; i++) {
+      const f = await frames[i]!;
+      if (f.data.length !== per) throw new Error(`"${seq.name}" frame ${first + start + i} has ${f.data.length} values, expected ${per}`);
+      buf.set(f.data, i * per);
+    }
+    next = request(start + B);
+    return buf;
+  };
+  return { batch, finish: () => giveBackStaging(staging) };
 }
