@@ -1,27 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readNpy } from '../data/npy';
 import { loadOnnxRuntime } from '../engine/onnx/onnx-runtime';
 import { createProceduralSequence } from '../data/procedural-scene';
+import { runTokenscope as run } from './test-cli-runner';
 
 /** `tokenscope encode` on ONNX Runtime (the default on a CPU) and on TensorFlow.js, from the terminal. */
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/tokenscope.mjs');
-
-function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // The inherited environment must not pick a backend or engine for these runs.
-    const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-    delete base.TOKENSCOPE_BACKEND;
-    delete base.TOKENSCOPE_ENCODE_ENGINE;
-    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 300_000, env: { ...base, ...env } }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: unknown }).code) || 1 : 0, stdout, stderr }),
-    );
-  });
-}
 
 const ort = loadOnnxRuntime();
 const why = 'error' in ort ? ort.error : '';

@@ -5,7 +5,7 @@ import { Tokenizer } from '../tokenizer';
 import type { TrainConfig } from '../../contract';
 import { createProceduralSequence } from '../../data/procedural-scene';
 import { Rng } from '../../util/rng';
-import { toPlain } from '../train/snapshot';
+import { plainWeights } from '../train/snapshot';
 import { InferencePool } from '../infer/inference-pool';
 import { OnnxEncoder } from './onnx-encoder';
 import { loadOnnxRuntime } from './onnx-runtime';
@@ -142,10 +142,7 @@ describe('ONNX encoder (the reference tokenizer on ONNX Runtime)', () => {
 
   withOrt('an inference pool encodes with ONNX Runtime in its workers: the tokens of the tfjs pool', async () => {
     const tok = new Tokenizer(cfg(), seq.encoding);
-    const sd = tok.stateDict();
-    const weights: Record<string, Awaited<ReturnType<typeof toPlain>>> = {};
-    for (const [k, t] of Object.entries(sd)) weights[k] = await toPlain(t);
-    tf.dispose(Object.values(sd));
+    const weights = await plainWeights(tok);
     const base = { config: tok.cfg, encoding: seq.encoding, weights, workers: 2, backend: { prefer: ['wasm' as const] } };
     const onnxPool = await InferencePool.create({ ...base, encodeEngine: 'onnxruntime' });
     const tfjsPool = await InferencePool.create({ ...base, encodeEngine: 'tfjs' });

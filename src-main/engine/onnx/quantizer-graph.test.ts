@@ -12,7 +12,7 @@ import { OnnxEncoder, PRODUCER } from './onnx-encoder';
 import { loadOnnxRuntime, type OrtModule } from './onnx-runtime';
 import { quantizerGraphUnsupported, writeQuantizer } from './quantizer-graph';
 import { InferencePool } from '../infer/inference-pool';
-import { toPlain } from '../train/snapshot';
+import { plainWeights } from '../train/snapshot';
 
 const ort = loadOnnxRuntime();
 const skipWhy = 'error' in ort ? `ONNX Runtime absent: ${ort.error}` : '';
@@ -283,10 +283,7 @@ describe('ONNX quantizer graphs (each family against its tfjs inference)', () =>
     const x = tf.tensor4d(await frames(FRAMES), [FRAMES, seq.channels, seq.height, seq.width]);
     await standardiseLatents(tok, x);
     x.dispose();
-    const sd = tok.stateDict();
-    const weights: Record<string, Awaited<ReturnType<typeof toPlain>>> = {};
-    for (const [k, t] of Object.entries(sd)) weights[k] = await toPlain(t);
-    tf.dispose(Object.values(sd));
+    const weights = await plainWeights(tok);
     const base = { config: tok.cfg, encoding: seq.encoding, weights, workers: 2, backend: { prefer: ['wasm' as const] } };
     const onnxPool = await InferencePool.create({ ...base, encodeEngine: 'onnxruntime' });
     const tfjsPool = await InferencePool.create({ ...base, encodeEngine: 'tfjs' });
