@@ -29,7 +29,9 @@ export class InferencePool {
       throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
     }
     // Native TensorFlow threads each op itself: more workers would only compete for the cores.
-    if (ok.length > 1 && ok[0]!.backend?.name.startsWith('tensorflow')) await Promise.all(ok.splice(1).map((w) => w.dispose()));
+    // ONNX Runtime runs one thread per worker, so a pool that encodes with it keeps them all.
+    const nativeThreads = ok[0]!.backend?.name.startsWith('tensorflow') && ok[0]!.encodeEngine?.name !== 'onnxruntime';
+    if (ok.length > 1 && nativeThreads) await Promise.all(ok.splice(1).map((w) => w.dispose()));
     return new InferencePool(ok);
   }
 
