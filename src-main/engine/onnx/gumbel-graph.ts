@@ -1,7 +1,7 @@
 import type { GumbelQuantizer } from '../quantizers/gumbel';
 import type { OnnxGraph } from './onnx-graph';
 import type { QuantizerOutputs } from './quantizer-graph';
-import { squaredErrorRows, tableOf, toRows, writeIds } from './rows-graph';
+import { codebookTable, squaredErrorRows, tableOf, toRows, transposed, writeIds } from './rows-graph';
 
 /**
  * Gumbel VQ at inference (gumbel.ts `nearestCodes`): no noise, id = argmax of the logits
@@ -11,13 +11,8 @@ export async function writeGumbel(g: OnnxGraph, q: GumbelQuantizer, z: string, o
   const state = q.state(); // live variables: read, not disposed
   const w = await tableOf(state['proj.weight']!);
   const b = await tableOf(state['proj.bias']!);
-  const cb = q.codebook();
-  const table = await tableOf(cb);
-  cb.dispose();
-  const K = q.codebookSize;
-  const D = q.dim;
-  const wt = new Float32Array(D * K);
-  for (let k = 0; k < K; k++) for (let d = 0; d < D; d++) wt[d * K + k] = w[k * D + d]!;
+  const { table, K, D } = await codebookTable(q);
+  const wt = transposed(w, K, D);
   const rows = toRows(g, z);
   const logits = g.op('Add', [g.op('MatMul', [rows, g.constant('gumbel_proj_t', wt, [D, K])]), g.constant('gumbel_proj_bias', b, [K])]);
   const ids = g.op('ArgMax', [logits], { axis: { int: -1 }, keepdims: { int: 0 } });

@@ -14,6 +14,7 @@ import { writeCosineVq, writeGroupedVq, writeMultiHeadVq, writeResidualVq } from
 import { writeFsq, writeResidualFsq } from './fsq-graph';
 import { writeBitQuantizer, writeResidualLfq } from './bit-graph';
 import { writeGumbel } from './gumbel-graph';
+import { codebookTable, squaredNorms } from './rows-graph';
 
 /** Names of the two outputs a quantizer's graph writes: ids `[N, h, w(, depth)]` int32, error `[N, h, w]`. */
 export interface QuantizerOutputs {
@@ -62,22 +63,9 @@ export async function writeQuantizer(g: OnnxGraph, q: Quantizer, z: string, out:
  * OccWorldQuantizer's `nearestCodes`, op for op.
  */
 async function writeNearestCode(g: OnnxGraph, q: Quantizer, z: string, out: QuantizerOutputs): Promise<void> {
-  const cb = q.codebook();
-  if (!cb) throw new Error(`ONNX encoder: the ${q.kind} quantizer has no codebook`);
-  const [K, D] = cb.shape as [number, number];
-  const table = (await cb.data()) as Float32Array;
-  cb.dispose();
-  const filter = new Float32Array(K * D);
-  const c2 = new Float32Array(K);
-  for (let k = 0; k < K; k++) {
-    let s = 0;
-    for (let d = 0; d < D; d++) {
-      const v = table[k * D + d]!;
-      filter[k * D + d] = -2 * v;
-      s += v * v;
-    }
-    c2[k] = s;
-  }
+  const { table, K, D } = await codebookTable(q);
+  const filter = table.map((v) => -2 * v);
+  const c2 = squaredNorms(table, K, D);
   const score = g.op('Conv', [z, g.constant('codebook_neg2', filter, [K, D, 1, 1]), g.constant('codebook_sq', c2, [K])], {
     kernel_shape: { ints: [1, 1] },
   });

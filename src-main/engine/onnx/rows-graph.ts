@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { VectorQuantizer } from '../quantizers/vq';
+import type { Quantizer } from '../quantizers/quantizer';
 import type { OnnxGraph } from './onnx-graph';
 
 /**
@@ -69,27 +70,47 @@ export async function tableOf(t: tf.Tensor): Promise<Float32Array> {
  * Returns int64 ids `[N, h, w]` and the codes `[N, h, w, d]`.
  */
 export async function writeVqLookup(g: OnnxGraph, q: VectorQuantizer, x: string, stem: string): Promise<{ ids: string; codes: string }> {
-  const cb = q.codebook();
-  const [K, D] = cb.shape as [number, number];
-  const table = await tableOf(cb);
-  cb.dispose();
+  const { table, K, D } = await codebookTable(q);
   return writeTableLookup(g, table, K, D, q.options.cosine ? l2normalizeRows(g, x) : x, stem);
 }
 
-/** The nearest row of `table [K, D]` to each row of `x` (already normalised where it must be). */
-export function writeTableLookup(g: OnnxGraph, table: Float32Array, K: number, D: number, x: string, stem: string): { ids: string; codes: string } {
+/** A quantizer's codebook `[K, D]` as plain values (the tensor `codebook()` makes is disposed). */
+export async function codebookTable(q: Pick<Quantizer, 'kind' | 'codebook'>): Promise<{ table: Float32Array; K: number; D: number }> {
+  const cb = q.codebook();
+  if (!cb) throw new Error(`ONNX encoder: the ${q.kind} quantizer has no codebook`);
+  try {
+    const [K, D] = cb.shape as [number, number];
+    return { table: await tableOf(cb), K, D };
+  } finally {
+    cb.dispose();
+  }
+}
+
+/** `table [K, D]` as `[D, K]` (a MatMul's right operand). */
+export function transposed(table: Float32Array, K: number, D: number): Float32Array {
   const t = new Float32Array(D * K);
+  for (let k = 0; k < K; k++) for (let d = 0; d < D; d++) t[d * K + k] = table[k * D + d]!;
+  return t;
+}
+
+/** ‖c_k‖² of every row of `table [K, D]`, accumulated in float32 as tf.sum(tf.square(codebook), 1) does. */
+export function squaredNorms(table: Float32Array, K: number, D: number): Float32Array {
   const c2 = new Float32Array(K);
   for (let k = 0; k < K; k++) {
     let s = 0;
     for (let d = 0; d < D; d++) {
       const v = table[k * D + d]!;
-      t[d * K + k] = v;
-      // float32 accumulation, as tf.sum(tf.square(codebook), 1) does.
       s = Math.fround(s + Math.fround(v * v));
     }
     c2[k] = s;
   }
+  return c2;
+}
+
+/** The nearest row of `table [K, D]` to each row of `x` (already normalised where it must be). */
+export function writeTableLookup(g: OnnxGraph, table: Float32Array, K: number, D: number, x: string, stem: string): { ids: string; codes: string } {
+  const t = transposed(table, K, D);
+  const c2 = squaredNorms(table, K, D);
   const codebook = g.constant(`${stem}_codebook`, table, [K, D]);
   const x2 = g.op('ReduceSumSquare', [x], { axes: { ints: [-1] }, keepdims: { int: 1 } });
   const xc = g.op('MatMul', [x, g.constant(`${stem}_codebook_t`, t, [D, K])]);
