@@ -7,7 +7,7 @@ import type { TrainConfig } from '../src-main/contract';
 import { Tokenizer } from '../src-main/engine/tokenizer';
 import { VectorQuantizer } from '../src-main/engine/quantizers/vq';
 import { Trainer } from '../src-main/engine/train/trainer';
-import { toPlain, type PlainTensor } from '../src-main/engine/train/snapshot';
+import { plainWeights } from '../src-main/engine/train/snapshot';
 import { InferencePool } from '../src-main/engine/infer/inference-pool';
 import { Rng } from '../src-main/util/rng';
 
@@ -96,8 +96,9 @@ export interface PoolFigures {
   engine: string;
 }
 
-export async function runEngineBench(o: EngineBenchOptions = REFERENCE): Promise<EngineBenchResult> {
-  const cfg: TrainConfig = {
+/** The benchmarked tokenizer's config: the preset's reference model with a plain VQ. */
+export function benchConfig(o: EngineBenchOptions): TrainConfig {
+  return {
     model: { inChannels: o.channels, hidden: o.hidden, latentDim: o.latent, stages: o.stages },
     quantizer: { kind: 'vq', codebookSize: o.codebook },
     learningRate: 1e-3,
@@ -107,6 +108,31 @@ export async function runEngineBench(o: EngineBenchOptions = REFERENCE): Promise
     seed: 0,
     checkpointEvery: 0,
   };
+}
+
+/**
+ * The encode benchmark's frames `[encodeFrames, C, H, W]` two ways: as in-memory frames (a
+ * `frames` source) and as a `.npy` file written in `dir` that each worker opens itself.
+ */
+export async function benchFrameSources(o: EngineBenchOptions, frames: Float32Array, dir: string) {
+  const per = o.channels * o.size * o.size;
+  const source = {
+    kind: 'frames' as const,
+    name: 'bench',
+    channels: o.channels,
+    height: o.size,
+    width: o.size,
+    channelNames: Array.from({ length: o.channels }, (_, i) => `c${i}`),
+    encoding: { kind: 'continuous' as const },
+    frames: Array.from({ length: o.encodeFrames }, (_, i) => frames.slice(i * per, (i + 1) * per)),
+  };
+  const file = path.join(dir, 'frames.npy');
+  await writeNpy(file, frames, [o.encodeFrames, o.channels, o.size, o.size]);
+  return { source, file };
+}
+
+export async function runEngineBench(o: EngineBenchOptions = REFERENCE): Promise<EngineBenchResult> {
+  const cfg = benchConfig(o);
   const quantizer = new VectorQuantizer({ dim: o.latent, codebookSize: o.codebook, seed: 0 });
   const tokenizer = new Tokenizer(cfg, { kind: 'continuous' }, quantizer);
   const trainer = new Trainer(tokenizer, cfg);
@@ -136,26 +162,12 @@ export async function runEngineBench(o: EngineBenchOptions = REFERENCE): Promise
   const encodeFps = (o.encodePasses * o.encodeFrames) / ((performance.now() - t0) / 1000);
 
   // The product's path: a pool of inference workers, each encoding a slice of the sequence.
-  const sd = tokenizer.stateDict();
-  const weights: Record<string, PlainTensor> = {};
-  for (const [k, t] of Object.entries(sd)) weights[k] = await toPlain(t);
-  tf.dispose(Object.values(sd));
+  const weights = await plainWeights(tokenizer);
   trainer.dispose();
   tokenizer.dispose();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tokenscope-bench-'));
   try {
-    const source = {
-      kind: 'frames' as const,
-      name: 'bench',
-      channels: o.channels,
-      height: o.size,
-      width: o.size,
-      channelNames: Array.from({ length: o.channels }, (_, i) => `c${i}`),
-      encoding: { kind: 'continuous' as const },
-      frames: Array.from({ length: o.encodeFrames }, (_, i) => frames.slice(i * per, (i + 1) * per)),
-    };
-    const file = path.join(dir, 'frames.npy');
-    await writeNpy(file, frames, [o.encodeFrames, o.channels, o.size, o.size]);
+    const { source, file } = await benchFrameSources(o, frames, dir);
     const timePool = async (encodeEngine: 'tfjs' | 'onnxruntime'): Promise<PoolFigures> => {
       let t = performance.now();
       const pool = await InferencePool.create({ config: cfg, encoding: { kind: 'continuous' }, weights, backend: { prefer: [tf.getBackend() as 'wasm'] }, encodeEngine });

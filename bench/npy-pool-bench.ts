@@ -10,54 +10,27 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import type { TrainConfig } from '../src-main/contract';
-import { writeNpy } from '../src-main/data/npy';
 import { initBackend } from '../src-main/engine/backend';
 import { InferencePool } from '../src-main/engine/infer/inference-pool';
 import { VectorQuantizer } from '../src-main/engine/quantizers/vq';
 import { Tokenizer } from '../src-main/engine/tokenizer';
-import { toPlain, type PlainTensor } from '../src-main/engine/train/snapshot';
+import { plainWeights } from '../src-main/engine/train/snapshot';
 import { Rng } from '../src-main/util/rng';
-import { OCC3D_SIZE, REFERENCE } from './engine-bench';
+import { benchConfig, benchFrameSources, OCC3D_SIZE, REFERENCE } from './engine-bench';
 
 async function main(): Promise<void> {
   const o = process.argv[2] === 'occ3d' ? OCC3D_SIZE : REFERENCE;
   const passes = Number(process.env.PASSES) || Math.max(3, o.encodePasses);
   await initBackend({ prefer: ['wasm'] });
-  const cfg: TrainConfig = {
-    model: { inChannels: o.channels, hidden: o.hidden, latentDim: o.latent, stages: o.stages },
-    quantizer: { kind: 'vq', codebookSize: o.codebook },
-    learningRate: 1e-3,
-    steps: 1,
-    batchSize: o.batch,
-    crop: 0,
-    seed: 0,
-    checkpointEvery: 0,
-  };
+  const cfg = benchConfig(o);
   const tokenizer = new Tokenizer(cfg, { kind: 'continuous' }, new VectorQuantizer({ dim: o.latent, codebookSize: o.codebook, seed: 0 }));
-  const sd = tokenizer.stateDict();
-  const weights: Record<string, PlainTensor> = {};
-  for (const [k, t] of Object.entries(sd)) weights[k] = await toPlain(t);
-  tf.dispose(Object.values(sd));
+  const weights = await plainWeights(tokenizer);
   tokenizer.dispose();
   const rng = new Rng(1);
-  const per = o.channels * o.size * o.size;
-  const frames = new Float32Array(o.encodeFrames * per).map(() => rng.next());
+  const frames = new Float32Array(o.encodeFrames * o.channels * o.size * o.size).map(() => rng.next());
   const dir = await mkdtemp(path.join(os.tmpdir(), 'npy-pool-bench-'));
   try {
-    const source = {
-      kind: 'frames' as const,
-      name: 'bench',
-      channels: o.channels,
-      height: o.size,
-      width: o.size,
-      channelNames: Array.from({ length: o.channels }, (_, i) => `c${i}`),
-      encoding: { kind: 'continuous' as const },
-      frames: Array.from({ length: o.encodeFrames }, (_, i) => frames.slice(i * per, (i + 1) * per)),
-    };
-    const file = path.join(dir, 'frames.npy');
-    await writeNpy(file, frames, [o.encodeFrames, o.channels, o.size, o.size]);
+    const { source, file } = await benchFrameSources(o, frames, dir);
     const pool = await InferencePool.create({ config: cfg, encoding: { kind: 'continuous' }, weights, backend: { prefer: ['wasm'] }, encodeEngine: 'onnxruntime' });
     try {
       const fromFile = () => pool.encode({ kind: 'path', path: file }, undefined, { batchSize: o.encodeBatch });
