@@ -6,7 +6,7 @@
  */
 import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { canvasStats, shot, openAppPage } from './helpers';
+import { canvasStats, shot, openAppPage, setTrainingFields } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -23,11 +23,7 @@ test.afterAll(async () => {
 
 test('codebook objectives: set in the form, trained on, one curve each in the loss chart', async () => {
   await expect(page.getByTestId('status-source')).toContainText('procedural');
-  await page.getByTestId('tr-kind').selectOption('vq');
-  await page.getByTestId('tr-k').fill('32');
-  await page.getByTestId('tr-hidden').fill('16');
-  await page.getByTestId('tr-steps').fill('30');
-  await page.getByTestId('tr-batch').fill('4');
+  await setTrainingFields(page, { kind: 'vq', k: '32', hidden: '16', steps: '30', batch: '4' });
   const section = page.getByTestId('tr-objectives');
   await section.locator('summary').click();
   await page.getByTestId('tr-obj-orthogonal').fill('0.5');

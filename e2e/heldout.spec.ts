@@ -4,7 +4,7 @@
  */
 import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { shot, openAppPage } from './helpers';
+import { shot, openAppPage, setTrainingFields } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -21,12 +21,7 @@ test.afterAll(async () => {
 
 test('trains with held-out evaluation; the held-out recon series is plotted', async () => {
   await expect(page.getByTestId('status-source')).toContainText('procedural');
-  await page.getByTestId('tr-kind').selectOption('vq');
-  await page.getByTestId('tr-k').fill('64');
-  await page.getByTestId('tr-hidden').fill('16');
-  await page.getByTestId('tr-steps').fill('60');
-  await page.getByTestId('tr-batch').fill('4');
-  await page.getByTestId('tr-held-out-every').fill('10');
+  await setTrainingFields(page, { kind: 'vq', k: '64', hidden: '16', steps: '60', batch: '4', 'held-out-every': '10' });
   await page.getByTestId('tr-start').click();
   await expect(page.getByTestId('tr-state')).toContainText('done', { timeout: 170_000 });
   await expect(page.getByTestId('tr-progress')).toContainText('step 60 / 60');

@@ -74,3 +74,15 @@ export async function openAppPage(browser: Browser, baseURL: string, errors: str
   await page.goto(baseURL);
   return page;
 }
+
+/**
+ * Sets training-form fields by their test ids (`tr-<name>`), in the order given: a `<select>`
+ * picks the option, any other field is filled.
+ */
+export async function setTrainingFields(page: Page, fields: Record<string, string>): Promise<void> {
+  for (const [name, value] of Object.entries(fields)) {
+    const field = page.getByTestId(`tr-${name}`);
+    if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
+    else await field.fill(value);
+  }
+}

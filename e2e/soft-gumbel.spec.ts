@@ -5,7 +5,7 @@
  */
 import { test, expect } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { canvasStats, shot, openAppPage } from './helpers';
+import { canvasStats, shot, openAppPage, setTrainingFields } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -22,12 +22,7 @@ test.afterAll(async () => {
 
 test('trains with Gumbel-softmax assignment; τ and the soft-vs-hard gap are plotted', async () => {
   await expect(page.getByTestId('status-source')).toContainText('procedural');
-  await page.getByTestId('tr-kind').selectOption('vq');
-  await page.getByTestId('tr-k').fill('64');
-  await page.getByTestId('tr-hidden').fill('16');
-  await page.getByTestId('tr-steps').fill('80');
-  await page.getByTestId('tr-batch').fill('4');
-  await page.getByTestId('tr-assignment').selectOption('gumbel');
+  await setTrainingFields(page, { kind: 'vq', k: '64', hidden: '16', steps: '80', batch: '4', assignment: 'gumbel' });
   // The Gumbel fields appear only for it.
   await page.getByTestId('tr-tau-start').fill('2');
   await page.getByTestId('tr-tau-end').fill('0.1');
