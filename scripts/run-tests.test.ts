@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runParts } from './run-tests';
+import { appendFileSync } from 'node:fs';
+import { FAILURES_FILE_ENV } from './failure-list';
+import { LineTail, runParts } from './run-tests';
 import type { Part } from './run-tests';
 
 describe('npm test runs every part and reports each (issue 12: the && chain skipped the browser tests)', () => {
@@ -13,7 +15,7 @@ describe('npm test runs every part and reports each (issue 12: the && chain skip
   it('goes on after a failed part, fails overall, and names each part in the summary', async () => {
     const ran: string[] = [];
     const lines: string[] = [];
-    const ok = await runParts(parts, async (c) => (ran.push(c), c === 'unit' ? 1 : 0), (l) => lines.push(l));
+    const ok = await runParts(parts, async (c) => (ran.push(c), { code: c === 'unit' ? 1 : 0, tail: [] }), (l) => lines.push(l));
     expect(ok).toBe(false);
     expect(ran).toEqual(['tc', 'unit', 'build', 'e2e']);
     const summary = lines.slice(lines.indexOf('\n━━ test summary'));
@@ -25,12 +27,35 @@ describe('npm test runs every part and reports each (issue 12: the && chain skip
   it('does not run the browser tests without a build, and says why', async () => {
     const ran: string[] = [];
     const lines: string[] = [];
-    expect(await runParts(parts, async (c) => (ran.push(c), c === 'build' ? 2 : 0), (l) => lines.push(l))).toBe(false);
+    expect(await runParts(parts, async (c) => (ran.push(c), { code: c === 'build' ? 2 : 0, tail: [] }), (l) => lines.push(l))).toBe(false);
     expect(ran).toEqual(['tc', 'unit', 'build']);
     expect(lines.find((l) => l.includes(' e2e '))).toMatch(/not run\s+e2e\s+build:web failed/);
   });
 
   it('passes when every part passes', async () => {
-    expect(await runParts(parts, async () => 0, () => undefined)).toBe(true);
+    expect(await runParts(parts, async () => ({ code: 0, tail: [] }), () => undefined)).toBe(true);
+  });
+
+  it('names the failed tests in the summary (CI keeps only the tail of the log), else the last lines printed', async () => {
+    const lines: string[] = [];
+    const ok = await runParts(
+      parts,
+      async (c, env) => {
+        if (c === 'unit') appendFileSync(env[FAILURES_FILE_ENV]!, JSON.stringify({ where: 'x.test.ts › group › it', error: 'expected 1 to be 2' }) + '\n');
+        return c === 'unit' || c === 'tc' ? { code: 1, tail: ['src/a.ts(3,1): error TS2304', 'Found 1 error.'] } : { code: 0, tail: [] };
+      },
+      (l) => lines.push(l),
+    );
+    expect(ok).toBe(false);
+    const summary = lines.slice(lines.indexOf('\n━━ test summary')).join('\n');
+    expect(summary).toMatch(/FAILED\s+typecheck.*\n    its last lines:\n      \| src\/a.ts\(3,1\): error TS2304\n      \| Found 1 error\./);
+    expect(summary).toMatch(/FAILED\s+unit.*\n    1 failed:\n      ✗ x.test.ts › group › it\n          expected 1 to be 2/);
+    expect(summary).not.toMatch(/Found 1 error[^]*FAILED\s+unit[^]*Found 1 error/); // the unit part names its tests, not its tail
+  });
+
+  it('keeps the last lines of a stream cut anywhere, without colour codes', () => {
+    const t = new LineTail(2);
+    for (const chunk of ['a\nb', 'b\n\u001b[31mc\u001b[39m\n', 'd']) t.push(chunk);
+    expect(t.get()).toEqual(['c', 'd']);
   });
 });

@@ -3,9 +3,16 @@
  * the browser-mode build and the end-to-end tests — each run even when an earlier one failed (an
  * `&&` chain silently skipped the browser tests after one slow unit test), then a summary of each
  * part. Exits non-zero when any part failed. `--only name,name` runs a subset.
+ *
+ * CI keeps only the tail of the log, so the summary names what failed: the failed tests that the
+ * vitest and Playwright reporters recorded (failure-list.ts), or else the last lines the part printed.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { FAILURES_FILE_ENV, formatFailureList, readFailures } from './failure-list';
 
 export interface Part {
   name: string;
@@ -19,9 +26,21 @@ export interface PartResult {
   status: 'passed' | 'FAILED' | 'not run';
   detail: string;
   ms: number;
+  /** Why it failed, a line each: its failed tests, or the last lines it printed. */
+  why?: string[];
 }
 
-export type Runner = (command: string) => Promise<number | string | null>;
+export interface RunOutcome {
+  /** The exit code, or why the command did not exit on its own. */
+  code: number | string | null;
+  /** The last lines it printed. */
+  tail: string[];
+}
+
+/** Runs a command with extra environment variables. */
+export type Runner = (command: string, env: Record<string, string>) => Promise<RunOutcome>;
+
+const TAIL_LINES = 15;
 
 export const PARTS: Part[] = [
   { name: 'typecheck', command: 'npm run typecheck' },
@@ -32,11 +51,32 @@ export const PARTS: Part[] = [
   { name: 'e2e', command: 'npx playwright test', needs: 'build:web' },
 ];
 
-function run(command: string): Promise<number | string | null> {
+/** Keeps the last `n` complete lines of a stream of chunks. */
+export class LineTail {
+  private lines: string[] = [];
+  private partial = '';
+  constructor(private readonly n: number) {}
+  push(chunk: string): void {
+    const parts = (this.partial + chunk).split('\n');
+    this.partial = parts.pop() ?? '';
+    this.lines.push(...parts);
+    if (this.lines.length > this.n) this.lines.splice(0, this.lines.length - this.n);
+  }
+  get(): string[] {
+    // eslint-disable-next-line no-control-regex
+    const all = [...this.lines, this.partial].map((l) => l.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '').trimEnd());
+    return all.filter((l) => l !== '').slice(-this.n);
+  }
+}
+
+function run(command: string, env: Record<string, string>): Promise<RunOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(command, { shell: true, stdio: 'inherit' });
-    child.on('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : code));
-    child.on('error', (err) => resolve(err.message));
+    const tail = new LineTail(TAIL_LINES);
+    const child = spawn(command, { shell: true, stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    child.stdout.on('data', (b: Buffer) => (process.stdout.write(b), tail.push(b.toString('utf8'))));
+    child.stderr.on('data', (b: Buffer) => (process.stderr.write(b), tail.push(b.toString('utf8'))));
+    child.on('close', (code, signal) => resolve({ code: signal ? `killed by ${signal}` : code, tail: tail.get() }));
+    child.on('error', (err) => resolve({ code: err.message, tail: tail.get() }));
   });
 }
 
@@ -46,6 +86,7 @@ function seconds(ms: number): string {
 
 export async function runParts(parts: Part[], runner: Runner = run, log = (line: string): void => void process.stdout.write(line + '\n')): Promise<boolean> {
   const results: PartResult[] = [];
+  const scratch = mkdtempSync(path.join(tmpdir(), 'tokenscope-test-run-'));
   for (const part of parts) {
     const needed = part.needs && results.find((r) => r.name === part.needs);
     if (needed && needed.status !== 'passed') {
@@ -54,11 +95,25 @@ export async function runParts(parts: Part[], runner: Runner = run, log = (line:
     }
     log(`\n━━ ${part.name}: ${part.command}`);
     const t0 = Date.now();
-    const code = await runner(part.command);
-    results.push({ name: part.name, status: code === 0 ? 'passed' : 'FAILED', detail: code === 0 ? '' : `exit ${code}`, ms: Date.now() - t0 });
+    const failuresFile = path.join(scratch, `${part.name.replace(/[^\w-]/g, '_')}.jsonl`);
+    const { code, tail } = await runner(part.command, { [FAILURES_FILE_ENV]: failuresFile });
+    const ms = Date.now() - t0;
+    if (code === 0) {
+      results.push({ name: part.name, status: 'passed', detail: '', ms });
+      continue;
+    }
+    const failed = readFailures(failuresFile);
+    const why = failed.length
+      ? [`    ${failed.length} failed:`, ...formatFailureList(failed)]
+      : ['    its last lines:', ...tail.map((l) => `      | ${l}`)];
+    results.push({ name: part.name, status: 'FAILED', detail: `exit ${code}`, ms, why });
   }
+  rmSync(scratch, { recursive: true, force: true });
   log('\n━━ test summary');
-  for (const r of results) log(`  ${r.status.padEnd(7)}  ${r.name.padEnd(10)} ${r.ms ? seconds(r.ms).padStart(8) : ''.padStart(8)}  ${r.detail}`);
+  for (const r of results) {
+    log(`  ${r.status.padEnd(7)}  ${r.name.padEnd(10)} ${r.ms ? seconds(r.ms).padStart(8) : ''.padStart(8)}  ${r.detail}`);
+    for (const line of r.why ?? []) log(line);
+  }
   const failed = results.filter((r) => r.status !== 'passed');
   log(failed.length ? `  ${failed.length} of ${results.length} parts did not pass` : `  all ${results.length} parts passed`);
   return failed.length === 0;

@@ -1,0 +1,53 @@
+/**
+ * The failed tests of a run, written by the vitest and Playwright reporters beside their own
+ * output and printed again in `npm test`'s final summary. CI keeps only the tail of a long log:
+ * without this, a unit test that failed 500 s before the end of the run is named nowhere in it.
+ */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+
+/** The file the reporters append to, one JSON line per failed test; run-tests.ts sets it per part. */
+export const FAILURES_FILE_ENV = 'TOKENSCOPE_TEST_FAILURES_FILE';
+
+export interface FailedTest {
+  /** "file › describe › test". */
+  where: string;
+  /** The first line of the first error. */
+  error: string;
+}
+
+const MAX_ERROR = 300;
+
+export function firstLine(message: string): string {
+  const line = message.split('\n').find((l) => l.trim() !== '') ?? '(no message)';
+  // eslint-disable-next-line no-control-regex
+  const plain = line.replace(/\u001b\[[0-9;]*m/g, '').trim();
+  return plain.length > MAX_ERROR ? `${plain.slice(0, MAX_ERROR)}…` : plain;
+}
+
+/** Appends to the file named by the environment, when a runner named one. */
+export function recordFailures(failed: FailedTest[], env: NodeJS.ProcessEnv = process.env): void {
+  const file = env[FAILURES_FILE_ENV];
+  if (!file || failed.length === 0) return;
+  appendFileSync(file, failed.map((f) => JSON.stringify(f) + '\n').join(''));
+}
+
+export function readFailures(file: string): FailedTest[] {
+  if (!existsSync(file)) return [];
+  const out: FailedTest[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const f = JSON.parse(line) as Partial<FailedTest>;
+      if (typeof f.where === 'string' && typeof f.error === 'string') out.push({ where: f.where, error: f.error });
+    } catch {
+      // A line cut short by a crash: the others still say something.
+    }
+  }
+  return out;
+}
+
+export function formatFailureList(failed: FailedTest[], max = 20): string[] {
+  const lines = failed.slice(0, max).map((f) => `      ✗ ${f.where}\n          ${f.error}`);
+  if (failed.length > max) lines.push(`      … and ${failed.length - max} more`);
+  return lines;
+}
