@@ -88,15 +88,11 @@ describe('procedural driving scene', () => {
     expect(same).toBe(total);
   });
 
-  it('renders any size quickly', async () => {
+  // Its speed is measured by bench/data-bench.ts, not here: a timed assertion fails on a busy machine.
+  it('renders any size', async () => {
     for (const size of [16, 32, 200]) {
       const f = await createProceduralSequence({ size, frames: 2 }).getFrame(1);
       expect([f.height, f.width, f.data.length]).toEqual([size, size, 18 * size * size]);
     }
-    const seq = createProceduralSequence({ frames: 64 });
-    const t0 = performance.now();
-    for (let i = 0; i < 64; i++) await seq.getFrame(i);
-    const ms = (performance.now() - t0) / 64;
-    expect(ms).toBeLessThan(20); // a few ms on a shared 2-core machine
   });
 });
