@@ -105,7 +105,9 @@ describe('predictor checkpoints and the training loop', () => {
     });
     while (loop.step < 2) await new Promise((r) => setTimeout(r, 5));
     loop.pause();
-    await new Promise((r) => setTimeout(r, 50));
+    // The loop says 'paused' once it holds between steps; a step under way when pause() came ends
+    // first, and on a busy machine that takes longer than any fixed wait.
+    while (!states.includes('paused:paused')) await new Promise((r) => setTimeout(r, 5));
     const held = loop.step;
     await new Promise((r) => setTimeout(r, 150));
     expect(loop.step).toBe(held);
