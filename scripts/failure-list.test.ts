@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FAILURES_FILE_ENV, firstLine, formatFailureList, readFailures, recordFailures } from './failure-list';
+import { FAILURES_FILE_ENV, errorHead, formatFailureList, readFailures, recordFailures } from './failure-list';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'failure-list-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,9 +22,14 @@ describe('the failed tests recorded for the summary of npm test', () => {
     recordFailures([{ where: 'c', error: 'd' }], {}); // no file named: nothing written, no throw
   });
 
-  it('keeps the first non-empty line of an error, without colours, cut at 300 characters', () => {
-    expect(firstLine('\n\u001b[31mexpected 1 to be 2\u001b[39m\n  at x')).toBe('expected 1 to be 2');
-    expect(firstLine('x'.repeat(400))).toHaveLength(301);
+  it('keeps the first non-empty lines of an error, without colours, each cut at 240 characters', () => {
+    expect(errorHead('\n\u001b[31mexpected 1 to be 2\u001b[39m\n\n  at x')).toBe('expected 1 to be 2\n  at x');
+    expect(errorHead('x'.repeat(400))).toHaveLength(241);
+    expect(errorHead(Array.from({ length: 12 }, (_, i) => `line ${i}`).join('\n')).split('\n')).toEqual([
+      ...Array.from({ length: 8 }, (_, i) => `line ${i}`),
+      '… 4 more lines',
+    ]);
+    expect(errorHead('')).toBe('(no message)');
     expect(formatFailureList(Array.from({ length: 3 }, (_, i) => ({ where: `t${i}`, error: 'e' })), 2).at(-1)).toContain('and 1 more');
   });
 

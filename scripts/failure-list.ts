@@ -11,17 +11,24 @@ export const FAILURES_FILE_ENV = 'TOKENSCOPE_TEST_FAILURES_FILE';
 export interface FailedTest {
   /** "file › describe › test". */
   where: string;
-  /** The first line of the first error. */
+  /** The head of the first error (errorHead). */
   error: string;
 }
 
-const MAX_ERROR = 300;
+const MAX_LINES = 8;
+const MAX_LINE = 240;
 
-export function firstLine(message: string): string {
-  const line = message.split('\n').find((l) => l.trim() !== '') ?? '(no message)';
+/**
+ * The head of an error: its first non-empty lines, without colours, each cut short. Several lines,
+ * not one: an assertion given a message (a command's stderr, say) puts the message first.
+ */
+export function errorHead(message: string): string {
   // eslint-disable-next-line no-control-regex
-  const plain = line.replace(/\u001b\[[0-9;]*m/g, '').trim();
-  return plain.length > MAX_ERROR ? `${plain.slice(0, MAX_ERROR)}…` : plain;
+  const lines = message.split('\n').map((l) => l.replace(/\u001b\[[0-9;]*m/g, '').trimEnd()).filter((l) => l.trim() !== '');
+  if (lines.length === 0) return '(no message)';
+  const head = lines.slice(0, MAX_LINES).map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l));
+  if (lines.length > MAX_LINES) head.push(`… ${lines.length - MAX_LINES} more lines`);
+  return head.join('\n');
 }
 
 /** Appends to the file named by the environment, when a runner named one. */
@@ -47,7 +54,7 @@ export function readFailures(file: string): FailedTest[] {
 }
 
 export function formatFailureList(failed: FailedTest[], max = 20): string[] {
-  const lines = failed.slice(0, max).map((f) => `      ✗ ${f.where}\n          ${f.error}`);
+  const lines = failed.slice(0, max).map((f) => `      ✗ ${f.where}\n${f.error.split('\n').map((l) => `          ${l}`).join('\n')}`);
   if (failed.length > max) lines.push(`      … and ${failed.length - max} more`);
   return lines;
 }

@@ -1,5 +1,5 @@
 import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
-import { firstLine, recordFailures } from './failure-list';
+import { errorHead, recordFailures } from './failure-list';
 import { formatSkipSummary } from './skip-summary';
 import type { SkippedEntry } from './skip-summary';
 
@@ -30,7 +30,7 @@ export default class PlaywrightSkipSummary implements Reporter {
     recordFailures(
       [...this.ended]
         .filter(([test]) => test.outcome() === 'unexpected')
-        .map(([test, result]) => ({ where: test.titlePath().filter(Boolean).join(' › '), error: firstLine(result.error?.message ?? result.status) })),
+        .map(([test, result]) => ({ where: test.titlePath().filter(Boolean).join(' › '), error: errorHead(result.error?.message ?? result.status) })),
     );
     const text = formatSkipSummary(this.skipped);
     if (text) process.stdout.write(text);

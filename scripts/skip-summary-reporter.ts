@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { Reporter, SerializedError, TestCase, TestModule, TestSuite, Vitest } from 'vitest/node';
-import { firstLine, recordFailures } from './failure-list';
+import { errorHead, recordFailures } from './failure-list';
 import type { FailedTest } from './failure-list';
 import { formatSkipSummary, skippedEntries } from './skip-summary';
 import type { SkipNode } from './skip-summary';
@@ -40,7 +40,7 @@ export default class SkipSummaryReporter implements Reporter {
 }
 
 function errorText(e: { message?: string; name?: string } | undefined): string {
-  return firstLine(e ? `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? ''}` : '');
+  return errorHead(e ? `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? ''}` : '');
 }
 
 /** Failed tests, files that failed outside any test (an import, a hook), and unhandled errors. */
