@@ -32,7 +32,8 @@ export default defineConfig({
   expect: { timeout: 30_000 },
   fullyParallel: false,
   workers: 1,
-  retries: 0,
+  // Once more after a failure; a test that then passes is reported as flaky in `npm test`'s summary.
+  retries: 1,
   // The second lists each skipped test with the reason it gave (list shows only that it skipped).
   reporter: [['list'], ['./scripts/playwright-skip-summary.ts']],
   use: {

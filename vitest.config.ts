@@ -11,10 +11,14 @@ export default defineConfig({
     // Generous on purpose: on a busy 2-core machine a worker start or a short training run takes
     // several times as long as on a quiet one, and a limit is only there to end a hang.
     testTimeout: 300_000,
+    // A failed test runs once more. One that then passes is flaky: the run passes, and the skip
+    // summary reporter records it so that `npm test`'s summary names it at the end of the log.
+    retry: 1,
     hookTimeout: 300_000,
     pool: 'forks',
     poolOptions: { forks: { singleFork: false, maxForks: 2 } },
-    // The second one lists every skipped test and why at the end of the run.
+    // The second one lists every skipped test and why at the end of the run, and records the
+    // failed and flaky tests for `npm test`'s summary (scripts/failure-list.ts).
     reporters: ['default', './scripts/skip-summary-reporter.ts'],
   },
 });

@@ -12,11 +12,11 @@ describe('the failed tests recorded for the summary of npm test', () => {
   it('round-trips through the file the environment names, and ignores a torn line', () => {
     const file = path.join(dir, 'a.jsonl');
     recordFailures([{ where: 'a.test.ts › x', error: 'boom' }], { [FAILURES_FILE_ENV]: file });
-    recordFailures([{ where: 'b.test.ts › y', error: 'bang' }], { [FAILURES_FILE_ENV]: file });
+    recordFailures([{ where: 'b.test.ts › y', error: 'bang', flaky: true }], { [FAILURES_FILE_ENV]: file });
     writeFileSync(file, readFileSync(file, 'utf8') + '{"where": "cut sh');
     expect(readFailures(file)).toEqual([
       { where: 'a.test.ts › x', error: 'boom' },
-      { where: 'b.test.ts › y', error: 'bang' },
+      { where: 'b.test.ts › y', error: 'bang', flaky: true },
     ]);
     expect(readFailures(path.join(dir, 'absent.jsonl'))).toEqual([]);
     recordFailures([{ where: 'c', error: 'd' }], {}); // no file named: nothing written, no throw
@@ -33,16 +33,20 @@ describe('the failed tests recorded for the summary of npm test', () => {
     expect(formatFailureList(Array.from({ length: 3 }, (_, i) => ({ where: `t${i}`, error: 'e' })), 2).at(-1)).toContain('and 1 more');
   });
 
-  it('a real vitest run with the project reporter records the failed test by file, group and name', () => {
+  it('a real vitest run with the project reporter records the failed test and the flaky one by file, group and name', () => {
     const file = path.join(dir, 'vitest.jsonl');
     const r = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--config', 'scripts/fixtures/failing.vitest.config.ts'], {
       env: { ...process.env, [FAILURES_FILE_ENV]: file },
       encoding: 'utf8',
     });
     expect(r.status, r.stderr).toBe(1);
-    const failed = readFailures(file);
-    expect(failed).toHaveLength(1);
-    expect(failed[0]!.where).toBe('scripts/fixtures/failing-suite.fixture.ts › a group › fails on purpose');
+    const recorded = readFailures(file);
+    expect(recorded).toHaveLength(2);
+    const [failed, flaky] = [recorded.filter((f) => !f.flaky), recorded.filter((f) => f.flaky)];
+    expect(failed.map((f) => f.where)).toEqual(['scripts/fixtures/failing-suite.fixture.ts › a group › fails on purpose']);
     expect(failed[0]!.error).toMatch(/the value it got.*the value it wanted/);
+    // Passed on its retry: recorded as flaky, with the error of the attempt that failed.
+    expect(flaky.map((f) => f.where)).toEqual(['scripts/fixtures/failing-suite.fixture.ts › a group › flaky on purpose']);
+    expect(flaky[0]!.error).toMatch(/the first attempt fails/);
   });
 });

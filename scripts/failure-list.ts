@@ -1,7 +1,8 @@
 /**
- * The failed tests of a run, written by the vitest and Playwright reporters beside their own
- * output and printed again in `npm test`'s final summary. CI keeps only the tail of a long log:
- * without this, a unit test that failed 500 s before the end of the run is named nowhere in it.
+ * The failed tests of a run, and the flaky ones (failed, then passed when run again), written by
+ * the vitest and Playwright reporters beside their own output and printed again in `npm test`'s
+ * final summary. CI keeps only the tail of a long log: without this, a unit test that failed 500 s
+ * before the end of the run is named nowhere in it, and a flaky one nowhere at all.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 
@@ -13,6 +14,8 @@ export interface FailedTest {
   where: string;
   /** The head of the first error (errorHead). */
   error: string;
+  /** It failed, then passed on a retry: the part passes, and the summary still names it. */
+  flaky?: boolean;
 }
 
 const MAX_LINES = 8;
@@ -45,7 +48,7 @@ export function readFailures(file: string): FailedTest[] {
     if (!line.trim()) continue;
     try {
       const f = JSON.parse(line) as Partial<FailedTest>;
-      if (typeof f.where === 'string' && typeof f.error === 'string') out.push({ where: f.where, error: f.error });
+      if (typeof f.where === 'string' && typeof f.error === 'string') out.push({ where: f.where, error: f.error, ...(f.flaky ? { flaky: true } : {}) });
     } catch {
       // A line cut short by a crash: the others still say something.
     }

@@ -6,7 +6,8 @@ import type { SkippedEntry } from './skip-summary';
 /**
  * Beside Playwright's list reporter (playwright.config.ts), which marks a skipped test but not
  * why: at the end, each skipped test with the reason given to `test.skip(condition, reason)`.
- * It also records the tests that failed for `npm test`'s summary (failure-list.ts).
+ * It also records the tests that failed, or passed only on a retry, for `npm test`'s summary
+ * (failure-list.ts).
  */
 export default class PlaywrightSkipSummary implements Reporter {
   private readonly skipped: SkippedEntry[] = [];
@@ -29,8 +30,13 @@ export default class PlaywrightSkipSummary implements Reporter {
   onEnd(_result: FullResult): void {
     recordFailures(
       [...this.ended]
-        .filter(([test]) => test.outcome() === 'unexpected')
-        .map(([test, result]) => ({ where: test.titlePath().filter(Boolean).join(' › '), error: errorHead(result.error?.message ?? result.status) })),
+        .filter(([test]) => test.outcome() === 'unexpected' || test.outcome() === 'flaky')
+        .map(([test, result]) => ({
+          where: test.titlePath().filter(Boolean).join(' › '),
+          // A flaky test's last result passed: its error is the earlier attempt's.
+          error: errorHead((test.outcome() === 'flaky' ? test.results.find((r) => r.error)?.error?.message : result.error?.message) ?? result.status),
+          ...(test.outcome() === 'flaky' ? { flaky: true } : {}),
+        })),
     );
     const text = formatSkipSummary(this.skipped);
     if (text) process.stdout.write(text);

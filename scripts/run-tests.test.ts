@@ -58,4 +58,20 @@ describe('npm test runs every part and reports each (issue 12: the && chain skip
     for (const chunk of ['a\nb', 'b\n\u001b[31mc\u001b[39m\n', 'd']) t.push(chunk);
     expect(t.get()).toEqual(['c', 'd']);
   });
+
+  it('names flaky tests (passed only when run again) even when their part passed', async () => {
+    const lines: string[] = [];
+    const ok = await runParts(
+      parts,
+      async (c, env) => {
+        if (c === 'e2e') appendFileSync(env[FAILURES_FILE_ENV]!, JSON.stringify({ where: 'e2e/a.spec.ts › b', error: 'timed out', flaky: true }) + '\n');
+        return { code: 0, tail: [] };
+      },
+      (l) => lines.push(l),
+    );
+    expect(ok).toBe(true);
+    const summary = lines.slice(lines.indexOf('\n━━ test summary')).join('\n');
+    expect(summary).toMatch(/passed\s+e2e.*1 flaky\n    1 passed only when run again \(flaky: fix them\):\n      ✗ e2e\/a.spec.ts › b\n          timed out/);
+    expect(summary).toMatch(/all 4 parts passed$/);
+  });
 });

@@ -5,7 +5,8 @@
  * part. Exits non-zero when any part failed. `--only name,name` runs a subset.
  *
  * CI keeps only the tail of the log, so the summary names what failed: the failed tests that the
- * vitest and Playwright reporters recorded (failure-list.ts), or else the last lines the part printed.
+ * vitest and Playwright reporters recorded (failure-list.ts), or else the last lines the part printed;
+ * and the flaky tests (each suite runs a failed test once more), even in a part that passed.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -98,14 +99,18 @@ export async function runParts(parts: Part[], runner: Runner = run, log = (line:
     const failuresFile = path.join(scratch, `${part.name.replace(/[^\w-]/g, '_')}.jsonl`);
     const { code, tail } = await runner(part.command, { [FAILURES_FILE_ENV]: failuresFile });
     const ms = Date.now() - t0;
+    const recorded = readFailures(failuresFile);
+    const flaky = recorded.filter((f) => f.flaky);
+    const flakyLines = flaky.length ? [`    ${flaky.length} passed only when run again (flaky: fix them):`, ...formatFailureList(flaky)] : [];
     if (code === 0) {
-      results.push({ name: part.name, status: 'passed', detail: '', ms });
+      results.push({ name: part.name, status: 'passed', detail: flaky.length ? `${flaky.length} flaky` : '', ms, why: flakyLines });
       continue;
     }
-    const failed = readFailures(failuresFile);
+    const failed = recorded.filter((f) => !f.flaky);
     const why = failed.length
       ? [`    ${failed.length} failed:`, ...formatFailureList(failed)]
       : ['    its last lines:', ...tail.map((l) => `      | ${l}`)];
+    why.push(...flakyLines);
     results.push({ name: part.name, status: 'FAILED', detail: `exit ${code}`, ms, why });
   }
   rmSync(scratch, { recursive: true, force: true });

@@ -9,7 +9,8 @@ import type { SkipNode } from './skip-summary';
  * A vitest reporter beside 'default' (vitest.config.ts): after the run it lists every skipped
  * test and why (see skip-summary.ts), so a skip is never silent in the default output. Tests left
  * out by `-t` or `.only` are not skips of this kind and are only counted. It also records every
- * failed test, failed file and unhandled error for `npm test`'s summary (failure-list.ts).
+ * failed test, failed file, unhandled error and flaky test (passed on a retry) for `npm test`'s
+ * summary (failure-list.ts).
  */
 function nodeOf(item: TestCase | TestSuite): SkipNode {
   if (item.type === 'test') {
@@ -51,7 +52,9 @@ export function failuresOf(modules: ReadonlyArray<TestModule>, unhandled: Readon
     for (const e of m.errors()) out.push({ where: file, error: errorText(e) });
     for (const t of m.children.allTests()) {
       const r = t.result();
-      if (r.state === 'failed') out.push({ where: [file, ...titlePath(t)].join(' › '), error: errorText(r.errors[0]) });
+      const where = [file, ...titlePath(t)].join(' › ');
+      if (r.state === 'failed') out.push({ where, error: errorText(r.errors[0]) });
+      else if (r.state === 'passed' && t.diagnostic()?.flaky) out.push({ where, error: errorText(r.errors?.[0]), flaky: true });
     }
   }
   for (const e of unhandled) out.push({ where: 'unhandled error (the run fails on it even when every test passed)', error: errorText(e) });
