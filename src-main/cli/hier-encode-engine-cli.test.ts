@@ -55,6 +55,7 @@ describe.skipIf(Boolean(why))(`tokenscope encode / export --onnx, hierarchical${
     const session = await rt.ort.InferenceSession.create(await readFile(path.join(dir, 'exp', 'encoder.onnx')), {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
       executionProviders: ['cpu'],
     });
     const seq = createProceduralSequence({ frames: 6, size: 32 });
