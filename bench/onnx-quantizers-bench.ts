@@ -4,9 +4,11 @@
  * thread), in this process, on the reference model (64×64×16 continuous frames, hidden 64,
  * 2 stages → 16×16 tokens; K 512 and D 32 for the codebook families), batches of 16, random
  * weights (the quantizer's share of the time does not depend on them). The token ids of the two
- * engines are compared on the way (cells that differ are printed). Not a test: figures depend on
- * the machine and its load. `ONNX_QBENCH_FRAMES` (64) frames per pass, `ONNX_QBENCH_PASSES` (2),
- * `ONNX_QBENCH_ONLY` a comma-separated list of family names.
+ * engines are compared on the way (cells that differ are printed). `vq-vae-2` is the
+ * hierarchical architecture (its own network, two codebooks; a cell differs if either level
+ * does). Not a test: figures depend on the machine and its load. `ONNX_QBENCH_FRAMES` (64)
+ * frames per pass, `ONNX_QBENCH_PASSES` (2), `ONNX_QBENCH_ONLY` a comma-separated list of family
+ * names.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../src-main/contract';
@@ -22,7 +24,7 @@ const FRAMES = Number(process.env.ONNX_QBENCH_FRAMES ?? 64);
 const PASSES = Number(process.env.ONNX_QBENCH_PASSES ?? 2);
 const ONLY = (process.env.ONNX_QBENCH_ONLY ?? '').split(',').filter(Boolean);
 
-const FAMILIES: Array<{ name: string; quantizer: TrainConfig['quantizer']; latent: number }> = [
+const FAMILIES: Array<{ name: string; quantizer: TrainConfig['quantizer']; latent: number; arch?: 'hierarchical' }> = [
   { name: 'vq', quantizer: { kind: 'vq', codebookSize: 512 }, latent: 32 },
   { name: 'vq-cosine', quantizer: { kind: 'vq', codebookSize: 512, cosine: true }, latent: 32 },
   { name: 'vq-gumbel', quantizer: { kind: 'vq', codebookSize: 512, assignment: 'gumbel' }, latent: 32 },
@@ -34,11 +36,13 @@ const FAMILIES: Array<{ name: string; quantizer: TrainConfig['quantizer']; laten
   { name: 'lfq', quantizer: { kind: 'lfq' }, latent: 16 },
   { name: 'bsq', quantizer: { kind: 'bsq' }, latent: 16 },
   { name: 'rlfq×3', quantizer: { kind: 'rlfq', depth: 3 }, latent: 12 },
+  // VQ-VAE-2 (hier-graph.ts): its own network (hidden 64: enc_b, enc_t, dec_t…), two codebooks of 512 × 32; 16×16 bottom, 8×8 top.
+  { name: 'vq-vae-2', quantizer: { kind: 'vq', codebookSize: 512 }, latent: 32, arch: 'hierarchical' },
 ];
 
-function cfg(quantizer: TrainConfig['quantizer'], latent: number): TrainConfig {
+function cfg(quantizer: TrainConfig['quantizer'], latent: number, arch?: 'hierarchical'): TrainConfig {
   return {
-    model: { inChannels: CHANNELS, hidden: 64, latentDim: latent, stages: 2 },
+    model: { inChannels: CHANNELS, hidden: 64, latentDim: latent, stages: 2, ...(arch ? { arch } : {}) },
     quantizer,
     learningRate: 1e-3,
     steps: 1,
@@ -59,7 +63,7 @@ async function main(): Promise<void> {
   console.log('family      ids/cell  tfjs fps  onnx fps  ratio  differing cells');
   for (const f of FAMILIES) {
     if (ONLY.length && !ONLY.includes(f.name)) continue;
-    const tok = new Tokenizer(cfg(f.quantizer, f.latent), { kind: 'continuous' });
+    const tok = new Tokenizer(cfg(f.quantizer, f.latent, f.arch), { kind: 'continuous' });
     const enc = await OnnxEncoder.create(tok);
     if ('refused' in enc) {
       console.log(`${f.name.padEnd(11)} refused: ${enc.refused}`);

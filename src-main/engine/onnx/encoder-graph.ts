@@ -5,6 +5,8 @@ import { OnnxGraph } from './onnx-graph';
 import { quantizerGraphUnsupported, writeQuantizer } from './quantizer-graph';
 import { writeReferenceEncoder } from './reference-net-graph';
 import { occworldGraphUnsupported, writeOccWorldEncoder } from './occworld-graph';
+import { HierarchicalNets } from '../hierarchical/hier-nets';
+import { hierGraphUnsupported, writeHierarchicalEncoder } from './hier-graph';
 
 /**
  * The tokenizer's inference encoder as an ONNX graph: frames `x [N, C, H, W]` (frame units,
@@ -23,6 +25,8 @@ export const ONNX_ENCODER_ERROR = 'err';
 
 /** Why this tokenizer's encoder cannot be written as an ONNX graph here, or null when it can. */
 export function onnxEncoderUnsupported(t: Tokenizer): string | null {
+  // The hierarchical graph writes its own two-level quantizer (hier-graph.ts).
+  if (t.nets instanceof HierarchicalNets) return hierGraphUnsupported(t.quantizer);
   if (t.nets instanceof OccWorldNets) {
     const why = occworldGraphUnsupported(t.nets.net.cfg);
     if (why) return why;
@@ -41,8 +45,15 @@ export async function onnxEncoderGraph(t: Tokenizer, producer: { name: string; v
     x = g.op('Sub', [x, g.constant('norm_mean', Float32Array.from(norm.mean), [1, C, 1, 1])]);
     x = g.op('Div', [x, g.constant('norm_std', Float32Array.from(norm.std), [1, C, 1, 1])]);
   }
-  const z = t.nets instanceof OccWorldNets ? await writeOccWorldEncoder(g, t.nets, x) : await writeReferenceEncoder(g, t.nets as ReferenceNets, x);
-  const depth = await writeQuantizer(g, t.quantizer, z, { ids: ONNX_ENCODER_IDS, error: ONNX_ENCODER_ERROR });
+  const out = { ids: ONNX_ENCODER_IDS, error: ONNX_ENCODER_ERROR };
+  let depth: number;
+  if (t.nets instanceof HierarchicalNets) {
+    // The top level is quantized inside the encoder (its codes feed dec_t): one writer for both.
+    depth = await writeHierarchicalEncoder(g, t.nets, t.quantizer, x, out);
+  } else {
+    const z = t.nets instanceof OccWorldNets ? await writeOccWorldEncoder(g, t.nets, x) : await writeReferenceEncoder(g, t.nets as ReferenceNets, x);
+    depth = await writeQuantizer(g, t.quantizer, z, out);
+  }
   g.output(ONNX_ENCODER_IDS, 'int32', depth === 1 ? ['N', 'h', 'w'] : ['N', 'h', 'w', depth]);
   g.output(ONNX_ENCODER_ERROR, 'float', ['N', 'h', 'w']);
   return g.serialize(producer);

@@ -116,19 +116,22 @@ describe('ONNX encoder (the reference tokenizer on ONNX Runtime)', () => {
     await enc.dispose();
     tok.dispose();
 
-    // Every quantizer family has a graph now (quantizer-graph.test.ts); the hierarchical
-    // architecture does not.
-    const hierCfg = cfg();
-    const hier = new Tokenizer({ ...hierCfg, model: { ...hierCfg.model, arch: 'hierarchical' } }, seq.encoding);
-    const why = 'the hierarchical architecture is encoded with TensorFlow.js only';
-    const refused = await OnnxEncoder.create(hier);
+    // Every quantizer family has a graph now (quantizer-graph.test.ts), the hierarchical
+    // architecture too (hier-graph.test.ts); TiTok does not.
+    const baseCfg = cfg();
+    const titok = new Tokenizer(
+      { ...baseCfg, model: { ...baseCfg.model, arch: 'titok', titok: { tokens: 8, gridHeight: 4, gridWidth: 4, layers: 1, heads: 2 } } },
+      seq.encoding,
+    );
+    const why = 'the titok architecture is encoded with TensorFlow.js only';
+    const refused = await OnnxEncoder.create(titok);
     expect(refused).toEqual({ refused: why });
-    await expect(pickEncodeEngine({ tokenizer: hier, backend: { name: 'wasm', reason: '' }, choice: 'onnxruntime' })).rejects.toThrow(
+    await expect(pickEncodeEngine({ tokenizer: titok, backend: { name: 'wasm', reason: '' }, choice: 'onnxruntime' })).rejects.toThrow(
       `ONNX Runtime cannot encode here: ${why}`,
     );
-    const auto = await pickEncodeEngine({ tokenizer: hier, backend: { name: 'wasm', reason: '' }, choice: 'auto', backendForced: false });
+    const auto = await pickEncodeEngine({ tokenizer: titok, backend: { name: 'wasm', reason: '' }, choice: 'auto', backendForced: false });
     expect(auto.status).toEqual({ name: 'tfjs', detail: `ONNX Runtime not used: ${why}` });
-    hier.dispose();
+    titok.dispose();
   });
 
   it('auto: TensorFlow.js when the backend was named or is a GPU', async () => {
