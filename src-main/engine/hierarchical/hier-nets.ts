@@ -37,13 +37,14 @@ export class HierarchicalNets implements TokenizerNets {
 
   /** The top latent, its quantized code (straight-through in training) and the bottom latent. */
   levels(x: tf.Tensor4D, training: boolean): { zt: tf.Tensor4D; qt: tf.Tensor4D; zb: tf.Tensor4D } {
-    const encB = this.nets.enc_b.forward(x);
-    const zt = this.nets.quantize_conv_t.forward(this.nets.enc_t.forward(encB));
+    // `training` reaches every ConvNet: at inference their convolutions run fused (conv-net.ts).
+    const encB = this.nets.enc_b.forward(x, training);
+    const zt = this.nets.quantize_conv_t.forward(this.nets.enc_t.forward(encB, training), training);
     const [b, h, w, d] = zt.shape;
     const q = this.quantizer.top.quantize(tf.reshape(zt, [b * h * w, d]) as tf.Tensor2D, { training });
     const qt = tf.reshape(q.quantized, [b, h, w, d]) as tf.Tensor4D;
-    const decT = this.nets.dec_t.forward(qt);
-    const zb = this.nets.quantize_conv_b.forward(tf.concat([decT, encB], 3));
+    const decT = this.nets.dec_t.forward(qt, training);
+    const zb = this.nets.quantize_conv_b.forward(tf.concat([decT, encB], 3), training);
     return { zt, qt, zb };
   }
 
@@ -54,7 +55,7 @@ export class HierarchicalNets implements TokenizerNets {
     return tf.concat([upsampleNearest2(zt), zb], 3);
   }
 
-  decode(q: tf.Tensor4D): tf.Tensor4D {
+  decode(q: tf.Tensor4D, training = true): tf.Tensor4D {
     const D = this.codeDim;
     const [b, h, w, c] = q.shape;
     if (c !== 2 * D || h % 2 !== 0 || w % 2 !== 0) {
@@ -62,12 +63,12 @@ export class HierarchicalNets implements TokenizerNets {
     }
     const top = tf.slice(q, [0, 0, 0, 0], [b, h, w, D]);
     const bottom = tf.slice(q, [0, 0, 0, D], [b, h, w, D]);
-    return this.decodeLevels(subsample2(top), bottom);
+    return this.decodeLevels(subsample2(top), bottom, training);
   }
 
   /** rosinality's `decode(quant_t, quant_b)`: top codes `[B, h/2, w/2, D]`, bottom codes `[B, h, w, D]`. */
-  decodeLevels(qt: tf.Tensor4D, qb: tf.Tensor4D): tf.Tensor4D {
-    return this.nets.dec.forward(tf.concat([this.nets.upsample_t.forward(qt), qb], 3));
+  decodeLevels(qt: tf.Tensor4D, qb: tf.Tensor4D, training = true): tf.Tensor4D {
+    return this.nets.dec.forward(tf.concat([this.nets.upsample_t.forward(qt, training), qb], 3), training);
   }
 
   params(): Record<string, tf.Variable> {
