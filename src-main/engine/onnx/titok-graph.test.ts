@@ -9,10 +9,10 @@ import { Rng } from '../../util/rng';
 import { plainWeights } from '../train/snapshot';
 import { InferencePool } from '../infer/inference-pool';
 import type { VectorQuantizer } from '../quantizers/vq';
-import type { TiTokNets } from '../titok/titok-nets';
 import { OnnxEncoder } from './onnx-encoder';
 import { onnxEncoderUnsupported } from './encoder-graph';
 import { loadOnnxRuntime } from './onnx-runtime';
+import { standardiseTiTokLatents } from './titok-test-latents';
 
 /**
  * The TiTok 1D tokenizer's encoder written as an ONNX graph (titok-graph.ts) against the tfjs
@@ -65,26 +65,6 @@ function titokConfig(c: Case): TrainConfig {
 }
 
 /**
- * `encoder.to_latent` rescaled per latent channel so the frames' latents have mean 0 and std 1
- * (W/σ, (b − μ)/σ; TiTokParams keeps W as `[in, out]`, so per column). FSQ's levels then see
- * latents spread over many codes, as a trained encoder's are; and centred latents keep the VQ
- * distance ‖z‖² − 2z·c + ‖c‖² (both engines') from losing its accuracy to a common part much
- * larger than the latents' spread (hier-graph.test.ts), so a differing id is a real near-tie.
- */
-function standardiseLatents(tok: Tokenizer, x: tf.Tensor4D): void {
-  const p = (tok.nets as TiTokNets).params_;
-  tf.tidy(() => {
-    const z4 = tok.latents(tok.toNhwc(x));
-    const { mean, variance } = tf.moments(tf.reshape(z4, [-1, z4.shape[3]]), 0);
-    const sigma = tf.sqrt(tf.add(variance, 1e-6));
-    const w = p.get('encoder.to_latent.weight');
-    const b = p.get('encoder.to_latent.bias');
-    w.assign(tf.div(w, sigma));
-    b.assign(tf.div(tf.sub(b, mean), sigma));
-  });
-}
-
-/**
  * K distinct latent rows picked at random, plus noise of 10 % of the latents' spread: every code
  * is near some latents, so the search makes real choices. Distinct rows, because two codes
  * drawn from equal latents would be a tie at float32's accuracy, not a choice.
@@ -121,7 +101,7 @@ async function codebookNearLatents(tok: Tokenizer, x: tf.Tensor4D, rng: Rng): Pr
 /** Random weights made meaningful for the comparison: latents standardised, a VQ codebook near them. */
 async function prepare(tok: Tokenizer, x: Float32Array, shape: Shape, rng: Rng): Promise<void> {
   const xt = tf.tensor4d(x, shape);
-  standardiseLatents(tok, xt);
+  standardiseTiTokLatents(tok, xt);
   if (tok.cfg.quantizer.kind === 'vq') await codebookNearLatents(tok, xt, rng);
   xt.dispose();
 }
