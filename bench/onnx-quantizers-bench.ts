@@ -6,7 +6,9 @@
  * weights (the quantizer's share of the time does not depend on them). The token ids of the two
  * engines are compared on the way (cells that differ are printed). `vq-vae-2` is the
  * hierarchical architecture (its own network, two codebooks; a cell differs if either level
- * does). Not a test: figures depend on the machine and its load. `ONNX_QBENCH_FRAMES` (64)
+ * does). `titok` is the TiTok 1D tokenizer (conv stem, 32 queries through 2 cross-attention
+ * blocks of 4 heads over the 16×16 grid, K 512 VQ; its latents standardised on the frames first,
+ * since a random TiTok gives every token nearly one latent). Not a test: figures depend on the machine and its load. `ONNX_QBENCH_FRAMES` (64)
  * frames per pass, `ONNX_QBENCH_PASSES` (2), `ONNX_QBENCH_ONLY` a comma-separated list of family
  * names.
  */
@@ -14,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../src-main/contract';
 import { initBackend } from '../src-main/engine/backend';
 import { OnnxEncoder } from '../src-main/engine/onnx/onnx-encoder';
+import { standardiseTiTokLatents } from '../src-main/engine/onnx/titok-test-latents';
 import { Tokenizer } from '../src-main/engine/tokenizer';
 import { Rng } from '../src-main/util/rng';
 
@@ -24,7 +27,9 @@ const FRAMES = Number(process.env.ONNX_QBENCH_FRAMES ?? 64);
 const PASSES = Number(process.env.ONNX_QBENCH_PASSES ?? 2);
 const ONLY = (process.env.ONNX_QBENCH_ONLY ?? '').split(',').filter(Boolean);
 
-const FAMILIES: Array<{ name: string; quantizer: TrainConfig['quantizer']; latent: number; arch?: 'hierarchical' }> = [
+type Arch = 'hierarchical' | 'titok';
+
+const FAMILIES: Array<{ name: string; quantizer: TrainConfig['quantizer']; latent: number; arch?: Arch }> = [
   { name: 'vq', quantizer: { kind: 'vq', codebookSize: 512 }, latent: 32 },
   { name: 'vq-cosine', quantizer: { kind: 'vq', codebookSize: 512, cosine: true }, latent: 32 },
   { name: 'vq-gumbel', quantizer: { kind: 'vq', codebookSize: 512, assignment: 'gumbel' }, latent: 32 },
@@ -38,11 +43,16 @@ const FAMILIES: Array<{ name: string; quantizer: TrainConfig['quantizer']; laten
   { name: 'rlfq×3', quantizer: { kind: 'rlfq', depth: 3 }, latent: 12 },
   // VQ-VAE-2 (hier-graph.ts): its own network (hidden 64: enc_b, enc_t, dec_t…), two codebooks of 512 × 32; 16×16 bottom, 8×8 top.
   { name: 'vq-vae-2', quantizer: { kind: 'vq', codebookSize: 512 }, latent: 32, arch: 'hierarchical' },
+  // TiTok (titok-graph.ts): the conv stem, then 32 queries cross-attend to the 16×16 grid (2 blocks, 4 heads); 32 tokens of K 512 × 32.
+  { name: 'titok', quantizer: { kind: 'vq', codebookSize: 512 }, latent: 32, arch: 'titok' },
 ];
 
-function cfg(quantizer: TrainConfig['quantizer'], latent: number, arch?: 'hierarchical'): TrainConfig {
+/** TiTok's settings in the bench: TiTok's 32 tokens, the 16×16 grid of 64×64 frames at 4×. */
+const TITOK = { tokens: 32, gridHeight: SIZE / 4, gridWidth: SIZE / 4, layers: 2, heads: 4 };
+
+function cfg(quantizer: TrainConfig['quantizer'], latent: number, arch?: Arch): TrainConfig {
   return {
-    model: { inChannels: CHANNELS, hidden: 64, latentDim: latent, stages: 2, ...(arch ? { arch } : {}) },
+    model: { inChannels: CHANNELS, hidden: 64, latentDim: latent, stages: 2, ...(arch ? { arch } : {}), ...(arch === 'titok' ? { titok: TITOK } : {}) },
     quantizer,
     learningRate: 1e-3,
     steps: 1,
@@ -64,6 +74,11 @@ async function main(): Promise<void> {
   for (const f of FAMILIES) {
     if (ONLY.length && !ONLY.includes(f.name)) continue;
     const tok = new Tokenizer(cfg(f.quantizer, f.latent, f.arch), { kind: 'continuous' });
+    if (f.arch === 'titok') {
+      const x = tf.tensor4d(frames.subarray(0, BATCH * per), shape(BATCH));
+      standardiseTiTokLatents(tok, x);
+      x.dispose();
+    }
     const enc = await OnnxEncoder.create(tok);
     if ('refused' in enc) {
       console.log(`${f.name.padEnd(11)} refused: ${enc.refused}`);

@@ -16,7 +16,7 @@ export function addBackendOption(program: Command): void {
     })
     .option(
       '--encode-engine <name>',
-      `what encodes whole sequences and datasets: ${ENCODE_ENGINES.join(', ')} (default auto: ONNX Runtime's CPU kernels for reference-architecture, OccWorld VAERes2D and hierarchical (VQ-VAE-2) tokenizers, every quantizer, on a CPU backend not named by --backend, else TensorFlow.js; also ${ENCODE_ENGINE_ENV})`,
+      `what encodes whole sequences and datasets: ${ENCODE_ENGINES.join(', ')} (default auto: ONNX Runtime's CPU kernels for reference-architecture, OccWorld VAERes2D, hierarchical (VQ-VAE-2) and TiTok tokenizers, every quantizer, on a CPU backend not named by --backend, else TensorFlow.js; also ${ENCODE_ENGINE_ENV})`,
       (v: string) => {
         if (!(ENCODE_ENGINES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${ENCODE_ENGINES.join(', ')}.`);
         return v;

@@ -94,7 +94,7 @@ export function registerTokenCommands(program: Command): void {
       .option('--split <name>', 'Occ3D split the kit trains on (train, val)')
       .option('--config <file>', CONFIG_HELP)
       .option('--no-tokens', 'leave tokens.npy out (else data the tokenizer cannot read is an error)')
-      .option('--onnx', 'also write encoder.onnx: frames [N, C, H, W] → token ids and errors [N, h, w], for ONNX Runtime, TensorRT… (reference-architecture, OccWorld VAERes2D and hierarchical VQ-VAE-2 tokenizers; ids [N, h, w, 2] for VQ-VAE-2)'),
+      .option('--onnx', 'also write encoder.onnx: frames [N, C, H, W] → token ids and errors [N, h, w], for ONNX Runtime, TensorRT… (reference-architecture, OccWorld VAERes2D, hierarchical VQ-VAE-2 and TiTok tokenizers; ids [N, h, w, 2] for VQ-VAE-2, [N, 1, tokens] for TiTok, whose frame size is fixed)'),
   ).action(
     action('export', async (checkpoint: string, dir: string | undefined, o: DataOptions & { data?: string; config?: string; tokens: boolean; onnx?: boolean; trainKit?: string; steps?: number; processes?: number; split?: string }) => {
       if (!dir && !o.trainKit) throw new UsageError('export needs a folder: `export CHECKPOINT DIR`, or `export CHECKPOINT --train-kit DIR`');

@@ -18,7 +18,7 @@ export async function tokenAttention(
   if (!(nets instanceof TiTokNets)) {
     throw new ServiceStateError(`getTokenAttention: the tokenizer is a ${nets.kind} grid tokenizer: each token is its own cell (only a 1D titok tokenizer's tokens attend to regions)`);
   }
-  const attn = tf.tidy(() => nets.encodeWithAttention(tokenizer.toNhwc(tf.tensor4d(frame, [1, seq.channels, seq.height, seq.width]))).attention);
+  const attn = tf.tidy(() => nets.encodeWithAttention(tokenizer.toNhwc(tf.tensor4d(frame, [1, seq.channels, seq.height, seq.width])), false).attention);
   try {
     const [, n, h, w] = attn.shape;
     return { index, tokens: n, h, w, attention: (await attn.data()) as Float32Array };

@@ -45,7 +45,7 @@ export async function listBackends(): Promise<BackendReport[]> {
     detail:
       'error' in ort
         ? ort.error
-        : `ONNX Runtime ${ort.version} CPU kernels: encodes sequences and datasets with reference-architecture, OccWorld VAERes2D and hierarchical (VQ-VAE-2) tokenizers, every quantizer (auto on a CPU backend; --encode-engine)`,
+        : `ONNX Runtime ${ort.version} CPU kernels: encodes sequences and datasets with reference-architecture, OccWorld VAERes2D, hierarchical (VQ-VAE-2) and TiTok tokenizers, every quantizer (auto on a CPU backend; --encode-engine)`,
     automatic: !('error' in ort),
   });
   return out;

@@ -8,7 +8,7 @@ export { ENCODE_ENGINE_ENV, ENCODE_ENGINES, encodeEngineFromEnv, parseEncodeEngi
 
 /**
  * Which engine encodes whole sequences in an inference worker. TensorFlow.js always can; ONNX
- * Runtime's CPU kernels (AVX2/AVX-512 GEMMs) encode the reference-architecture, OccWorld and hierarchical tokenizers 3–6×
+ * Runtime's CPU kernels (AVX2/AVX-512 GEMMs) encode every architecture's tokenizers (reference, OccWorld, hierarchical, TiTok) 3–6×
  * faster than tfjs-wasm, whose XNNPACK convolutions top out at 128-bit SIMD on one thread per
  * worker. Training, decoding and the views stay on TensorFlow.js.
  *

@@ -10,6 +10,7 @@ import { InferencePool } from '../infer/inference-pool';
 import { OnnxEncoder } from './onnx-encoder';
 import { loadOnnxRuntime } from './onnx-runtime';
 import { pickEncodeEngine } from './encode-engine';
+import { onnxEncoderUnsupported } from './encoder-graph';
 import { ProtoWriter } from './protobuf';
 
 const ort = loadOnnxRuntime();
@@ -95,7 +96,7 @@ describe('ONNX encoder (the reference tokenizer on ONNX Runtime)', () => {
     }
   });
 
-  withOrt('follows new weights (reload), and refuses what it cannot encode, saying what', async () => {
+  withOrt('follows new weights (reload); every architecture has a graph, TiTok a fixed frame size', async () => {
     const tok = new Tokenizer(cfg(), seq.encoding);
     const enc = await OnnxEncoder.create(tok);
     if ('refused' in enc) throw new Error(enc.refused);
@@ -116,22 +117,33 @@ describe('ONNX encoder (the reference tokenizer on ONNX Runtime)', () => {
     await enc.dispose();
     tok.dispose();
 
-    // Every quantizer family has a graph now (quantizer-graph.test.ts), the hierarchical
-    // architecture too (hier-graph.test.ts); TiTok does not.
+    // Every quantizer family has a graph (quantizer-graph.test.ts), and every architecture:
+    // reference, OccWorld (occworld-graph.test.ts), hierarchical (hier-graph.test.ts) and TiTok
+    // (titok-graph.test.ts). Nothing the config accepts is refused; asked for by name, ONNX
+    // Runtime encodes each.
     const baseCfg = cfg();
-    const titok = new Tokenizer(
-      { ...baseCfg, model: { ...baseCfg.model, arch: 'titok', titok: { tokens: 8, gridHeight: 4, gridWidth: 4, layers: 1, heads: 2 } } },
-      seq.encoding,
-    );
-    const why = 'the titok architecture is encoded with TensorFlow.js only';
-    const refused = await OnnxEncoder.create(titok);
-    expect(refused).toEqual({ refused: why });
-    await expect(pickEncodeEngine({ tokenizer: titok, backend: { name: 'wasm', reason: '' }, choice: 'onnxruntime' })).rejects.toThrow(
-      `ONNX Runtime cannot encode here: ${why}`,
-    );
-    const auto = await pickEncodeEngine({ tokenizer: titok, backend: { name: 'wasm', reason: '' }, choice: 'auto', backendForced: false });
-    expect(auto.status).toEqual({ name: 'tfjs', detail: `ONNX Runtime not used: ${why}` });
-    titok.dispose();
+    const archs: TrainConfig['model'][] = [
+      baseCfg.model,
+      { ...baseCfg.model, arch: 'hierarchical' },
+      { ...baseCfg.model, arch: 'titok', titok: { tokens: 8, gridHeight: 4, gridWidth: 4, layers: 1, heads: 2 } },
+    ];
+    for (const model of archs) {
+      const t = new Tokenizer({ ...baseCfg, model }, seq.encoding);
+      expect(onnxEncoderUnsupported(t)).toBeNull();
+      const picked = await pickEncodeEngine({ tokenizer: t, backend: { name: 'wasm', reason: '' }, choice: 'onnxruntime' });
+      expect(picked.status.name).toBe('onnxruntime');
+      // TiTok's graph takes one frame size: another is refused with the tfjs path's words.
+      if (model.arch === 'titok') {
+        await expect(picked.encoder!.encodeBatch(new Float32Array(seq.channels * 32 * 32), [1, seq.channels, 32, 32])).rejects.toThrow(
+          'titok: the model takes 16×16 frames (a 4×4 grid), got 32×32; crop to 16×16',
+        );
+        const big = tf.zeros([1, seq.channels, 32, 32]);
+        expect(() => t.encode(big)).toThrow('titok: the model takes 16×16 frames (a 4×4 grid), got 32×32; crop to 16×16');
+        big.dispose();
+      }
+      await picked.encoder!.dispose();
+      t.dispose();
+    }
   });
 
   it('auto: TensorFlow.js when the backend was named or is a GPU', async () => {

@@ -1,5 +1,5 @@
 import type { Tokenizer } from '../tokenizer';
-import { ONNX_ENCODER_ERROR, ONNX_ENCODER_IDS, ONNX_ENCODER_INPUT, onnxEncoderGraph, onnxEncoderUnsupported } from './encoder-graph';
+import { ONNX_ENCODER_ERROR, ONNX_ENCODER_IDS, ONNX_ENCODER_INPUT, onnxEncoderGraph, onnxEncoderUnsupported, onnxFrameSizeError } from './encoder-graph';
 import { loadOnnxRuntime, type OrtModule, type OrtSession } from './onnx-runtime';
 import type { BatchEncoder } from '../infer/encode-sequence';
 
@@ -16,6 +16,8 @@ export class OnnxEncoder {
     private session: OrtSession,
     private readonly ort: OrtModule,
     readonly version: string,
+    /** The tokenizer's frame-size check (TiTok's fixed size), before ONNX Runtime sees the batch. */
+    private readonly frameSizeError: (height: number, width: number) => string | null,
   ) {}
 
   /** An encoder for `tokenizer`, or the reason there is none (package absent, model not supported). */
@@ -25,7 +27,7 @@ export class OnnxEncoder {
     const rt = loadOnnxRuntime();
     if ('error' in rt) return { refused: rt.error };
     const session = await OnnxEncoder.session(rt.ort, tokenizer);
-    return new OnnxEncoder(session, rt.ort, rt.version);
+    return new OnnxEncoder(session, rt.ort, rt.version, (height, width) => onnxFrameSizeError(tokenizer, height, width));
   }
 
   private static async session(ort: OrtModule, tokenizer: Tokenizer): Promise<OrtSession> {
@@ -47,6 +49,8 @@ export class OnnxEncoder {
 
   /** Encodes `n` frames `[n, C, H, W]` held in `frames`. */
   readonly encodeBatch: BatchEncoder = async (frames, shape) => {
+    const why = this.frameSizeError(shape[2], shape[3]);
+    if (why) throw new Error(why);
     const x = new this.ort.Tensor('float32', frames, shape);
     const out = await this.session.run({ [ONNX_ENCODER_INPUT]: x });
     const ids = out[ONNX_ENCODER_IDS]!;

@@ -68,14 +68,25 @@ export class TiTokNets implements TokenizerNets {
     return [this.t.gridHeight * this.factor, this.t.gridWidth * this.factor];
   }
 
-  /** Latents `[B, 1, N, D]` and the last encoder block's attention `[B, N, h, w]`. Call inside a tidy. */
-  encodeWithAttention(x: tf.Tensor4D): { latents: tf.Tensor4D; attention: tf.Tensor4D } {
-    const f = this.stem.forward(x);
+  /**
+   * Latents `[B, 1, N, D]` and the last encoder block's attention `[B, N, h, w]`. Call inside a
+   * tidy. `training` reaches the stem: at inference its convolutions run fused (conv-net.ts).
+   */
+  /**
+   * Why frames of `height × width` cannot be encoded (the position embeddings fix the grid), or
+   * null. The ONNX encoder (onnx/titok-graph.ts) gives the same message before ONNX Runtime runs.
+   */
+  frameSizeError(height: number, width: number): string | null {
+    const [fh, fw] = this.frameSize();
+    if (height === fh && width === fw) return null;
+    return `titok: the model takes ${fh}×${fw} frames (a ${this.t.gridHeight}×${this.t.gridWidth} grid), got ${height}×${width}; crop to ${fh}×${fw}`;
+  }
+
+  encodeWithAttention(x: tf.Tensor4D, training: boolean): { latents: tf.Tensor4D; attention: tf.Tensor4D } {
+    const why = this.frameSizeError(x.shape[1], x.shape[2]);
+    if (why) throw new Error(why);
+    const f = this.stem.forward(x, training);
     const [b, h, w, c] = f.shape;
-    if (h !== this.t.gridHeight || w !== this.t.gridWidth) {
-      const [fh, fw] = this.frameSize();
-      throw new Error(`titok: the model takes ${fh}×${fw} frames (a ${this.t.gridHeight}×${this.t.gridWidth} grid), got ${x.shape[1]}×${x.shape[2]}; crop to ${fh}×${fw}`);
-    }
     const p = this.params_;
     const ctx = tf.add(tf.reshape(f, [b, h * w, c]), p.get('encoder.pos_embed')) as tf.Tensor3D;
     let q = tf.tile(tf.expandDims(p.get('encoder.queries'), 0), [b, 1, 1]) as tf.Tensor3D;
@@ -85,8 +96,8 @@ export class TiTokNets implements TokenizerNets {
     return { latents: tf.reshape(z, [b, 1, this.t.tokens, this.model.latentDim]), attention: tf.reshape(attention!, [b, this.t.tokens, h, w]) };
   }
 
-  latents(x: tf.Tensor4D): tf.Tensor4D {
-    return this.encodeWithAttention(x).latents;
+  latents(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    return this.encodeWithAttention(x, training).latents;
   }
 
   /** Quantized tokens `[B, 1, N, D]` → the grid of decoded features `[B, h, w, hidden]`. */
@@ -102,8 +113,8 @@ export class TiTokNets implements TokenizerNets {
     return tf.reshape(p.applyLayerNorm('decoder.norm_out', cells), [b, this.t.gridHeight, this.t.gridWidth, c]) as tf.Tensor4D;
   }
 
-  decode(q: tf.Tensor4D): tf.Tensor4D {
-    return this.head.forward(this.decodeGrid(q));
+  decode(q: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    return this.head.forward(this.decodeGrid(q), training);
   }
 
   decodeSplit(q: tf.Tensor4D): DecoderSplit {

@@ -39,7 +39,7 @@ describe('TiTok 1D tokenizer', () => {
     const out = tok.decodeIndices(indices);
     expect(out.shape).toEqual([2, seq.channels, 16, 16]);
     const nets = tok.nets as TiTokNets;
-    const attn = tf.tidy(() => nets.encodeWithAttention(tok.toNhwc(x)).attention);
+    const attn = tf.tidy(() => nets.encodeWithAttention(tok.toNhwc(x), false).attention);
     expect(attn.shape).toEqual([2, 8, 4, 4]);
     const sums = await tf.tidy(() => tf.sum(attn, [2, 3])).data();
     for (const s of sums) expect(s).toBeCloseTo(1, 5);
