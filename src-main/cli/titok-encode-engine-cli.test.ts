@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readNpy } from '../data/npy';
-import { createProceduralSequence } from '../data/procedural-scene';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../engine/backend';
 import { Tokenizer } from '../engine/tokenizer';
@@ -11,6 +10,7 @@ import { disposeSnapshot, loadCheckpoint, saveCheckpoint } from '../engine/check
 import { loadOnnxRuntime } from '../engine/onnx/onnx-runtime';
 import { standardiseTiTokLatents } from '../engine/onnx/titok-test-latents';
 import { runTokenscope as run } from './test-cli-runner';
+import { encodeOnBothEngines, proceduralBatch, runExportedEncoder } from './test-onnx-cli';
 
 /**
  * A TiTok checkpoint from the terminal: `encode` runs on ONNX Runtime by default now
@@ -42,15 +42,12 @@ describe.skipIf(Boolean(why))(`tokenscope encode / export --onnx, titok${why ? `
       dir,
     );
     expect(t.code, t.stderr).toBe(0);
-    const seq = createProceduralSequence({ frames: 6, size: 32 });
-    const per = seq.channels * 32 * 32;
-    const x = new Float32Array(6 * per);
-    for (let i = 0; i < 6; i++) x.set((await seq.getFrame(i)).data, i * per);
+    const { x, shape, encoding } = await proceduralBatch(6, 32);
     await initBackend({ prefer: ['wasm'] });
     const snap = await loadCheckpoint(ckpt);
-    const tok = new Tokenizer(snap.config, seq.encoding);
+    const tok = new Tokenizer(snap.config, encoding);
     tok.loadStateDict(snap.weights);
-    const xt = tf.tensor4d(x, [6, seq.channels, 32, 32]);
+    const xt = tf.tensor4d(x, shape);
     standardiseTiTokLatents(tok, xt);
     const weights = tok.stateDict();
     await saveCheckpoint(ckpt, { ...snap, weights });
@@ -58,20 +55,11 @@ describe.skipIf(Boolean(why))(`tokenscope encode / export --onnx, titok${why ? `
     disposeSnapshot(snap);
     tok.dispose();
 
-    const auto = await run(['encode', ckpt, ...scene, '-o', 'auto.npy'], dir);
-    expect(auto.code, auto.stderr).toBe(0);
-    expect(auto.stderr).toMatch(/encoded 6 frames with ONNX Runtime \d+\.\d+\.\d+ \(CPU\), \d+ workers?/);
-    const tfjs = await run(['encode', ckpt, ...scene, '-o', 'tfjs.npy', '--encode-engine', 'tfjs'], dir);
-    expect(tfjs.code, tfjs.stderr).toBe(0);
-    expect(tfjs.stderr).toMatch(/encoded 6 frames with TensorFlow\.js/);
-    const a = await readNpy(path.join(dir, 'auto.npy'));
-    const b = await readNpy(path.join(dir, 'tfjs.npy'));
-    expect(a.shape).toEqual([6, N]);
-    expect(b.shape).toEqual(a.shape);
-    let differ = 0;
-    for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) differ++;
+    const both = await encodeOnBothEngines(ckpt, scene, 6, dir);
+    const differ = both.differ;
+    expect(both.onnx.shape).toEqual([6, N]);
     // Near-ties only (summation order): at most 0.2 %, i.e. none of 96.
-    expect(differ).toBeLessThanOrEqual(Math.floor(a.data.length * 0.002));
+    expect(differ).toBeLessThanOrEqual(Math.floor(both.onnx.data.length * 0.002));
 
     // Another frame size is refused before ONNX Runtime runs, in the tfjs path's words.
     const wrong = await run(['encode', ckpt, '--frames', '2', '--size', '48', '-o', 'wrong.npy'], dir);
@@ -81,24 +69,15 @@ describe.skipIf(Boolean(why))(`tokenscope encode / export --onnx, titok${why ? `
     const ex = await run(['export', ckpt, 'exp', ...scene, '--onnx'], dir);
     expect(ex.code, ex.stderr).toBe(0);
     expect(ex.stdout).toContain('encoder.onnx');
-    const rt = loadOnnxRuntime();
-    if ('error' in rt) throw new Error(rt.error);
-    const session = await rt.ort.InferenceSession.create(await readFile(path.join(dir, 'exp', 'encoder.onnx')), {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      executionProviders: ['cpu'],
-    });
-    const out = await session.run({ x: new rt.ort.Tensor('float32', x, [6, seq.channels, 32, 32]) });
-    await session.release();
-    expect(out.ids!.dims).toEqual([6, 1, N]);
-    expect(out.err!.dims).toEqual([6, 1, N]);
+    const out = await runExportedEncoder(path.join(dir, 'exp', 'encoder.onnx'), x, shape);
+    expect(out.ids.dims).toEqual([6, 1, N]);
+    expect(out.err.dims).toEqual([6, 1, N]);
     const exported = await readNpy(path.join(dir, 'exp', 'tokens.npy'));
     expect(exported.shape).toEqual([6, N]);
-    expect(Array.from(out.ids!.data as Int32Array)).toEqual(Array.from(exported.data as Int32Array));
+    expect(Array.from(out.ids.data)).toEqual(Array.from(exported.data as Int32Array));
     // The comparisons cover many codes (standardised latents through FSQ's levels).
     const distinct = new Set(exported.data as Int32Array).size;
     expect(distinct).toBeGreaterThan(5);
-    console.log(`titok encode CLI: ${differ} of ${a.data.length} tokens differ between engines; ${distinct} codes used`);
+    console.log(`titok encode CLI: ${differ} of ${both.onnx.data.length} tokens differ between engines; ${distinct} codes used`);
   }, 600_000);
 });
