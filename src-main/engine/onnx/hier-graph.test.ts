@@ -6,12 +6,11 @@ import type { TrainConfig } from '../../contract';
 import type { FrameEncoding } from '../../data/frame';
 import { createProceduralSequence } from '../../data/procedural-scene';
 import { Rng } from '../../util/rng';
-import { plainWeights } from '../train/snapshot';
-import { InferencePool } from '../infer/inference-pool';
 import { VectorQuantizer } from '../quantizers/vq';
 import type { HierarchicalNets } from '../hierarchical/hier-nets';
 import type { HierarchicalQuantizer } from '../hierarchical/hier-quantizer';
 import { OnnxEncoder } from './onnx-encoder';
+import { compareEncodes, withEnginePools } from './test-engine-pools';
 import { onnxEncoderUnsupported } from './encoder-graph';
 import { hierGraphUnsupported } from './hier-graph';
 import { loadOnnxRuntime } from './onnx-runtime';
@@ -221,28 +220,17 @@ describe('ONNX encoder for the hierarchical (VQ-VAE-2) tokenizer', () => {
     const xt = tf.tensor4d(await classFrames(4), [4, seq.channels, 64, 64]);
     await codebooksNearLatents(tok, xt, rng);
     xt.dispose();
-    const weights = await plainWeights(tok);
-    const base = { config: tok.cfg, encoding: seq.encoding, weights, workers: 2, backend: { prefer: ['wasm' as const] } };
-    const onnxPool = await InferencePool.create({ ...base, encodeEngine: 'onnxruntime' });
-    const tfjsPool = await InferencePool.create({ ...base, encodeEngine: 'tfjs' });
-    try {
-      expect(onnxPool.encodeEngine?.name).toBe('onnxruntime');
-      expect(tfjsPool.encodeEngine?.name).toBe('tfjs');
+    await withEnginePools(tok, seq.encoding, async (onnxPool, tfjsPool) => {
       const source = { kind: 'procedural' as const, options: { seed: 4, frames: 4, size: 64 } };
       const a = await onnxPool.encode(source);
       const b = await tfjsPool.encode(source);
       expect([a.frames, a.h, a.w, a.depth]).toEqual([4, 16, 16, 2]);
       expect([b.frames, b.h, b.w, b.depth]).toEqual([4, 16, 16, 2]);
       for (const l of [0, 1]) expect(new Set(level(b.tokens, l)).size).toBeGreaterThan(5);
-      let differ = 0;
-      for (let i = 0; i < a.tokens.length; i++) if (a.tokens[i] !== b.tokens[i]) differ++;
+      const differ = compareEncodes(a, b);
       expect(differ).toBeLessThanOrEqual(Math.ceil(a.tokens.length * 0.002));
-      for (let i = 0; i < a.quantError.length; i++) expect(Math.abs(a.quantError[i]! - b.quantError[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, b.quantError[i]!));
       console.log(`hier-graph pool: ${differ}/${a.tokens.length} tokens differ`);
-    } finally {
-      await onnxPool.dispose();
-      await tfjsPool.dispose();
-      tok.dispose();
-    }
+    });
+    tok.dispose();
   }, 300_000);
 });

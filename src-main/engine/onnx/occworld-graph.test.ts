@@ -7,9 +7,7 @@ import { buildImportedTokenizer } from '../checkpoint/architecture-registry';
 import { disposeStateDict } from '../checkpoint/tensor-io';
 import { probePython, runPython } from '../checkpoint/python-check';
 import { importTorchCheckpoint } from '../checkpoint/torch-import';
-import { InferencePool } from '../infer/inference-pool';
 import { repoRoot } from '../quantizers/test-backend';
-import { toPlain } from '../train/snapshot';
 import { initBackend } from '../backend';
 import { Tokenizer } from '../tokenizer';
 import type { TrainConfig } from '../../contract';
@@ -23,6 +21,7 @@ import { occworldModelConfig } from '../occworld/occworld-model-config';
 import type { OccWorldQuantizer } from '../occworld/occworld-quantizer';
 import { smallOccWorldConfig } from '../occworld/test-configs';
 import { OnnxEncoder } from './onnx-encoder';
+import { compareEncodes, withEnginePools } from './test-engine-pools';
 import { onnxEncoderUnsupported } from './encoder-graph';
 import { loadOnnxRuntime } from './onnx-runtime';
 import { occworldGraphUnsupported } from './occworld-graph';
@@ -285,16 +284,7 @@ torch.save({'state_dict': model.state_dict(), 'epoch': 1}, os.path.join(out, 'ep
     const encoding = classEncoding(Z);
     const tok = buildImportedTokenizer(imp, encoding, 'epoch_1.pth');
     disposeStateDict(imp.stateDict);
-    const sd = tok.stateDict();
-    const weights: Record<string, Awaited<ReturnType<typeof toPlain>>> = {};
-    for (const [k, t] of Object.entries(sd)) weights[k] = await toPlain(t);
-    tf.dispose(Object.values(sd));
-    const base = { config: tok.cfg, encoding, weights, workers: 2, backend: { prefer: ['wasm' as const] } };
-    const onnxPool = await InferencePool.create({ ...base, encodeEngine: 'onnxruntime' });
-    const tfjsPool = await InferencePool.create({ ...base, encodeEngine: 'tfjs' });
-    try {
-      expect(onnxPool.encodeEngine?.name).toBe('onnxruntime');
-      expect(tfjsPool.encodeEngine?.name).toBe('tfjs');
+    await withEnginePools(tok, encoding, async (onnxPool, tfjsPool) => {
       const rng = new Rng(9);
       const C = occworldFrameChannels(small);
       const per = C * 32 * 24;
@@ -306,15 +296,10 @@ torch.save({'state_dict': model.state_dict(), 'epoch': 1}, os.path.join(out, 'ep
       expect(a.frames).toBe(6);
       expect([a.h, a.w]).toEqual([16, 12]);
       expect(new Set(b.tokens).size).toBeGreaterThan(10);
-      let differ = 0;
-      for (let i = 0; i < a.tokens.length; i++) if (a.tokens[i] !== b.tokens[i]) differ++;
+      const differ = compareEncodes(a, b);
       expect(differ).toBeLessThanOrEqual(1);
-      for (let i = 0; i < a.quantError.length; i++) expect(Math.abs(a.quantError[i]! - b.quantError[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, b.quantError[i]!));
       console.log(`occworld-graph .pth pool: ${differ}/${a.tokens.length} tokens differ, ${new Set(b.tokens).size} distinct`);
-    } finally {
-      await onnxPool.dispose();
-      await tfjsPool.dispose();
-      tok.dispose();
-    }
+    });
+    tok.dispose();
   }, 300_000);
 });

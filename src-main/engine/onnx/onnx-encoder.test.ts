@@ -5,9 +5,8 @@ import { Tokenizer } from '../tokenizer';
 import type { TrainConfig } from '../../contract';
 import { createProceduralSequence } from '../../data/procedural-scene';
 import { Rng } from '../../util/rng';
-import { plainWeights } from '../train/snapshot';
-import { InferencePool } from '../infer/inference-pool';
 import { OnnxEncoder } from './onnx-encoder';
+import { compareEncodes, withEnginePools } from './test-engine-pools';
 import { loadOnnxRuntime } from './onnx-runtime';
 import { pickEncodeEngine } from './encode-engine';
 import { onnxEncoderUnsupported } from './encoder-graph';
@@ -157,26 +156,15 @@ describe('ONNX encoder (the reference tokenizer on ONNX Runtime)', () => {
 
   withOrt('an inference pool encodes with ONNX Runtime in its workers: the tokens of the tfjs pool', async () => {
     const tok = new Tokenizer(cfg(), seq.encoding);
-    const weights = await plainWeights(tok);
-    const base = { config: tok.cfg, encoding: seq.encoding, weights, workers: 2, backend: { prefer: ['wasm' as const] } };
-    const onnxPool = await InferencePool.create({ ...base, encodeEngine: 'onnxruntime' });
-    const tfjsPool = await InferencePool.create({ ...base, encodeEngine: 'tfjs' });
-    try {
-      expect(onnxPool.encodeEngine?.name).toBe('onnxruntime');
+    await withEnginePools(tok, seq.encoding, async (onnxPool, tfjsPool) => {
       expect(onnxPool.encodeEngine?.detail).toMatch(/^ONNX Runtime \d+\.\d+\.\d+ \(CPU\)$/);
-      expect(tfjsPool.encodeEngine?.name).toBe('tfjs');
       const source = { kind: 'procedural' as const, options: { seed: 3, frames: 6, size: 32 } };
       const a = await onnxPool.encode(source);
       const b = await tfjsPool.encode(source);
       expect(a.frames).toBe(6);
-      let differ = 0;
-      for (let i = 0; i < a.tokens.length; i++) if (a.tokens[i] !== b.tokens[i]) differ++;
+      const differ = compareEncodes(a, b);
       expect(differ).toBeLessThanOrEqual(1);
-      for (let i = 0; i < a.quantError.length; i++) expect(Math.abs(a.quantError[i]! - b.quantError[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, b.quantError[i]!));
-    } finally {
-      await onnxPool.dispose();
-      await tfjsPool.dispose();
-      tok.dispose();
-    }
+    });
+    tok.dispose();
   });
 });

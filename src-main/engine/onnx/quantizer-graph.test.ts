@@ -9,10 +9,9 @@ import { createQuantizer } from '../quantizers/create-quantizer';
 import { fsqConstants } from '../quantizers/fsq';
 import { OnnxGraph } from './onnx-graph';
 import { OnnxEncoder, PRODUCER } from './onnx-encoder';
+import { compareEncodes, withEnginePools } from './test-engine-pools';
 import { loadOnnxRuntime, type OrtModule } from './onnx-runtime';
 import { quantizerGraphUnsupported, writeQuantizer } from './quantizer-graph';
-import { InferencePool } from '../infer/inference-pool';
-import { plainWeights } from '../train/snapshot';
 
 const ort = loadOnnxRuntime();
 const skipWhy = 'error' in ort ? `ONNX Runtime absent: ${ort.error}` : '';
@@ -283,13 +282,7 @@ describe('ONNX quantizer graphs (each family against its tfjs inference)', () =>
     const x = tf.tensor4d(await frames(FRAMES), [FRAMES, seq.channels, seq.height, seq.width]);
     await standardiseLatents(tok, x);
     x.dispose();
-    const weights = await plainWeights(tok);
-    const base = { config: tok.cfg, encoding: seq.encoding, weights, workers: 2, backend: { prefer: ['wasm' as const] } };
-    const onnxPool = await InferencePool.create({ ...base, encodeEngine: 'onnxruntime' });
-    const tfjsPool = await InferencePool.create({ ...base, encodeEngine: 'tfjs' });
-    try {
-      expect(onnxPool.encodeEngine?.name).toBe('onnxruntime');
-      expect(tfjsPool.encodeEngine?.name).toBe('tfjs');
+    await withEnginePools(tok, seq.encoding, async (onnxPool, tfjsPool) => {
       const source = { kind: 'procedural' as const, options: { seed: 3, frames: FRAMES, size: 32 } };
       const a = await onnxPool.encode(source);
       const b = await tfjsPool.encode(source);
@@ -297,11 +290,8 @@ describe('ONNX quantizer graphs (each family against its tfjs inference)', () =>
       expect(a.tokens.length).toBe(FRAMES * 8 * 8 * 3);
       expect(new Set(a.tokens).size).toBeGreaterThan(5);
       expect([...a.tokens]).toEqual([...b.tokens]);
-      for (let i = 0; i < a.quantError.length; i++) expect(Math.abs(a.quantError[i]! - b.quantError[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, b.quantError[i]!));
-    } finally {
-      await onnxPool.dispose();
-      await tfjsPool.dispose();
-      tok.dispose();
-    }
+      compareEncodes(a, b);
+    });
+    tok.dispose();
   });
 });

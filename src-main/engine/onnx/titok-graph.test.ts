@@ -6,10 +6,9 @@ import type { TrainConfig } from '../../contract';
 import type { FrameEncoding } from '../../data/frame';
 import { createProceduralSequence } from '../../data/procedural-scene';
 import { Rng } from '../../util/rng';
-import { plainWeights } from '../train/snapshot';
-import { InferencePool } from '../infer/inference-pool';
 import type { VectorQuantizer } from '../quantizers/vq';
 import { OnnxEncoder } from './onnx-encoder';
+import { compareEncodes, withEnginePools } from './test-engine-pools';
 import { onnxEncoderUnsupported } from './encoder-graph';
 import { loadOnnxRuntime } from './onnx-runtime';
 import { standardiseTiTokLatents } from './titok-test-latents';
@@ -214,28 +213,17 @@ describe('ONNX encoder for the TiTok 1D tokenizer', () => {
     const tok = new Tokenizer(titokConfig(c), seq.encoding);
     const shape: Shape = [8, seq.channels, 32, 32];
     await prepare(tok, await classFrames(8), shape, new Rng(8));
-    const weights = await plainWeights(tok);
-    const base = { config: tok.cfg, encoding: seq.encoding, weights, workers: 2, backend: { prefer: ['wasm' as const] } };
-    const onnxPool = await InferencePool.create({ ...base, encodeEngine: 'onnxruntime' });
-    const tfjsPool = await InferencePool.create({ ...base, encodeEngine: 'tfjs' });
-    try {
-      expect(onnxPool.encodeEngine?.name).toBe('onnxruntime');
-      expect(tfjsPool.encodeEngine?.name).toBe('tfjs');
+    await withEnginePools(tok, seq.encoding, async (onnxPool, tfjsPool) => {
       const source = { kind: 'procedural' as const, options: { seed: 4, frames: 8, size: 32 } };
       const a = await onnxPool.encode(source);
       const b = await tfjsPool.encode(source);
       expect([a.frames, a.h, a.w, a.depth]).toEqual([8, 1, 32, 1]);
       expect([b.frames, b.h, b.w, b.depth]).toEqual([8, 1, 32, 1]);
       expect(new Set(b.tokens).size).toBeGreaterThan(5);
-      let differ = 0;
-      for (let i = 0; i < a.tokens.length; i++) if (a.tokens[i] !== b.tokens[i]) differ++;
+      const differ = compareEncodes(a, b, ERR_FLOOR);
       expect(differ).toBeLessThanOrEqual(Math.ceil(a.tokens.length * 0.002));
-      for (let i = 0; i < a.quantError.length; i++) expect(Math.abs(a.quantError[i]! - b.quantError[i]!)).toBeLessThanOrEqual(1e-4 * Math.max(ERR_FLOOR, b.quantError[i]!));
       console.log(`titok-graph pool: ${differ}/${a.tokens.length} tokens differ`);
-    } finally {
-      await onnxPool.dispose();
-      await tfjsPool.dispose();
-      tok.dispose();
-    }
+    });
+    tok.dispose();
   }, 300_000);
 });
