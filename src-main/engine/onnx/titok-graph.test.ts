@@ -8,6 +8,7 @@ import { createProceduralSequence } from '../../data/procedural-scene';
 import { Rng } from '../../util/rng';
 import type { VectorQuantizer } from '../quantizers/vq';
 import { OnnxEncoder } from './onnx-encoder';
+import { codebookNearRows } from './test-codebooks';
 import { compareEncodes, withEnginePools } from './test-engine-pools';
 import { onnxEncoderUnsupported } from './encoder-graph';
 import { loadOnnxRuntime } from './onnx-runtime';
@@ -75,24 +76,7 @@ async function codebookNearLatents(tok: Tokenizer, x: tf.Tensor4D, rng: Rng): Pr
     const z4 = tok.latents(tok.toNhwc(x));
     return tf.reshape(z4, [-1, z4.shape[3]]) as tf.Tensor2D;
   });
-  const [n, D] = z.shape;
-  const v = (await z.data()) as Float32Array;
-  const seen = new Set<string>();
-  const unique: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const key = Array.from(v.subarray(i * D, (i + 1) * D), (a) => a.toFixed(3)).join(',');
-    if (!seen.has(key)) (seen.add(key), unique.push(i));
-  }
-  if (unique.length < K) throw new Error(`test: ${unique.length} distinct latents for a codebook of ${K}`);
-  for (let i = unique.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [unique[i], unique[j]] = [unique[j]!, unique[i]!];
-  }
-  const cb = tf.tidy(() => {
-    const picked = tf.gather(z, Int32Array.from(unique.slice(0, K)));
-    const spread = tf.sqrt(tf.mean(tf.square(tf.sub(z, tf.mean(z, 0, true)))));
-    return tf.add(picked, tf.mul(tf.randomNormal(picked.shape, 0, 0.1, 'float32', 13), spread));
-  });
+  const cb = await codebookNearRows(z, K, rng, 13);
   q.loadState({ 'embedding.weight': cb });
   tf.dispose([z, cb]);
 }
