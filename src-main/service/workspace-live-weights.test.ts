@@ -53,10 +53,21 @@ for (const trainIn of ['worker', 'process'] as const) {
 
     it('hands the running weights to the views with their step, without pausing or a checkpoint', async () => {
       await ws.startTraining(CONFIG);
+      try {
+        await liveViews();
+      } finally {
+        // A failed attempt must not leave the run going: the retry would find training busy.
+        await ws.stopTraining().catch(() => undefined);
+        await ws.waitForTraining();
+      }
+    });
+
+    async function liveViews(): Promise<void> {
       const first = await ws.getStatus();
       expect(first.model?.step).toBe(0);
       const t0 = await ws.getTokens(1);
       const d0 = await ws.getDecoded(1);
+      const c0 = await ws.getCodebook();
       expect(t0.step).toBe(0);
       // In process the tokenizer the views use is the one being trained, so between hand-overs its
       // label can lag; in a worker the views' copy holds exactly the weights of the step it says.
@@ -79,10 +90,11 @@ for (const trainIn of ['worker', 'process'] as const) {
       }
       expect(codebook.codes.length).toBe(16 * 4);
       expect(codebook.usage.length).toBe(16);
-      // The weights moved: the trained tokenizer's reconstruction is not the step-0 one's.
-      expect([...decoded.error]).not.toEqual([...d0.error]);
-      await ws.stopTraining();
-      await ws.waitForTraining();
-    });
+      // The weights moved: the codebook the views show is not the step-0 one. (Not the decoded
+      // frame: on class frames it is an argmax map, which a few steps on a busy machine may leave
+      // as it was — CI saw exactly that.)
+      expect([...codebook.codes]).not.toEqual([...c0.codes]);
+      expect(decoded.error.length).toBe(d0.error.length);
+    }
   });
 }
