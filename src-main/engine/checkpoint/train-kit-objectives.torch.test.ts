@@ -63,7 +63,8 @@ async function makeKit(name: string, config: TrainConfig, seed: number): Promise
   const sd = randomStateDict(config, seed);
   tok.loadStateDict(sd);
   disposeStateDict(sd);
-  const kit = path.join(dir, name);
+  // A fresh folder each call: a retried test must not find the failed attempt's kit.
+  const kit = await fs.mkdtemp(path.join(dir, `${name}-`));
   const rng = new Rng(seed);
   const frames = Float32Array.from({ length: FRAMES.reduce((a, b) => a * b, 1) }, () => rng.normal());
   const input = { height: 16, width: 16, channelNames: ['a', 'b', 'c'], encoding: CONTINUOUS };
